@@ -1,0 +1,155 @@
+/**
+ * Finds a daprd binary of the pinned version, or builds one from the Go module proxy.
+ *
+ * Lookup order: $DAPRD (used as given), then `daprd` on PATH, then ~/.dapr/bin/daprd (where
+ * `dapr init` puts it), then our own cache. A found binary of another version is skipped, so
+ * every process in the project runs the one pinned runtime.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { versions } from "../../platform/versions.js";
+
+const { version, buildTags } = versions.dapr;
+// The wrapper module sits beside the TypeScript source; compiled code runs from dist/, so resolve from the repo root.
+const wrapperDir = join(projectRoot(), "scripts", "daprd", "wrapper");
+
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "versions.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("cannot find the project root (versions.json)");
+    dir = parent;
+  }
+  return dir;
+}
+
+export function cacheRoot(): string {
+  return join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "meridian");
+}
+
+export function cachedDaprdPath(): string {
+  return join(cacheRoot(), "daprd", version, "daprd");
+}
+
+/** The version a daprd binary reports, or undefined when it cannot run. */
+export function daprdVersionOf(binary: string): string | undefined {
+  const out = spawnSync(binary, ["--version"], { encoding: "utf8", timeout: 15_000 });
+  if (out.status !== 0) return undefined;
+  return out.stdout.trim().replace(/^v/, "");
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[daprd] ${message}\n`);
+}
+
+/** Returns the path of a usable daprd of the pinned version, building it if needed. */
+export async function ensureDaprd(): Promise<string> {
+  const explicit = process.env["DAPRD"];
+  if (explicit) {
+    const found = daprdVersionOf(explicit);
+    if (!found) throw new Error(`DAPRD=${explicit} does not run (${explicit} --version failed)`);
+    if (found !== version) log(`warning: DAPRD reports ${found}, the project pins ${version}; using it as asked`);
+    return explicit;
+  }
+  for (const candidate of [cachedDaprdPath(), onPath("daprd"), join(homedir(), ".dapr", "bin", "daprd")]) {
+    if (!candidate || !existsSync(candidate)) continue;
+    const found = daprdVersionOf(candidate);
+    if (found === version) return candidate;
+    log(`skipping ${candidate}: reports ${found ?? "nothing"}, the project pins ${version}`);
+  }
+  await buildDaprd();
+  return cachedDaprdPath();
+}
+
+/** The wrapper module must require exactly the pinned version, or we would build another runtime. */
+export function wrapperDaprVersion(): string | undefined {
+  const goMod = readFileSync(join(wrapperDir, "go.mod"), "utf8");
+  return /^\s*github\.com\/dapr\/dapr v(\S+)$/m.exec(goMod)?.[1];
+}
+
+function goEnv(): NodeJS.ProcessEnv {
+  // Every hash go needs is in the wrapper's go.sum, so the checksum database is never asked;
+  // GONOSUMDB/GOFLAGS from the caller's environment must not loosen that.
+  return { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GONOSUMDB: "", GONOSUMCHECK: "", GOFLAGS: "-mod=readonly" };
+}
+
+function run(args: string[], cwd: string): string {
+  const out = spawnSync("go", args, { cwd, env: goEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (out.status !== 0) throw new Error(`go ${args[0]} failed:\n${out.stderr.split("\n").slice(-30).join("\n")}`);
+  return out.stdout;
+}
+
+async function buildDaprd(): Promise<void> {
+  if (spawnSync("go", ["version"]).status !== 0) {
+    throw new Error("daprd not found and Go is not installed: install Go, set DAPRD, or run `dapr init`");
+  }
+  const pinnedInWrapper = wrapperDaprVersion();
+  if (pinnedInWrapper !== version) {
+    throw new Error(`scripts/daprd/wrapper/go.mod requires dapr ${pinnedInWrapper}, versions.json pins ${version}`);
+  }
+  const started = Date.now();
+  const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)}s`;
+  // Build in a copy so nothing go writes lands in the checkout.
+  const dir = join(cacheRoot(), "daprd-build", version);
+  mkdirSync(dir, { recursive: true });
+  for (const f of ["go.mod", "go.sum", "main.go"]) copyFileSync(join(wrapperDir, f), join(dir, f));
+
+  log(`building daprd ${version} (tags ${buildTags}) through the Go module proxy; the first build takes minutes`);
+  log("downloading and verifying modules...");
+  const total = run(["list", "-deps", "-tags", buildTags, "."], dir).split("\n").filter(Boolean).length;
+  log(`modules ready (${elapsed()}); compiling up to ${total} packages`);
+
+  const output = join(dir, "daprd.out");
+  const ldflags = `-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${version}`;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn("go", ["build", "-v", "-trimpath", "-tags", buildTags, "-ldflags", ldflags, "-o", output, "."], {
+      cwd: dir,
+      env: goEnv(),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let compiled = 0;
+    let lastPrint = 0;
+    let tail = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      tail = (tail + chunk).slice(-8000);
+      compiled += chunk.split("\n").filter((l) => l && !l.startsWith("go: ")).length;
+      if (Date.now() - lastPrint > 10_000) {
+        lastPrint = Date.now();
+        log(`compiled ${Math.min(compiled, total)}/${total} packages (${elapsed()})`);
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`go build failed (exit ${code}):\n${tail}`))));
+  });
+
+  const target = cachedDaprdPath();
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(output, `${target}.tmp`);
+  chmodSync(`${target}.tmp`, 0o755);
+  renameSync(`${target}.tmp`, target);
+  const reported = daprdVersionOf(target);
+  if (reported !== version) throw new Error(`built daprd reports ${reported ?? "nothing"}, expected ${version}`);
+  log(`built daprd ${version} in ${elapsed()}: ${target}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  ensureDaprd().then(
+    (path) => process.stdout.write(`${path}\n`),
+    (err: unknown) => {
+      process.stderr.write(`[daprd] ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { Router } from "express";
+import type { Sidecar } from "../shared/dapr/sidecar.js";
+import { HttpMethod } from "../shared/dapr/sidecar.js";
+import { customerIdSchema, describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
+import { badRequest } from "../shared/http/problem.js";
+import { canonicalJson, orderIdForKey, parseIdempotencyKey, sha256Hex } from "./idempotency.js";
+
+export interface GatewayDeps {
+  readonly region: string;
+  readonly sidecar: Sidecar;
+  readonly ordersApp: string;
+  readonly viewApp: string;
+}
+
+/** The public API of a region. It validates, then delegates through Dapr service invocation. */
+export function gatewayRoutes(deps: GatewayDeps): Router {
+  const router = Router();
+
+  function orderIdParam(raw: string | undefined): string {
+    const id = orderIdSchema.safeParse(raw);
+    if (!id.success) throw badRequest(`orderId: ${describeIssues(id.error)}`);
+    return id.data;
+  }
+
+  router.post("/orders", async (req, res) => {
+    if (req.body === undefined) throw badRequest("request body is required");
+    const parsed = placeOrderSchema.safeParse(req.body);
+    if (!parsed.success) throw badRequest(describeIssues(parsed.error));
+    const key = parseIdempotencyKey(req.header("idempotency-key"));
+    const orderId = key ? orderIdForKey(deps.region, key) : randomUUID();
+    const answer = await deps.sidecar.invoke<{ orderId: string; status: string; region: string }>(
+      deps.ordersApp,
+      "orders",
+      HttpMethod.POST,
+      { ...parsed.data, orderId, requestHash: sha256Hex(canonicalJson(parsed.data)) },
+      { "x-correlation-id": orderId },
+    );
+    res.status(202).location(`/orders/${answer.orderId}`).json(answer);
+  });
+
+  router.get("/orders/:orderId", async (req, res) => {
+    const orderId = orderIdParam(req.params["orderId"]);
+    res.json(await deps.sidecar.invoke(deps.viewApp, `orders/${orderId}`, HttpMethod.GET));
+  });
+
+  router.get("/orders", async (req, res) => {
+    const customerId = customerIdSchema.safeParse(req.query["customerId"]);
+    if (!customerId.success) throw badRequest(`customerId query parameter: ${describeIssues(customerId.error)}`);
+    res.json(await deps.sidecar.invoke(deps.viewApp, `orders?customerId=${encodeURIComponent(customerId.data)}`, HttpMethod.GET));
+  });
+
+  return router;
+}

@@ -1,0 +1,40 @@
+import type { Sidecar, Versioned } from "../shared/dapr/sidecar.js";
+import type { OrderState } from "../shared/orders/order-state.js";
+
+interface CustomerIndex {
+  readonly orderIds: string[];
+}
+
+/** The read model in the Dapr state store: one view per order, one index per customer. */
+export class Views {
+  constructor(
+    private readonly sidecar: Sidecar,
+    private readonly store: string,
+  ) {}
+
+  get(orderId: string): Promise<Versioned<OrderState> | undefined> {
+    return this.sidecar.get<OrderState>(this.store, `order-${orderId}`);
+  }
+
+  async put(next: OrderState, prior: Versioned<OrderState> | undefined): Promise<void> {
+    await this.sidecar.write(this.store, [{ key: `order-${next.orderId}`, value: next, etag: prior?.etag }]);
+  }
+
+  /** Adds an order to its customer's index; adding twice is a no-op, so redelivery is safe. */
+  async index(customerId: string, orderId: string): Promise<void> {
+    const key = `customer-${customerId}`;
+    const found = await this.sidecar.get<CustomerIndex>(this.store, key);
+    if (found?.value.orderIds.includes(orderId)) return;
+    await this.sidecar.write(this.store, [{ key, value: { orderIds: [...(found?.value.orderIds ?? []), orderId] }, etag: found?.etag }]);
+  }
+
+  async byCustomer(customerId: string): Promise<OrderState[]> {
+    const index = await this.sidecar.get<CustomerIndex>(this.store, `customer-${customerId}`);
+    if (!index || index.value.orderIds.length === 0) return [];
+    const items = (await this.sidecar.client.state.getBulk(
+      this.store,
+      index.value.orderIds.map((id) => `order-${id}`),
+    )) as { data?: OrderState }[];
+    return items.flatMap((i) => (i.data && typeof i.data === "object" ? [i.data] : [])).sort((a, b) => b.placedAt.localeCompare(a.placedAt));
+  }
+}

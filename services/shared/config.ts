@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/** Thrown when the environment does not describe a valid configuration; names every bad variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const port = z.coerce.number().int().min(1).max(65535);
+export const regionName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be a lower-case DNS label");
+
+/** Variables every service reads. Service-specific schemas extend this one. */
+export const baseEnvSchema = z.object({
+  REGION: regionName,
+  APP_PORT: port,
+  /** Loopback locally; 0.0.0.0 in a pod so the kubelet can probe it. */
+  BIND_HOST: z.string().default("127.0.0.1"),
+  DAPR_HTTP_PORT: port.default(3500),
+  DAPR_API_TOKEN: z.string().min(1).optional(),
+  /** When set, requests from daprd must carry it in the `dapr-api-token` header. */
+  APP_API_TOKEN: z.string().min(1).optional(),
+  SERVICE_VERSION: z.string().default("0.1.0"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+export type BaseConfig = z.infer<typeof baseEnvSchema>;
+
+/** Parses the environment once at start-up; the error message names each offending variable. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`);
+  throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+}

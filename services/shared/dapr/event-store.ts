@@ -1,0 +1,61 @@
+import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
+import type { Sidecar } from "./sidecar.js";
+
+/** Another writer appended to the stream since we read it. */
+export class ConcurrencyError extends Error {
+  override name = "ConcurrencyError";
+}
+
+export interface LoadedStream {
+  readonly events: readonly EventRecord[];
+  readonly etag: string;
+}
+
+interface StoredStream {
+  readonly events: EventRecord[];
+}
+
+/**
+ * Event streams in a Dapr state store whose component has the outbox enabled. A stream is one
+ * key; appending writes the new stream with the ETag read before (first-write concurrency) and,
+ * through an `outbox.projection` of the same key, publishes exactly the new event. The state
+ * change and the publish commit together or not at all.
+ *
+ * One event per append: Dapr's outbox takes one projection per key, and a command here yields
+ * one event.
+ */
+export class EventStore {
+  constructor(
+    private readonly sidecar: Sidecar,
+    private readonly store: string,
+    /** CloudEvent `source`, e.g. `orders/east`. */
+    private readonly source: string,
+    private readonly keyPrefix: string,
+  ) {}
+
+  key(id: string): string {
+    return `${this.keyPrefix}${id}`;
+  }
+
+  async load(id: string): Promise<LoadedStream | undefined> {
+    const found = await this.sidecar.get<StoredStream>(this.store, this.key(id));
+    return found ? { events: found.value.events, etag: found.etag } : undefined;
+  }
+
+  async append(id: string, prior: LoadedStream | undefined, event: EventRecord): Promise<void> {
+    const key = this.key(id);
+    const value: StoredStream = { events: [...(prior?.events ?? []), event] };
+    try {
+      await this.sidecar.write(this.store, [
+        { key, value, etag: prior?.etag, metadata: cloudEventAttributes(event, this.source) },
+        { key, value: event, metadata: { "outbox.projection": "true", contentType: "application/json" } },
+      ]);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/etag|failed to set key|possible etag mismatch|version conflict/i.test(message)) {
+        throw new ConcurrencyError(`stream ${key} changed concurrently`);
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+/**
+ * A domain event as stored in an aggregate's stream and carried as CloudEvent data. The
+ * CloudEvent attributes (type, subject, extensions) repeat these fields so brokers and
+ * routing rules can see them without parsing data.
+ */
+export const eventRecordSchema = z.object({
+  id: z.uuid(),
+  type: z.string().min(1),
+  schemaVersion: z.number().int().min(1),
+  subject: z.string().min(1),
+  aggregateVersion: z.number().int().min(1),
+  occurredAt: z.iso.datetime(),
+  originRegion: z.string().min(1),
+  correlationId: z.string().min(1),
+  causationId: z.string().min(1).nullable(),
+  data: z.unknown(),
+});
+export type EventRecord<T = unknown> = Omit<z.infer<typeof eventRecordSchema>, "data"> & { data: T };
+
+/** CloudEvent extension attribute names (lower-case alphanumerics, as the spec requires). */
+export const ceExtensions = {
+  originRegion: "originregion",
+  aggregateVersion: "aggregateversion",
+  correlationId: "correlationid",
+  causationId: "causationid",
+  schemaVersion: "schemaversion",
+  eventId: "eventid",
+} as const;
+
+/** The CloudEvent attributes for a record, as Dapr outbox metadata (values must be strings). */
+export function cloudEventAttributes(e: EventRecord, source: string): Record<string, string> {
+  return {
+    type: e.type,
+    subject: e.subject,
+    source,
+    [ceExtensions.originRegion]: e.originRegion,
+    [ceExtensions.aggregateVersion]: String(e.aggregateVersion),
+    [ceExtensions.correlationId]: e.correlationId,
+    [ceExtensions.causationId]: e.causationId ?? "",
+    [ceExtensions.schemaVersion]: String(e.schemaVersion),
+    [ceExtensions.eventId]: e.id,
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Serialises async work per key inside one process. Writers of the same aggregate then never
+ * race each other on ETags here; ETags still guard against other replicas.
+ */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const before = this.tails.get(key) ?? Promise.resolve();
+    const result = before.then(work, work);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      // Drop the entry once nobody queued behind us, so the map does not grow with every key ever seen.
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}

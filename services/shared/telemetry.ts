@@ -1,0 +1,43 @@
+import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
+import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+
+let sdk: NodeSDK | undefined;
+
+/**
+ * Starts OpenTelemetry from the standard OTEL_* variables. With no OTLP endpoint configured no
+ * exporter is created: a laptop run stays quiet instead of retrying a collector that is not there.
+ */
+export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
+  if (sdk) return;
+  const hasEndpoint = Boolean(env["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]);
+  if (!hasEndpoint) env["OTEL_TRACES_EXPORTER"] ??= "none";
+  // Metrics go through prom-client and logs to stdout; OTel exports traces only.
+  env["OTEL_METRICS_EXPORTER"] ??= "none";
+  env["OTEL_LOGS_EXPORTER"] ??= "none";
+  const region = env["REGION"] ?? "unknown";
+  sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: env["OTEL_SERVICE_NAME"] ?? env["APP_ID"] ?? "unknown",
+      [ATTR_SERVICE_VERSION]: env["SERVICE_VERSION"] ?? "0.1.0",
+      "service.namespace": "meridian",
+      "deployment.environment.name": env["DEPLOYMENT_ENVIRONMENT"] ?? "local",
+      "cloud.region": region,
+    }),
+    instrumentations: [
+      new HttpInstrumentation({
+        // Probes and scrapes would drown the traces that matter.
+        ignoreIncomingRequestHook: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? ""),
+      }),
+      new ExpressInstrumentation(),
+    ],
+  });
+  sdk.start();
+}
+
+/** Flushes pending spans; called on graceful shutdown. */
+export async function shutdownTelemetry(): Promise<void> {
+  await sdk?.shutdown().catch(() => undefined);
+}
