@@ -48,6 +48,19 @@ export const subscriptions: readonly SubscriptionSpec[] = [
   { name: "order-view-orders", pubsub: components.pubsub, topic: topics.orders, route: "/events/orders", app: apps.orderView },
 ];
 
+export interface StoreSpec {
+  readonly name: string;
+  /** The one app that writes this store: each service is the single writer of its data. */
+  readonly owner: AppId;
+  /** When set, the store's transactions publish to this topic through Dapr's outbox. */
+  readonly outboxTopic?: string;
+}
+
+export const stores: readonly StoreSpec[] = [
+  { name: components.ordersStore, owner: apps.orders, outboxTopic: topics.orders },
+  { name: components.viewStore, owner: apps.orderView },
+];
+
 /** Which apps may use which component (Dapr component scopes). */
 export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
   [components.pubsub]: [apps.orders, apps.orderView],

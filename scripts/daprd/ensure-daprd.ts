@@ -10,21 +10,11 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSyn
 import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { projectRoot } from "../../platform/paths.js";
 import { versions } from "../../platform/versions.js";
 
 const { version, buildTags } = versions.dapr;
-// The wrapper module sits beside the TypeScript source; compiled code runs from dist/, so resolve from the repo root.
-const wrapperDir = join(projectRoot(), "scripts", "daprd", "wrapper");
-
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "versions.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("cannot find the project root (versions.json)");
-    dir = parent;
-  }
-  return dir;
-}
+const wrapperDir = join(projectRoot, "scripts", "daprd", "wrapper");
 
 export function cacheRoot(): string {
   return join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "meridian");

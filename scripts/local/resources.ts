@@ -1,0 +1,101 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { projectRoot } from "../../platform/paths.js";
+import { componentScopes, components, stores, subscriptions } from "../../platform/topology.js";
+
+type Doc = Record<string, unknown> & { spec: Record<string, unknown> & { metadata?: { name: string; value: string }[] } };
+
+/** Fills `{{name}}` placeholders in a template from components/; a missing value is an error. */
+export function renderTemplate(template: string, vars: Readonly<Record<string, string>>): Doc {
+  const text = readFileSync(join(projectRoot, "components", template), "utf8").replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
+    const value = vars[key];
+    if (value === undefined) throw new Error(`components/${template}: no value for {{${key}}}`);
+    return value;
+  });
+  return parse(text) as Doc;
+}
+
+function withScopes(doc: Doc, name: string): Doc {
+  const scopes = componentScopes[name];
+  if (!scopes) throw new Error(`no scopes declared for component ${name} in platform/topology.ts`);
+  return { ...doc, scopes: [...scopes] };
+}
+
+export interface RegionResourceOptions {
+  readonly dir: string;
+  readonly redisAddress: string;
+  readonly nameResolutionDb: string;
+  /** OTLP/HTTP endpoint (host:port) for the sidecars' traces; none when undefined. */
+  readonly otlpEndpoint?: string | undefined;
+  readonly samplingRate?: string;
+}
+
+/** Writes one region's Dapr resources (components, subscriptions) and its Configuration. */
+export function writeRegionResources(opts: RegionResourceOptions): { resourcesDir: string; configFile: string } {
+  const resourcesDir = join(opts.dir, "resources");
+  mkdirSync(resourcesDir, { recursive: true });
+  const docs: Doc[] = [];
+
+  docs.push(
+    withScopes(
+      renderTemplate("pubsub.redis.yaml", {
+        name: components.pubsub,
+        redisHost: opts.redisAddress,
+        processingTimeout: "30s",
+        redeliverInterval: "5s",
+        concurrency: "32",
+        queueDepth: "100",
+      }),
+      components.pubsub,
+    ),
+  );
+  // The outbox relay waits about a second per message before publishing (dapr outbox.go), so
+  // its throughput is concurrency per second: give it many workers and a generous timeout.
+  docs.push(
+    withScopes(
+      renderTemplate("pubsub.redis.yaml", {
+        name: components.outboxPubsub,
+        redisHost: opts.redisAddress,
+        processingTimeout: "60s",
+        redeliverInterval: "15s",
+        concurrency: "500",
+        queueDepth: "1000",
+      }),
+      components.outboxPubsub,
+    ),
+  );
+  for (const store of stores) {
+    const doc = renderTemplate("state.redis.yaml", { name: store.name, redisHost: opts.redisAddress });
+    if (store.outboxTopic) {
+      doc.spec.metadata = [
+        ...(doc.spec.metadata ?? []),
+        { name: "outboxPublishPubsub", value: components.pubsub },
+        { name: "outboxPublishTopic", value: store.outboxTopic },
+        { name: "outboxPubsub", value: components.outboxPubsub },
+      ];
+    }
+    docs.push(withScopes(doc, store.name));
+  }
+  for (const sub of subscriptions) {
+    docs.push({
+      apiVersion: "dapr.io/v2alpha1",
+      kind: "Subscription",
+      metadata: { name: sub.name },
+      spec: { pubsubname: sub.pubsub, topic: sub.topic, routes: { default: sub.route } },
+      scopes: [sub.app],
+    });
+  }
+  writeFileSync(join(resourcesDir, "resources.yaml"), docs.map((d) => stringify(d)).join("---\n"));
+
+  const config = renderTemplate("configuration.yaml", { name: "meridian", nameResolutionDb: opts.nameResolutionDb });
+  if (opts.otlpEndpoint) {
+    config.spec["tracing"] = {
+      samplingRate: opts.samplingRate ?? "1",
+      otel: { endpointAddress: opts.otlpEndpoint, protocol: "http", isSecure: false },
+    };
+  }
+  const configFile = join(opts.dir, "config.yaml");
+  writeFileSync(configFile, stringify(config));
+  return { resourcesDir, configFile };
+}

@@ -1,0 +1,166 @@
+/**
+ * Starts whole regions on one machine: a redis-server per region, then each app with its own
+ * daprd. Used by `npm start`, by the tests and by the benchmark, so all three run the same thing.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { distDir } from "../../platform/paths.js";
+import { type AppId, allApps, apps } from "../../platform/topology.js";
+import { freePort, waitFor } from "./ports.js";
+import { ProcessGroup, type Spawned } from "./processes.js";
+import { type RedisHandle, startRedis } from "./redis.js";
+import { writeRegionResources } from "./resources.js";
+
+export interface AppProcess {
+  readonly app: AppId;
+  readonly appPort: number;
+  readonly daprHttpPort: number;
+  readonly daprGrpcPort: number;
+  readonly metricsPort: number;
+  service: Spawned;
+  sidecar: Spawned;
+}
+
+export interface RegionHandle {
+  readonly name: string;
+  readonly gatewayUrl: string;
+  readonly redis: RedisHandle;
+  readonly apps: Readonly<Record<AppId, AppProcess>>;
+  readonly runDir: string;
+  /** Token apps present to their sidecar (`dapr-api-token`). */
+  readonly daprApiToken: string;
+}
+
+export interface SystemOptions {
+  readonly regions: readonly string[];
+  /** Public gateway port per region; a free port when absent. */
+  readonly gatewayPorts?: Readonly<Record<string, number>>;
+  readonly runDir: string;
+  readonly daprd: string;
+  readonly otlpEndpoint?: string | undefined;
+  readonly logLevel?: "debug" | "info" | "warn" | "error";
+  readonly readyTimeoutMs?: number;
+}
+
+export interface SystemHandle {
+  readonly regions: readonly RegionHandle[];
+  readonly group: ProcessGroup;
+  region(name: string): RegionHandle;
+  stop(): Promise<void>;
+}
+
+/** Stop order: services and sidecars first, then brokers, so nothing in flight loses its broker. */
+const stopRank = (m: Spawned): number => (m.name.endsWith("redis") ? 1 : 0);
+
+export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
+  const group = new ProcessGroup();
+  try {
+    const regions = await Promise.all(opts.regions.map((name) => startRegion(group, name, opts)));
+    return {
+      regions,
+      group,
+      region: (name) => {
+        const found = regions.find((r) => r.name === name);
+        if (!found) throw new Error(`no region ${name}`);
+        return found;
+      },
+      stop: () => group.stopAll(stopRank),
+    };
+  } catch (err) {
+    await group.stopAll(stopRank);
+    throw err;
+  }
+}
+
+async function startRegion(group: ProcessGroup, name: string, opts: SystemOptions): Promise<RegionHandle> {
+  const runDir = join(opts.runDir, name);
+  mkdirSync(runDir, { recursive: true });
+  const redis = await startRedis(group, `${name}-redis`, join(runDir, "redis"));
+  const { resourcesDir, configFile } = writeRegionResources({
+    dir: runDir,
+    redisAddress: redis.address,
+    nameResolutionDb: join(runDir, "name-resolution.db"),
+    otlpEndpoint: opts.otlpEndpoint,
+  });
+  const daprApiToken = randomBytes(16).toString("hex");
+  const appApiToken = randomBytes(16).toString("hex");
+
+  const started = {} as Record<AppId, AppProcess>;
+  for (const app of allApps) {
+    const ports = {
+      appPort: app === apps.gateway ? (opts.gatewayPorts?.[name] ?? (await freePort())) : await freePort(),
+      daprHttpPort: await freePort(),
+      daprGrpcPort: await freePort(),
+      metricsPort: await freePort(),
+    };
+    const internalGrpcPort = await freePort();
+    const serviceEnv: NodeJS.ProcessEnv = {
+      PATH: process.env["PATH"],
+      NODE_ENV: "production",
+      REGION: name,
+      APP_ID: app,
+      OTEL_SERVICE_NAME: app,
+      APP_PORT: String(ports.appPort),
+      DAPR_HTTP_PORT: String(ports.daprHttpPort),
+      DAPR_API_TOKEN: daprApiToken,
+      LOG_LEVEL: opts.logLevel ?? "info",
+      // The gateway is the public entry: callers are users, not daprd, so it takes no app token.
+      ...(app === apps.gateway ? {} : { APP_API_TOKEN: appApiToken }),
+      ...(opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${opts.otlpEndpoint}` } : {}),
+    };
+    const service = group.spawn(
+      `${name}-${app}`,
+      process.execPath,
+      ["--enable-source-maps", "--import", join(distDir, "services/shared/instrumentation.js"), join(distDir, `services/${app}/main.js`)],
+      serviceEnv,
+      join(runDir, `${app}.log`),
+    );
+    const sidecar = group.spawn(
+      `${name}-${app}-daprd`,
+      opts.daprd,
+      [
+        "--app-id", app,
+        "--app-port", String(ports.appPort),
+        "--app-protocol", "http",
+        "--app-channel-address", "127.0.0.1",
+        "--dapr-listen-addresses", "127.0.0.1",
+        "--dapr-http-port", String(ports.daprHttpPort),
+        "--dapr-grpc-port", String(ports.daprGrpcPort),
+        "--dapr-internal-grpc-port", String(internalGrpcPort),
+        "--metrics-port", String(ports.metricsPort),
+        "--enable-metrics",
+        "--resources-path", resourcesDir,
+        "--config", configFile,
+        "--log-level", "warn",
+      ],
+      { PATH: process.env["PATH"], DAPR_API_TOKEN: daprApiToken, APP_API_TOKEN: appApiToken, HOME: process.env["HOME"] },
+      join(runDir, `${app}.daprd.log`),
+    );
+    started[app] = { app, ...ports, service, sidecar };
+  }
+
+  const timeout = opts.readyTimeoutMs ?? 60_000;
+  await Promise.all(Object.values(started).map((a) => awaitReady(name, a, timeout)));
+  return { name, gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`, redis, apps: started, runDir, daprApiToken };
+}
+
+/** Waits for an app and its sidecar; fails at once, naming the log, if either exits. */
+async function awaitReady(region: string, a: AppProcess, timeoutMs: number): Promise<void> {
+  let exitCode: number | string | undefined;
+  void Promise.race([a.service.exited, a.sidecar.exited]).then((code) => (exitCode = code));
+  try {
+    await waitFor(`${region}/${a.app} to be ready`, () => isReady(a), timeoutMs, 100, () => exitCode !== undefined);
+  } catch (err) {
+    if (exitCode === undefined) throw err;
+    throw new Error(`${region}/${a.app} exited (${exitCode}) during start-up; see ${a.service.logFile} and ${a.sidecar.logFile}`);
+  }
+}
+
+/** The sidecar is healthy (it has reached the app and loaded its components) and the app says ready. */
+async function isReady(a: AppProcess): Promise<boolean> {
+  const dapr = await fetch(`http://127.0.0.1:${a.daprHttpPort}/v1.0/healthz`, { signal: AbortSignal.timeout(1000) });
+  if (dapr.status !== 204) return false;
+  const app = await fetch(`http://127.0.0.1:${a.appPort}/readyz`, { signal: AbortSignal.timeout(1000) });
+  return app.status === 200;
+}
