@@ -24,7 +24,13 @@ export function isListening(port: number): Promise<boolean> {
 }
 
 /** Polls `check` until it holds; gives up at the deadline or as soon as `abandon` says so. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 100, abandon: () => boolean = () => false): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 100,
+  abandon: () => boolean = () => false,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !abandon()) {
     if (await check().catch(() => false)) return;

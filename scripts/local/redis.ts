@@ -33,7 +33,22 @@ export async function startRedis(group: ProcessGroup, name: string, dataDir: str
   ensureDebianCommand("redis-server", "redis-server");
   const p = port ?? (await freePort());
   mkdirSync(dataDir, { recursive: true });
-  const args = ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dataDir, "--daemonize", "no"];
+  const args = [
+    "--port",
+    String(p),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "everysec",
+    "--dir",
+    dataDir,
+    "--daemonize",
+    "no",
+  ];
   const proc = group.spawn(name, "redis-server", args, process.env, join(dataDir, "..", `${name}.log`));
   await waitFor(`${name} on port ${p}`, async () => (await redisCommand(p, "PING")) === "+PONG", 10_000, 50);
   return { port: p, address: `127.0.0.1:${p}`, process: proc };

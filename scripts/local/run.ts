@@ -15,7 +15,12 @@ const env = z.object({
     .string()
     .default(defaultRegions.join(","))
     .transform((s) => s.split(",").map((r) => r.trim()))
-    .pipe(z.array(regionName).min(1).refine((rs) => new Set(rs).size === rs.length, "region names must be unique")),
+    .pipe(
+      z
+        .array(regionName)
+        .min(1)
+        .refine((rs) => new Set(rs).size === rs.length, "region names must be unique"),
+    ),
   /** East gets this port, west the next, and so on; GATEWAY_PORT_<REGION> overrides one. */
   GATEWAY_PORT_BASE: port.default(defaultGatewayPortBase),
   OTEL_DAPR_ENDPOINT: z.string().optional(),
@@ -34,11 +39,20 @@ async function main(): Promise<void> {
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
   const started = Date.now();
   process.stdout.write(`starting regions ${config.REGIONS.join(", ")} with ${daprd}\n`);
-  const system = await startSystem({ regions: config.REGIONS, gatewayPorts, runDir, daprd, otlpEndpoint: config.OTEL_DAPR_ENDPOINT, logLevel: config.LOG_LEVEL });
+  const system = await startSystem({
+    regions: config.REGIONS,
+    gatewayPorts,
+    runDir,
+    daprd,
+    otlpEndpoint: config.OTEL_DAPR_ENDPOINT,
+    logLevel: config.LOG_LEVEL,
+  });
 
   process.stdout.write(`\nready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   for (const r of system.regions) process.stdout.write(`  ${r.name.padEnd(8)} ${r.gatewayUrl}   (logs: ${r.runDir})\n`);
-  process.stdout.write(`\ntry:\n  curl -s -XPOST ${system.regions[0]?.gatewayUrl}/orders -H 'content-type: application/json' \\\n    -d '{"customerId":"c1","items":[{"sku":"sku-1","quantity":1,"unitPrice":9.5}]}'\n`);
+  process.stdout.write(
+    `\ntry:\n  curl -s -XPOST ${system.regions[0]?.gatewayUrl}/orders -H 'content-type: application/json' \\\n    -d '{"customerId":"c1","items":[{"sku":"sku-1","quantity":1,"unitPrice":9.5}]}'\n`,
+  );
   process.stdout.write(`\nCtrl-C stops everything (${system.group.pids.length} processes).\n`);
 
   let stopping = false;

@@ -120,19 +120,31 @@ async function startRegion(group: ProcessGroup, name: string, opts: SystemOption
       `${name}-${app}-daprd`,
       opts.daprd,
       [
-        "--app-id", app,
-        "--app-port", String(ports.appPort),
-        "--app-protocol", "http",
-        "--app-channel-address", "127.0.0.1",
-        "--dapr-listen-addresses", "127.0.0.1",
-        "--dapr-http-port", String(ports.daprHttpPort),
-        "--dapr-grpc-port", String(ports.daprGrpcPort),
-        "--dapr-internal-grpc-port", String(internalGrpcPort),
-        "--metrics-port", String(ports.metricsPort),
+        "--app-id",
+        app,
+        "--app-port",
+        String(ports.appPort),
+        "--app-protocol",
+        "http",
+        "--app-channel-address",
+        "127.0.0.1",
+        "--dapr-listen-addresses",
+        "127.0.0.1",
+        "--dapr-http-port",
+        String(ports.daprHttpPort),
+        "--dapr-grpc-port",
+        String(ports.daprGrpcPort),
+        "--dapr-internal-grpc-port",
+        String(internalGrpcPort),
+        "--metrics-port",
+        String(ports.metricsPort),
         "--enable-metrics",
-        "--resources-path", resourcesDir,
-        "--config", configFile,
-        "--log-level", "warn",
+        "--resources-path",
+        resourcesDir,
+        "--config",
+        configFile,
+        "--log-level",
+        "warn",
       ],
       { PATH: process.env["PATH"], DAPR_API_TOKEN: daprApiToken, APP_API_TOKEN: appApiToken, HOME: process.env["HOME"] },
       join(runDir, `${app}.daprd.log`),
@@ -150,7 +162,13 @@ async function awaitReady(region: string, a: AppProcess, timeoutMs: number): Pro
   let exitCode: number | string | undefined;
   void Promise.race([a.service.exited, a.sidecar.exited]).then((code) => (exitCode = code));
   try {
-    await waitFor(`${region}/${a.app} to be ready`, () => isReady(a), timeoutMs, 100, () => exitCode !== undefined);
+    await waitFor(
+      `${region}/${a.app} to be ready`,
+      () => isReady(a),
+      timeoutMs,
+      100,
+      () => exitCode !== undefined,
+    );
   } catch (err) {
     if (exitCode === undefined) throw err;
     throw new Error(`${region}/${a.app} exited (${exitCode}) during start-up; see ${a.service.logFile} and ${a.sidecar.logFile}`);

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
-import { customerIdSchema, describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
+import { describeIssues, placeOrderSchema } from "../shared/events/order-input.js";
+import { customerIdQuery, orderIdParam } from "../shared/http/params.js";
 import { badRequest } from "../shared/http/problem.js";
 import { canonicalJson, orderIdForKey, parseIdempotencyKey, sha256Hex } from "./idempotency.js";
 
@@ -16,12 +17,6 @@ export interface GatewayDeps {
 /** The public API of a region. It validates, then delegates through Dapr service invocation. */
 export function gatewayRoutes(deps: GatewayDeps): Router {
   const router = Router();
-
-  function orderIdParam(raw: string | undefined): string {
-    const id = orderIdSchema.safeParse(raw);
-    if (!id.success) throw badRequest(`orderId: ${describeIssues(id.error)}`);
-    return id.data;
-  }
 
   router.post("/orders", async (req, res) => {
     if (req.body === undefined) throw badRequest("request body is required");
@@ -45,9 +40,8 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
   });
 
   router.get("/orders", async (req, res) => {
-    const customerId = customerIdSchema.safeParse(req.query["customerId"]);
-    if (!customerId.success) throw badRequest(`customerId query parameter: ${describeIssues(customerId.error)}`);
-    res.json(await deps.sidecar.invoke(deps.viewApp, `orders?customerId=${encodeURIComponent(customerId.data)}`, HttpMethod.GET));
+    const customerId = customerIdQuery(req.query["customerId"]);
+    res.json(await deps.sidecar.invoke(deps.viewApp, `orders?customerId=${encodeURIComponent(customerId)}`, HttpMethod.GET));
   });
 
   return router;

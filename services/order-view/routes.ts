@@ -4,8 +4,8 @@ import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { ContractError, checkEvent } from "../shared/events/contracts.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import { orderEventTypes } from "../shared/events/order-events.js";
-import { customerIdSchema, describeIssues, orderIdSchema } from "../shared/events/order-input.js";
-import { badRequest, notFound } from "../shared/http/problem.js";
+import { customerIdQuery, orderIdParam } from "../shared/http/params.js";
+import { notFound } from "../shared/http/problem.js";
 import type { KeyedLock } from "../shared/keyed-lock.js";
 import type { Logger } from "../shared/log.js";
 import { fold, publicOrder } from "../shared/orders/order-state.js";
@@ -60,18 +60,16 @@ export function viewRoutes(deps: ViewDeps): Router {
   });
 
   router.get("/orders/:orderId", async (req, res) => {
-    const id = orderIdSchema.safeParse(req.params["orderId"]);
-    if (!id.success) throw badRequest(`orderId: ${describeIssues(id.error)}`);
-    const view = await deps.views.get(id.data);
-    if (!view) throw notFound(`order ${id.data} does not exist`);
+    const orderId = orderIdParam(req.params["orderId"]);
+    const view = await deps.views.get(orderId);
+    if (!view) throw notFound(`order ${orderId} does not exist`);
     res.json(publicOrder(view.value));
   });
 
   router.get("/orders", async (req, res) => {
-    const customerId = customerIdSchema.safeParse(req.query["customerId"]);
-    if (!customerId.success) throw badRequest(`customerId query parameter: ${describeIssues(customerId.error)}`);
-    const orders = await deps.views.byCustomer(customerId.data);
-    res.json({ customerId: customerId.data, orders: orders.map(publicOrder) });
+    const customerId = customerIdQuery(req.query["customerId"]);
+    const orders = await deps.views.byCustomer(customerId);
+    res.json({ customerId: customerId, orders: orders.map(publicOrder) });
   });
 
   return router;

@@ -35,6 +35,8 @@ export class Views {
       this.store,
       index.value.orderIds.map((id) => `order-${id}`),
     )) as { data?: OrderState }[];
-    return items.flatMap((i) => (i.data && typeof i.data === "object" ? [i.data] : [])).sort((a, b) => b.placedAt.localeCompare(a.placedAt));
+    return items
+      .flatMap((i) => (i.data && typeof i.data === "object" ? [i.data] : []))
+      .sort((a, b) => b.placedAt.localeCompare(a.placedAt));
   }
 }

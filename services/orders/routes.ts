@@ -3,6 +3,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { ConcurrencyError, type EventStore } from "../shared/dapr/event-store.js";
 import { describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
+import { orderIdParam } from "../shared/http/params.js";
 import { badRequest, notFound } from "../shared/http/problem.js";
 import type { KeyedLock } from "../shared/keyed-lock.js";
 import { fold, type OrderState, publicOrder } from "../shared/orders/order-state.js";
@@ -54,20 +55,18 @@ export function ordersRoutes(deps: OrdersDeps): Router {
   });
 
   router.get("/orders/:orderId", async (req, res) => {
-    const id = orderIdSchema.safeParse(req.params["orderId"]);
-    if (!id.success) throw badRequest(`orderId: ${describeIssues(id.error)}`);
-    const stream = await deps.events.load(id.data);
+    const orderId = orderIdParam(req.params["orderId"]);
+    const stream = await deps.events.load(orderId);
     const state = fold(stream?.events ?? []);
-    if (!state) throw notFound(`order ${id.data} does not exist`);
+    if (!state) throw notFound(`order ${orderId} does not exist`);
     res.json(publicOrder(state));
   });
 
   router.get("/orders/:orderId/events", async (req, res) => {
-    const id = orderIdSchema.safeParse(req.params["orderId"]);
-    if (!id.success) throw badRequest(`orderId: ${describeIssues(id.error)}`);
-    const stream = await deps.events.load(id.data);
-    if (!stream) throw notFound(`order ${id.data} does not exist`);
-    res.json({ orderId: id.data, events: stream.events });
+    const orderId = orderIdParam(req.params["orderId"]);
+    const stream = await deps.events.load(orderId);
+    if (!stream) throw notFound(`order ${orderId} does not exist`);
+    res.json({ orderId: orderId, events: stream.events });
   });
 
   return router;

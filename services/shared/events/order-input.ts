@@ -24,7 +24,11 @@ const price = z
 
 export const orderLineSchema = z.strictObject({
   sku: id,
-  quantity: z.number().int("must be an integer").min(1, "must be > 0").max(orderLimits.maxQuantity, `must be <= ${orderLimits.maxQuantity}`),
+  quantity: z
+    .number()
+    .int("must be an integer")
+    .min(1, "must be > 0")
+    .max(orderLimits.maxQuantity, `must be <= ${orderLimits.maxQuantity}`),
   unitPrice: price,
 });
 export type OrderLine = z.infer<typeof orderLineSchema>;
@@ -32,7 +36,10 @@ export type OrderLine = z.infer<typeof orderLineSchema>;
 /** The public `POST /orders` body. Strict: an unknown field is an error, not silently dropped. */
 export const placeOrderSchema = z.strictObject({
   customerId: id,
-  items: z.array(orderLineSchema).min(1, "must hold at least one item").max(orderLimits.maxItems, `must hold at most ${orderLimits.maxItems} items`),
+  items: z
+    .array(orderLineSchema)
+    .min(1, "must hold at least one item")
+    .max(orderLimits.maxItems, `must hold at most ${orderLimits.maxItems} items`),
 });
 export type PlaceOrderInput = z.infer<typeof placeOrderSchema>;
 
@@ -45,11 +52,16 @@ export function orderTotal(items: readonly OrderLine[]): number {
   return cents / 100;
 }
 
-/** Turns zod issues into one sentence that names each bad field. */
-export function describeIssues(error: z.ZodError): string {
+/** Turns zod issues into one sentence that names each bad field; `subject` names the value itself. */
+export function describeIssues(error: z.ZodError, subject = "body"): string {
   return error.issues
     .map((i) => {
-      const path = i.path.length ? i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "body";
+      const path = i.path.length
+        ? i.path
+            .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+            .join("")
+            .replace(/^\./, "")
+        : subject;
       return `${path}: ${i.message}`;
     })
     .join("; ");

@@ -61,7 +61,9 @@ function fromBodyParser(err: { type?: string; limit?: number; charset?: string }
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
   if (hasBody && !req.is(["application/json", "application/*+json"])) {
-    next(new HttpProblem(415, "Unsupported Media Type", `Content-Type must be application/json, got ${req.headers["content-type"] ?? "none"}`));
+    next(
+      new HttpProblem(415, "Unsupported Media Type", `Content-Type must be application/json, got ${req.headers["content-type"] ?? "none"}`),
+    );
     return;
   }
   next();
@@ -83,6 +85,10 @@ export function problemMiddleware(log: Logger): ErrorRequestHandler {
       log.error("unhandled error", { ...errorFields(err), method: req.method, path: req.path });
       problem = new HttpProblem(500, "Internal Server Error", "an unexpected error occurred; it has been logged");
     }
-    res.status(problem.status).set(problem.headers).type(problemContentType).send(JSON.stringify(problemBody(problem, req.originalUrl)));
+    res
+      .status(problem.status)
+      .set(problem.headers)
+      .type(problemContentType)
+      .send(JSON.stringify(problemBody(problem, req.originalUrl)));
   };
 }

@@ -50,7 +50,6 @@ export function fold(events: readonly EventRecord[]): OrderState | undefined {
   return events.reduce<OrderState | undefined>(evolve, undefined);
 }
 
-
 export type PublicOrder = Omit<OrderState, "requestHash">;
 
 /** What clients see of an order; the request hash is an internal detail. */

@@ -1,0 +1,74 @@
+import { spawn } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { projectRoot } from "../../platform/paths.js";
+import { freePort } from "../../scripts/local/ports.js";
+import { call, postJson } from "../support/http.js";
+import { eventually, isAlive } from "../support/system.js";
+
+/** PIDs of every live process whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        return ppid === pid ? [Number(d)] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+describe("npm start (the local runner)", () => {
+  it("runs both regions, serves POST then GET in each, and leaves nothing behind after Ctrl-C", async () => {
+    const ports = { east: await freePort(), west: await freePort() };
+    const runner = spawn(process.execPath, [join(projectRoot, "dist/scripts/local/run.js")], {
+      env: {
+        ...process.env,
+        DAPRD: inject("daprd"),
+        GATEWAY_PORT_EAST: String(ports.east),
+        GATEWAY_PORT_WEST: String(ports.west),
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    runner.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    runner.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => runner.once("exit", (code) => r(code)));
+
+    await eventually(
+      async () => output,
+      (o) => o.includes("Ctrl-C stops everything"),
+      90_000,
+      200,
+    );
+    expect(output).toContain(`east     http://127.0.0.1:${ports.east}`);
+    const started = childrenOf(runner.pid!);
+    // Per region: a redis-server and, per app, a service and its daprd.
+    expect(started.length).toBe(14);
+    const commands = started.map((p) => readFileSync(`/proc/${p}/cmdline`, "utf8"));
+    expect(commands.filter((c) => c.split("\0")[0]!.endsWith("daprd"))).toHaveLength(6);
+
+    for (const port of Object.values(ports)) {
+      const placed = await postJson(`http://127.0.0.1:${port}/orders`, {
+        customerId: "runner",
+        items: [{ sku: "s", quantity: 1, unitPrice: 1 }],
+      });
+      expect(placed.status).toBe(202);
+      const { orderId } = placed.body as { orderId: string };
+      await eventually(
+        () => call(`http://127.0.0.1:${port}/orders/${orderId}`),
+        (a) => a.status === 200,
+      );
+    }
+
+    runner.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(output).toContain("stopped.");
+    expect(started.filter(isAlive)).toEqual([]);
+  });
+});

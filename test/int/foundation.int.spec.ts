@@ -1,0 +1,167 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { daprVersion } from "../../platform/versions.js";
+import type { SystemHandle } from "../../scripts/local/system.js";
+import { type Answer, call, postJson } from "../support/http.js";
+import { eventually, isAlive, startTestSystem } from "../support/system.js";
+
+const order = { customerId: "cust-1", items: [{ sku: "sku-1", quantity: 2, unitPrice: 9.99 }] };
+
+let system: SystemHandle;
+let pids: number[] = [];
+
+beforeAll(async () => {
+  system = await startTestSystem(["east", "west"]);
+  pids = system.group.pids;
+});
+
+afterAll(async () => {
+  await system?.stop();
+  // Every process the test started is gone: nothing is left behind.
+  expect(pids.filter(isAlive)).toEqual([]);
+});
+
+describe("foundation: two regions with real daprd", () => {
+  it.each(["east", "west"])("places an order in %s and reads it back through order-view", async (region) => {
+    const { gatewayUrl } = system.region(region);
+    const placed = await postJson(`${gatewayUrl}/orders`, order);
+    expect(placed.status).toBe(202);
+    const { orderId } = placed.body as { orderId: string };
+    expect(placed.body).toEqual({ orderId, status: "pending", region });
+    expect(placed.headers.get("location")).toBe(`/orders/${orderId}`);
+
+    const read = await eventually(
+      () => call(`${gatewayUrl}/orders/${orderId}`),
+      (a) => a.status === 200,
+    );
+    expect(read.body).toMatchObject({
+      orderId,
+      customerId: "cust-1",
+      status: "pending",
+      homeRegion: region,
+      items: order.items,
+      total: 19.98,
+      version: 1,
+    });
+    const list = await eventually(
+      () => call(`${gatewayUrl}/orders?customerId=cust-1`),
+      (a) => ((a.body as { orders?: { orderId: string }[] }).orders ?? []).some((o) => o.orderId === orderId),
+    );
+    expect(list.status).toBe(200);
+  });
+
+  it("answers a repeated Idempotency-Key with the same answer, and a changed body with 422", async () => {
+    const { gatewayUrl } = system.region("east");
+    const first = await postJson(`${gatewayUrl}/orders`, order, { "Idempotency-Key": "retry-me" });
+    const again = await postJson(`${gatewayUrl}/orders`, order, { "Idempotency-Key": "retry-me" });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    const changed = await postJson(`${gatewayUrl}/orders`, { ...order, customerId: "someone-else" }, { "Idempotency-Key": "retry-me" });
+    expect(changed.status).toBe(422);
+    expect(changed.contentType).toContain("application/problem+json");
+  });
+
+  it("was served by real daprd sidecars of the pinned version", async () => {
+    const east = system.region("east");
+    for (const app of Object.values(east.apps)) {
+      const cmdline = readFileSync(`/proc/${app.sidecar.child.pid}/cmdline`, "utf8").split("\0");
+      expect(cmdline[0]).toMatch(/daprd$/);
+      expect(cmdline).toContain(app.app);
+      const meta = await call(`http://127.0.0.1:${app.daprHttpPort}/v1.0/metadata`, { headers: { "dapr-api-token": east.daprApiToken } });
+      expect(meta.body).toMatchObject({ id: app.app, runtimeVersion: daprVersion });
+    }
+    // The gateway's sidecar counted the service invocations the tests above made through it.
+    const metrics = await call(`http://127.0.0.1:${east.apps.gateway.metricsPort}/metrics`);
+    const sent = String(metrics.body)
+      .split("\n")
+      .filter((l) => l.startsWith("dapr_runtime_service_invocation_req_sent_total{") && l.includes('app_id="gateway"'))
+      .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+    expect(sent).toBeGreaterThan(0);
+  });
+
+  it("keeps regions apart: an order placed in east is not west's", async () => {
+    const placed = await postJson(`${system.region("east").gatewayUrl}/orders`, order);
+    const { orderId } = placed.body as { orderId: string };
+    await eventually(
+      () => call(`${system.region("east").gatewayUrl}/orders/${orderId}`),
+      (a) => a.status === 200,
+    );
+    expect((await call(`${system.region("west").gatewayUrl}/orders/${orderId}`)).status).toBe(404);
+  });
+});
+
+describe("bad input gets a problem+json answer, never a 500", () => {
+  const raw = (body: string, contentType = "application/json", headers: Record<string, string> = {}) => ({
+    method: "POST",
+    headers: { "content-type": contentType, ...headers },
+    body,
+  });
+  const unknownId = "5b0c9a51-7f3c-4a52-9f0e-0b1f7a1e2d3c";
+  const cases: [string, string, RequestInit | undefined, number, RegExp][] = [
+    ["malformed JSON", "/orders", raw('{"customerId": "c1", "items": ['), 400, /not valid JSON/],
+    ["wrong content type", "/orders", raw(JSON.stringify(order), "text/plain"), 415, /application\/json/],
+    ["missing customerId", "/orders", raw(JSON.stringify({ items: order.items })), 400, /customerId/],
+    ["unknown field", "/orders", raw(JSON.stringify({ ...order, coupon: "FREE" })), 400, /coupon/],
+    [
+      "quantity of the wrong type",
+      "/orders",
+      raw(JSON.stringify({ customerId: "c1", items: [{ sku: "a", quantity: "2", unitPrice: 1 }] })),
+      400,
+      /items\[0\]\.quantity/,
+    ],
+    ["empty items", "/orders", raw(JSON.stringify({ customerId: "c1", items: [] })), 400, /items: must hold at least one item/],
+    [
+      "negative quantity",
+      "/orders",
+      raw(JSON.stringify({ customerId: "c1", items: [{ sku: "a", quantity: -1, unitPrice: 1 }] })),
+      400,
+      /quantity: must be > 0/,
+    ],
+    [
+      "fractional quantity",
+      "/orders",
+      raw(JSON.stringify({ customerId: "c1", items: [{ sku: "a", quantity: 1.5, unitPrice: 1 }] })),
+      400,
+      /quantity/,
+    ],
+    [
+      "negative price",
+      "/orders",
+      raw(JSON.stringify({ customerId: "c1", items: [{ sku: "a", quantity: 1, unitPrice: -5 }] })),
+      400,
+      /unitPrice: must be >= 0/,
+    ],
+    [
+      "huge quantity",
+      "/orders",
+      raw(JSON.stringify({ customerId: "c1", items: [{ sku: "a", quantity: 1e12, unitPrice: 1 }] })),
+      400,
+      /quantity: must be <=/,
+    ],
+    ["infinite price", "/orders", raw('{"customerId":"c1","items":[{"sku":"a","quantity":1,"unitPrice":1e400}]}'), 400, /unitPrice/],
+    ["body that is not an object", "/orders", raw("[1,2,3]"), 400, /body/],
+    ["oversized body", "/orders", raw(JSON.stringify({ ...order, pad: "x".repeat(200_000) })), 413, /exceeds the limit/],
+    [
+      "over-long Idempotency-Key",
+      "/orders",
+      raw(JSON.stringify(order), "application/json", { "Idempotency-Key": "k".repeat(300) }),
+      400,
+      /Idempotency-Key/,
+    ],
+    ["unknown order id", `/orders/${unknownId}`, undefined, 404, /does not exist/],
+    ["malformed order id", "/orders/not-a-uuid", undefined, 400, /orderId: must be a UUID/],
+    ["list without customerId", "/orders", { method: "GET" }, 400, /customerId/],
+    ["unknown route", "/nope", undefined, 404, /no route/],
+  ];
+
+  it.each(cases)("%s", async (_name, path, init, status, detail) => {
+    const answer: Answer = await call(`${system.region("east").gatewayUrl}${path}`, init);
+    expect(answer.status).toBe(status);
+    expect(answer.contentType).toContain("application/problem+json");
+    const problem = answer.body as { status: number; title: string; detail: string };
+    expect(problem.status).toBe(status);
+    expect(problem.detail).toMatch(detail);
+    expect(JSON.stringify(problem)).not.toMatch(/at .*\.js:\d+/);
+  });
+});

@@ -1,0 +1,22 @@
+import { spawnSync } from "node:child_process";
+import type { TestProject } from "vitest/node";
+import { projectRoot } from "../../platform/paths.js";
+import { ensureDaprd } from "../../scripts/daprd/ensure-daprd.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    daprd: string;
+  }
+}
+
+/**
+ * Integration tests start compiled services with a real daprd: build both once, before any test.
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], {
+    cwd: projectRoot,
+    stdio: "inherit",
+  });
+  if (tsc.status !== 0) throw new Error("tsc failed; integration tests need the compiled services");
+  project.provide("daprd", await ensureDaprd());
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+import { writeRegionResources } from "../../scripts/local/resources.js";
+import { componentScopes, components, stores, subscriptions, topics } from "../../platform/topology.js";
+
+type Doc = {
+  kind: string;
+  metadata: { name: string };
+  spec: Record<string, unknown> & { metadata?: { name: string; value: string }[] };
+  scopes?: string[];
+};
+
+function render(otlpEndpoint?: string) {
+  const dir = mkdtempSync(join(tmpdir(), "resources-"));
+  const { resourcesDir, configFile } = writeRegionResources({
+    dir,
+    redisAddress: "127.0.0.1:7000",
+    nameResolutionDb: "/x/nr.db",
+    otlpEndpoint,
+  });
+  const docs = parseAllDocuments(readFileSync(join(resourcesDir, "resources.yaml"), "utf8")).map((d) => d.toJSON() as Doc);
+  return { docs, config: parse(readFileSync(configFile, "utf8")) as Doc };
+}
+
+describe("local Dapr resources", () => {
+  it("scopes every component to exactly the apps topology names", () => {
+    const { docs } = render();
+    const comps = docs.filter((d) => d.kind === "Component");
+    expect(comps.map((c) => c.metadata.name).sort()).toEqual(Object.keys(componentScopes).sort());
+    for (const c of comps) expect(c.scopes).toEqual(componentScopes[c.metadata.name]);
+  });
+
+  it("turns on the outbox only where topology asks for it", () => {
+    const { docs } = render();
+    const meta = (name: string) =>
+      Object.fromEntries((docs.find((d) => d.metadata.name === name)?.spec.metadata ?? []).map((m) => [m.name, m.value]));
+    expect(meta(components.ordersStore)).toMatchObject({
+      outboxPublishPubsub: components.pubsub,
+      outboxPublishTopic: topics.orders,
+      outboxPubsub: components.outboxPubsub,
+      redisHost: "127.0.0.1:7000",
+    });
+    expect(meta(components.viewStore)["outboxPublishTopic"]).toBeUndefined();
+    expect(stores.filter((s) => s.outboxTopic)).toHaveLength(1);
+  });
+
+  it("declares each subscription for its app", () => {
+    const { docs } = render();
+    const subs = docs.filter((d) => d.kind === "Subscription");
+    expect(subs).toHaveLength(subscriptions.length);
+    expect(subs[0]).toMatchObject({ spec: { topic: topics.orders, routes: { default: "/events/orders" } }, scopes: ["order-view"] });
+  });
+
+  it("resolves names per region and traces only when a collector is configured", () => {
+    expect(render().config.spec).toMatchObject({
+      nameResolution: { component: "sqlite", configuration: { connectionString: "/x/nr.db" } },
+    });
+    expect(render().config.spec["tracing"]).toBeUndefined();
+    expect(render("127.0.0.1:4318").config.spec["tracing"]).toMatchObject({
+      samplingRate: "1",
+      otel: { endpointAddress: "127.0.0.1:4318", protocol: "http", isSecure: false },
+    });
+  });
+});
