@@ -14,6 +14,8 @@ export const defaultGatewayPortBase = 8081;
 export const apps = {
   gateway: "gateway",
   orders: "orders",
+  inventory: "inventory",
+  payments: "payments",
   orderView: "order-view",
 } as const;
 export type AppId = (typeof apps)[keyof typeof apps];
@@ -25,13 +27,26 @@ export const components = {
   /** Carries the outbox's internal topics; a separate component so its concurrency can differ. */
   outboxPubsub: "outbox-pubsub",
   ordersStore: "orders-store",
+  inventoryStore: "inventory-store",
+  paymentsStore: "payments-store",
   viewStore: "view-store",
 } as const;
 
-/** Topics. Each service publishes its own change events to one topic named after it. */
+/** Topics. Each service publishes its change events to one topic named after it. */
 export const topics = {
   orders: "orders",
+  inventory: "inventory",
+  payments: "payments",
+  /** Fault events: deliveries that could not be processed, with the reason. */
+  deadLetter: "deadletter",
 } as const;
+
+/**
+ * How often a failing delivery is retried before it is dead-lettered. Rendered into the Dapr
+ * Resiliency policy and read by the subscribers, which publish a fault with the reason on the
+ * last attempt.
+ */
+export const deliveryRetry = { maxRetries: 3, intervalMs: 200 } as const;
 
 export interface SubscriptionSpec {
   /** Name of the Dapr Subscription resource. */
@@ -41,11 +56,35 @@ export interface SubscriptionSpec {
   /** App route that receives the events. */
   readonly route: string;
   readonly app: AppId;
+  /** Where Dapr sends what cannot be delivered; none for the dead-letter subscription itself. */
+  readonly deadLetterTopic?: string;
 }
 
-/** Declarative subscriptions; rendered for the local runner and for Kubernetes alike. */
+function subscription(app: AppId, topic: string): SubscriptionSpec {
+  return {
+    name: `${app}-${topic}`,
+    pubsub: components.pubsub,
+    topic,
+    route: `/events/${topic}`,
+    app,
+    ...(topic === topics.deadLetter ? {} : { deadLetterTopic: topics.deadLetter }),
+  };
+}
+
+/**
+ * Declarative subscriptions (the saga's choreography); rendered for the local runner and for
+ * Kubernetes alike. Each delivers every event of the topic to one route; the app picks the
+ * types it cares about (a routing rule with no match would dead-letter the rest).
+ */
 export const subscriptions: readonly SubscriptionSpec[] = [
-  { name: "order-view-orders", pubsub: components.pubsub, topic: topics.orders, route: "/events/orders", app: apps.orderView },
+  subscription(apps.inventory, topics.orders),
+  subscription(apps.inventory, topics.payments),
+  subscription(apps.payments, topics.inventory),
+  subscription(apps.payments, topics.orders),
+  subscription(apps.orders, topics.inventory),
+  subscription(apps.orders, topics.payments),
+  subscription(apps.orderView, topics.orders),
+  subscription(apps.orderView, topics.deadLetter),
 ];
 
 export interface StoreSpec {
@@ -58,13 +97,28 @@ export interface StoreSpec {
 
 export const stores: readonly StoreSpec[] = [
   { name: components.ordersStore, owner: apps.orders, outboxTopic: topics.orders },
+  { name: components.inventoryStore, owner: apps.inventory, outboxTopic: topics.inventory },
+  { name: components.paymentsStore, owner: apps.payments, outboxTopic: topics.payments },
   { name: components.viewStore, owner: apps.orderView },
 ];
 
+/** Who may call whom through Dapr service invocation (access-control policies in Kubernetes). */
+export const invocations: readonly { readonly from: AppId; readonly to: AppId }[] = [
+  { from: apps.gateway, to: apps.orders },
+  { from: apps.gateway, to: apps.orderView },
+  { from: apps.gateway, to: apps.inventory },
+  { from: apps.orderView, to: apps.orders },
+  // Redrive of dead letters hands the event back to the subscriber that failed it.
+  { from: apps.orderView, to: apps.inventory },
+  { from: apps.orderView, to: apps.payments },
+];
+
+/** Apps that publish to a topic without the outbox (fault events to the dead-letter topic). */
+const subscribers = [...new Set(subscriptions.map((s) => s.app))];
+
 /** Which apps may use which component (Dapr component scopes). */
 export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
-  [components.pubsub]: [apps.orders, apps.orderView],
-  [components.outboxPubsub]: [apps.orders],
-  [components.ordersStore]: [apps.orders],
-  [components.viewStore]: [apps.orderView],
+  [components.pubsub]: subscribers,
+  [components.outboxPubsub]: stores.flatMap((s) => (s.outboxTopic ? [s.owner] : [])),
+  ...Object.fromEntries(stores.map((s) => [s.name, [s.owner]])),
 };

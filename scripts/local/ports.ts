@@ -1,17 +1,31 @@
 import { createServer } from "node:net";
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports are drawn below Linux's ephemeral range (32768+): a port the OS handed out for "any
+ * free port" can be taken a moment later as the source port of some outgoing connection.
+ */
+const portRange = { from: 20_000, to: 32_000 } as const;
+const handedOut = new Set<number>();
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+}
+
+/** A TCP port on 127.0.0.1 that is free now and that this process has not handed out before. */
+export async function freePort(): Promise<number> {
+  const span = portRange.to - portRange.from;
+  for (let i = 0; i < 200; i++) {
+    const port = portRange.from + Math.floor(Math.random() * span);
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port found in ${portRange.from}-${portRange.to}`);
 }
 
 /** Whether something accepts connections on 127.0.0.1:port. */

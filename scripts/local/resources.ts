@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { projectRoot } from "../../platform/paths.js";
-import { componentScopes, components, stores, subscriptions } from "../../platform/topology.js";
+import { componentScopes, components, deliveryRetry, invocations, stores, subscriptions } from "../../platform/topology.js";
 
 type Doc = Record<string, unknown> & { spec: Record<string, unknown> & { metadata?: { name: string; value: string }[] } };
 
@@ -20,6 +20,21 @@ function withScopes(doc: Doc, name: string): Doc {
   const scopes = componentScopes[name];
   if (!scopes) throw new Error(`no scopes declared for component ${name} in platform/topology.ts`);
   return { ...doc, scopes: [...scopes] };
+}
+
+/** The Resiliency resource: policies from the template, targets from topology. */
+export function resiliency(): Doc {
+  const doc = renderTemplate("resiliency.yaml", {
+    name: "meridian",
+    deliveryInterval: `${deliveryRetry.intervalMs}ms`,
+    deliveryMaxRetries: String(deliveryRetry.maxRetries),
+  });
+  const invoked = [...new Set(invocations.map((i) => i.to))];
+  doc.spec["targets"] = {
+    apps: Object.fromEntries(invoked.map((app) => [app, { timeout: "invoke", retry: "invoke", circuitBreaker: "app" }])),
+    components: { [components.pubsub]: { inbound: { timeout: "delivery", retry: "delivery" } } },
+  };
+  return doc;
 }
 
 export interface RegionResourceOptions {
@@ -82,10 +97,16 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
       apiVersion: "dapr.io/v2alpha1",
       kind: "Subscription",
       metadata: { name: sub.name },
-      spec: { pubsubname: sub.pubsub, topic: sub.topic, routes: { default: sub.route } },
+      spec: {
+        pubsubname: sub.pubsub,
+        topic: sub.topic,
+        routes: { default: sub.route },
+        ...(sub.deadLetterTopic ? { deadLetterTopic: sub.deadLetterTopic } : {}),
+      },
       scopes: [sub.app],
     });
   }
+  docs.push(resiliency());
   writeFileSync(join(resourcesDir, "resources.yaml"), docs.map((d) => stringify(d)).join("---\n"));
 
   const config = renderTemplate("configuration.yaml", { name: "meridian", nameResolutionDb: opts.nameResolutionDb });

@@ -3,7 +3,7 @@ import { Router } from "express";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { describeIssues, placeOrderSchema } from "../shared/events/order-input.js";
-import { customerIdQuery, orderIdParam } from "../shared/http/params.js";
+import { customerIdQuery, orderIdParam, skuParam } from "../shared/http/params.js";
 import { badRequest } from "../shared/http/problem.js";
 import { canonicalJson, orderIdForKey, parseIdempotencyKey, sha256Hex } from "./idempotency.js";
 
@@ -12,6 +12,7 @@ export interface GatewayDeps {
   readonly sidecar: Sidecar;
   readonly ordersApp: string;
   readonly viewApp: string;
+  readonly inventoryApp: string;
 }
 
 /** The public API of a region. It validates, then delegates through Dapr service invocation. */
@@ -42,6 +43,37 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
   router.get("/orders", async (req, res) => {
     const customerId = customerIdQuery(req.query["customerId"]);
     res.json(await deps.sidecar.invoke(deps.viewApp, `orders?customerId=${encodeURIComponent(customerId)}`, HttpMethod.GET));
+  });
+
+  router.post("/orders/:orderId/cancel", async (req, res) => {
+    const orderId = orderIdParam(req.params["orderId"]);
+    res.status(202).json(await deps.sidecar.invoke(deps.ordersApp, `orders/${orderId}/cancel`, HttpMethod.POST));
+  });
+
+  router.get("/orders/:orderId/events", async (req, res) => {
+    const orderId = orderIdParam(req.params["orderId"]);
+    const at = typeof req.query["at"] === "string" ? `?at=${encodeURIComponent(req.query["at"])}` : "";
+    res.json(await deps.sidecar.invoke(deps.ordersApp, `orders/${orderId}/events${at}`, HttpMethod.GET));
+  });
+
+  router.put("/inventory/:sku", async (req, res) => {
+    const sku = skuParam(req.params["sku"]);
+    res.json(await deps.sidecar.invoke(deps.inventoryApp, `inventory/${encodeURIComponent(sku)}`, HttpMethod.PUT, req.body));
+  });
+
+  router.get("/inventory/:sku", async (req, res) => {
+    const sku = skuParam(req.params["sku"]);
+    res.json(await deps.sidecar.invoke(deps.inventoryApp, `inventory/${encodeURIComponent(sku)}`, HttpMethod.GET));
+  });
+
+  // Operator endpoints; in a cluster, expose /admin only to operators (see k8s/README.md).
+  router.get("/admin/dead-letters", async (_req, res) => {
+    res.json(await deps.sidecar.invoke(deps.viewApp, "dead-letters", HttpMethod.GET));
+  });
+
+  router.post("/admin/dead-letters/:faultId/redrive", async (req, res) => {
+    const faultId = String(req.params["faultId"]);
+    res.json(await deps.sidecar.invoke(deps.viewApp, `dead-letters/${encodeURIComponent(faultId)}/redrive`, HttpMethod.POST));
   });
 
   return router;

@@ -1,9 +1,11 @@
 import { Router } from "express";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
-import { ContractError, checkEvent } from "../shared/events/contracts.js";
+import { type Outcome, subscriber } from "../shared/dapr/subscriber.js";
+import { checkEvent } from "../shared/events/contracts.js";
+import type { EventMetrics } from "../shared/events/metrics.js";
+import { apps, topics } from "../../platform/topology.js";
 import type { EventRecord } from "../shared/events/envelope.js";
-import { orderEventTypes } from "../shared/events/order-events.js";
 import { customerIdQuery, orderIdParam } from "../shared/http/params.js";
 import { notFound } from "../shared/http/problem.js";
 import type { KeyedLock } from "../shared/keyed-lock.js";
@@ -18,20 +20,20 @@ export interface ViewDeps {
   readonly ordersApp: string;
   readonly lock: KeyedLock;
   readonly log: Logger;
+  readonly region: string;
+  readonly metrics: EventMetrics;
 }
-
-/** Dapr's answers to a delivery: SUCCESS acknowledges, RETRY asks for redelivery, DROP discards. */
-type Delivery = { status: "SUCCESS" | "RETRY" | "DROP" };
 
 export function viewRoutes(deps: ViewDeps): Router {
   const router = Router();
 
-  async function apply(event: EventRecord): Promise<void> {
+  async function apply(event: EventRecord): Promise<Outcome> {
+    if (!event.type.startsWith("order.")) return "ignored";
     const orderId = event.subject;
-    await deps.lock.run(orderId, async () => {
+    return deps.lock.run(orderId, async () => {
       const current = await deps.views.get(orderId);
       const decision = decide(current?.value, event);
-      if (decision.kind === "duplicate") return;
+      if (decision.kind === "duplicate") return "duplicate";
       let next = decision.kind === "apply" ? decision.next : undefined;
       if (decision.kind === "gap") {
         // Events may overtake each other in the broker; the writer's stream is the truth.
@@ -39,25 +41,17 @@ export function viewRoutes(deps: ViewDeps): Router {
         const { events } = await deps.sidecar.invoke<{ events: EventRecord[] }>(deps.ordersApp, `orders/${orderId}/events`, HttpMethod.GET);
         next = fold(events.map(checkEvent));
       }
-      if (!next) return;
-      if (event.type === orderEventTypes.placed) await deps.views.index(next.customerId, orderId);
+      if (!next) return "ignored";
+      await deps.views.index(next.customerId, orderId);
       await deps.views.put(next, current);
+      return "applied";
     });
   }
 
-  router.post("/events/orders", async (req, res) => {
-    let event: EventRecord;
-    try {
-      event = checkEvent((req.body as { data?: unknown }).data);
-    } catch (err) {
-      if (!(err instanceof ContractError)) throw err;
-      deps.log.warn("event rejected by contract", { reason: err.message, ceId: (req.body as { id?: string }).id });
-      res.json({ status: "DROP" } satisfies Delivery);
-      return;
-    }
-    await apply(event);
-    res.json({ status: "SUCCESS" } satisfies Delivery);
-  });
+  router.post(
+    `/events/${topics.orders}`,
+    subscriber({ app: apps.orderView, region: deps.region, topic: topics.orders, route: `/events/${topics.orders}`, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics, handle: apply }),
+  );
 
   router.get("/orders/:orderId", async (req, res) => {
     const orderId = orderIdParam(req.params["orderId"]);

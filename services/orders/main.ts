@@ -1,19 +1,25 @@
+import { z } from "zod";
 import { apps, components } from "../../platform/topology.js";
 import { baseEnvSchema } from "../shared/config.js";
 import { EventStore } from "../shared/dapr/event-store.js";
+import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
 import { ordersRoutes } from "./routes.js";
 
 await runService({
   name: apps.orders,
-  env: baseEnvSchema,
-  routes: ({ config, sidecar }) => [
+  env: baseEnvSchema.extend({ CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR").default("EUR") }),
+  routes: ({ config, sidecar, log, registry }) => [
     ordersRoutes({
       region: config.REGION,
+      currency: config.CURRENCY,
       events: new EventStore(sidecar, components.ordersStore, `${apps.orders}/${config.REGION}`, "order-"),
       lock: new KeyedLock(),
       clock: () => new Date(),
+      sidecar,
+      log,
+      metrics: eventMetrics(registry),
     }),
   ],
 });

@@ -18,3 +18,10 @@ export class KeyedLock {
     }
   }
 }
+
+/** Holds the locks of several keys at once, taken in sorted order so two callers never deadlock. */
+export function runLocked<T>(lock: KeyedLock, keys: readonly string[], work: () => Promise<T>): Promise<T> {
+  const sorted = [...new Set(keys)].sort();
+  const step = (i: number): Promise<T> => (i === sorted.length ? work() : lock.run(sorted[i]!, () => step(i + 1)));
+  return step(0);
+}

@@ -1,9 +1,15 @@
+import { assertPublishable } from "../events/contracts.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
 import type { Sidecar } from "./sidecar.js";
 
-/** Another writer appended to the stream since we read it. */
+/** Another writer changed what we read before our write. */
 export class ConcurrencyError extends Error {
   override name = "ConcurrencyError";
+}
+
+/** State stores word an ETag conflict differently; Dapr passes their message through. */
+export function isConflict(message: string): boolean {
+  return /etag|failed to set key|version conflict|possible etag mismatch/i.test(message);
 }
 
 export interface LoadedStream {
@@ -43,19 +49,31 @@ export class EventStore {
   }
 
   async append(id: string, prior: LoadedStream | undefined, event: EventRecord): Promise<void> {
+    assertPublishable(event);
     const key = this.key(id);
     const value: StoredStream = { events: [...(prior?.events ?? []), event] };
     try {
       await this.sidecar.write(this.store, [
         { key, value, etag: prior?.etag, metadata: cloudEventAttributes(event, this.source) },
-        { key, value: event, metadata: { "outbox.projection": "true", contentType: "application/json" } },
+        { key, value: event, metadata: { "outbox.projection": "true" }, contentType: "application/json" },
       ]);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (/etag|failed to set key|possible etag mismatch|version conflict/i.test(message)) {
-        throw new ConcurrencyError(`stream ${key} changed concurrently`);
-      }
-      throw err;
+      throw isConflict(message) ? new ConcurrencyError(`stream ${key} changed concurrently`) : err;
+    }
+  }
+}
+
+/**
+ * Runs read-decide-write again when another writer got in between (an ETag conflict), up to
+ * `attempts` times; any other error, or the last conflict, goes to the caller.
+ */
+export async function retryOnConflict<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError) || attempt >= attempts) throw err;
     }
   }
 }

@@ -13,6 +13,11 @@ export interface Write {
   readonly value: unknown;
   readonly etag?: string | undefined;
   readonly metadata?: Record<string, string>;
+  /**
+   * Set to application/json when an outbox publishes this value: the outbox reads it from here.
+   * Not as `metadata.contentType`, which makes Redis use RedisJSON commands inside transactions.
+   */
+  readonly contentType?: "application/json";
 }
 
 export interface Versioned<T> {
@@ -68,9 +73,19 @@ export class Sidecar {
 
   /** Reads one key with its ETag; undefined when absent. */
   async get<T>(store: string, key: string): Promise<Versioned<T> | undefined> {
-    const [item] = (await this.client.state.getBulk(store, [key])) as { key: string; data?: T; etag?: string }[];
-    if (!item || item.data === undefined || item.data === null || (item.data as unknown) === "" || !item.etag) return undefined;
-    return { value: item.data, etag: item.etag };
+    return (await this.getMany<T>(store, [key])).get(key);
+  }
+
+  /** Reads several keys in one call; absent keys are missing from the map. */
+  async getMany<T>(store: string, keys: readonly string[]): Promise<Map<string, Versioned<T>>> {
+    const found = new Map<string, Versioned<T>>();
+    if (keys.length === 0) return found;
+    const items = (await this.client.state.getBulk(store, [...keys])) as { key: string; data?: T; etag?: string }[];
+    for (const item of items) {
+      if (item.data === undefined || item.data === null || (item.data as unknown) === "" || !item.etag) continue;
+      found.set(item.key, { value: item.data, etag: item.etag });
+    }
+    return found;
   }
 
   /**
@@ -88,6 +103,7 @@ export class Sidecar {
           // The SDK types ETags as `{ value }` (its gRPC shape); over HTTP Dapr expects the plain string.
           ...(w.etag ? { etag: w.etag as unknown as IEtag } : {}),
           ...(w.metadata ? { metadata: w.metadata } : {}),
+          ...(w.contentType ? { contentType: w.contentType } : {}),
           options: { concurrency: StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE, consistency: StateConsistencyEnum.CONSISTENCY_STRONG },
         },
       })),

@@ -43,3 +43,34 @@ export function cloudEventAttributes(e: EventRecord, source: string): Record<str
     [ceExtensions.eventId]: e.id,
   };
 }
+
+/** Where a new event comes from: injected, so decisions stay pure and testable. */
+export interface EventContext {
+  readonly region: string;
+  readonly now: Date;
+  readonly newId: () => string;
+  readonly correlationId: string;
+  /** Id of the event (or null for a command) that caused this one. */
+  readonly causationId: string | null;
+}
+
+/** A new event of the newest schema version of its type. */
+export function newEvent<T>(type: string, schemaVersion: number, subject: string, aggregateVersion: number, data: T, ctx: EventContext): EventRecord<T> {
+  return {
+    id: ctx.newId(),
+    type,
+    schemaVersion,
+    subject,
+    aggregateVersion,
+    occurredAt: ctx.now.toISOString(),
+    originRegion: ctx.region,
+    correlationId: ctx.correlationId,
+    causationId: ctx.causationId,
+    data,
+  };
+}
+
+/** The context for events caused by `cause`: same correlation, causation is the cause's id. */
+export function causedBy(cause: EventRecord, region: string, now: Date, newId: () => string): EventContext {
+  return { region, now, newId, correlationId: cause.correlationId, causationId: cause.id };
+}

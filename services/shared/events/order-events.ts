@@ -4,6 +4,9 @@ import { orderLineSchema } from "./order-input.js";
 /** Event type names of the Order aggregate. */
 export const orderEventTypes = {
   placed: "order.placed",
+  confirmed: "order.confirmed",
+  rejected: "order.rejected",
+  cancelled: "order.cancelled",
 } as const;
 
 export const orderPlacedV1 = z.object({
@@ -15,4 +18,17 @@ export const orderPlacedV1 = z.object({
   /** sha256 of the canonical request; lets a repeated Idempotency-Key be compared with the first. */
   requestHash: z.string().length(64),
 });
-export type OrderPlaced = z.infer<typeof orderPlacedV1>;
+
+/** v2 states the currency of `total` and prices; v1 events were all in the default currency. */
+export const orderPlacedV2 = orderPlacedV1.extend({ currency: z.string().regex(/^[A-Z]{3}$/) });
+export type OrderPlaced = z.infer<typeof orderPlacedV2>;
+
+/** The currency every v1 order was placed in. */
+export const v1Currency = "EUR";
+
+export const orderConfirmedV1 = z.object({ orderId: z.uuid() });
+export const orderRejectedV1 = z.object({ orderId: z.uuid(), reason: z.string().min(1), skus: z.array(z.string()) });
+export const cancelReasons = ["user", "payment-declined"] as const;
+export const orderCancelledV1 = z.object({ orderId: z.uuid(), reason: z.enum(cancelReasons) });
+export type OrderRejected = z.infer<typeof orderRejectedV1>;
+export type OrderCancelled = z.infer<typeof orderCancelledV1>;

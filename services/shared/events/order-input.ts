@@ -22,8 +22,10 @@ const price = z
   .max(orderLimits.maxUnitPrice, `must be <= ${orderLimits.maxUnitPrice}`)
   .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, "must have at most two decimal places");
 
+export const skuSchema = id;
+
 export const orderLineSchema = z.strictObject({
-  sku: id,
+  sku: skuSchema,
   quantity: z
     .number()
     .int("must be an integer")

@@ -57,13 +57,17 @@ function fromBodyParser(err: { type?: string; limit?: number; charset?: string }
   }
 }
 
-/** Requests that carry a body must say it is JSON. */
+/**
+ * Requests that carry a body must say it is JSON. An empty chunked body without a content type
+ * (what a bodiless POST becomes after service invocation) is no body.
+ */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-  if (hasBody && !req.is(["application/json", "application/*+json"])) {
-    next(
-      new HttpProblem(415, "Unsupported Media Type", `Content-Type must be application/json, got ${req.headers["content-type"] ?? "none"}`),
-    );
+  const contentType = req.headers["content-type"];
+  const sized = Number(req.headers["content-length"] ?? 0) > 0;
+  const mime = contentType?.split(";")[0]?.trim().toLowerCase();
+  const declaredOther = mime !== undefined && mime !== "application/json" && !/^application\/[\w.-]+\+json$/.test(mime);
+  if (declaredOther || (sized && contentType === undefined)) {
+    next(new HttpProblem(415, "Unsupported Media Type", `Content-Type must be application/json, got ${contentType ?? "none"}`));
     return;
   }
   next();

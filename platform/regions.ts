@@ -1,0 +1,178 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { z } from "zod";
+import { defaultRegions } from "./topology.js";
+
+/**
+ * Per-region deployment facts for the Kubernetes manifests (k8s/): where each region's brokers
+ * and stores are, which regions it replicates with, images, replicas and trace sampling.
+ * Defaults cover any list of region names; a YAML or JSON file (REGIONS_CONFIG) replaces them
+ * and goes through the same schema, so a bad value fails `npm run synth` with its path.
+ */
+
+const dnsLabel = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be a lower-case DNS label");
+const secretRef = z.object({ name: dnsLabel, key: z.string().min(1) }).strict();
+
+/**
+ * How a NetworkPolicy reaches an endpoint: policies match pods and IPs, never DNS names, so each
+ * address says which namespace (in this cluster) or which CIDR (outside it) it lives in.
+ */
+const reach = z.union([z.object({ namespace: dnsLabel }).strict(), z.object({ cidr: z.cidrv4() }).strict()]);
+
+const endpoint = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    tls: z.boolean().default(false),
+    reach,
+  })
+  .strict();
+export type Endpoint = z.infer<typeof endpoint>;
+
+/** Pub/sub profiles. `redis` matches the local runner (Redis Streams); `kafka` is for production scale. */
+const pubsubProfile = z.discriminatedUnion("profile", [
+  z
+    .object({
+      profile: z.literal("redis"),
+      endpoint,
+      /** Secret holding the Redis password; resolved by the Dapr operator, never written in YAML. */
+      password: secretRef,
+      /** How other regions reach this broker (the peer link); usually a TLS load balancer. */
+      crossRegionEndpoint: endpoint,
+    })
+    .strict(),
+  z
+    .object({
+      profile: z.literal("kafka"),
+      brokers: z.array(endpoint).min(1),
+      /** SASL/SCRAM credentials. */
+      username: z.string().min(1),
+      password: secretRef,
+      crossRegionBrokers: z.array(endpoint).min(1),
+    })
+    .strict(),
+]);
+export type PubsubProfile = z.infer<typeof pubsubProfile>;
+
+/** State store profiles: both are transactional, which Dapr's outbox requires. */
+const stateProfile = z.discriminatedUnion("profile", [
+  z.object({ profile: z.literal("redis"), endpoint, password: secretRef }).strict(),
+  z
+    .object({
+      profile: z.literal("postgresql"),
+      /** Only for the NetworkPolicy; the address itself is inside the connection string. */
+      endpoint,
+      /** Secret holding the full connection string (host, database, user, password, sslmode). */
+      connectionString: secretRef,
+    })
+    .strict(),
+]);
+export type StateProfile = z.infer<typeof stateProfile>;
+
+const otelExporter = z.discriminatedUnion("kind", [
+  /** Logs spans in the collector's own output: enough to see traces flow without a backend. */
+  z.object({ kind: z.literal("debug") }).strict(),
+  z.object({ kind: z.literal("otlp"), endpoint }).strict(),
+]);
+
+export const regionSchema = z
+  .object({
+    name: dnsLabel,
+    namespace: dnsLabel.default("meridian"),
+    /** Regions this one replicates with; their broker's cross-region endpoint becomes a peer link. */
+    peers: z.array(dnsLabel),
+    pubsub: pubsubProfile,
+    state: stateProfile,
+    images: z
+      .object({
+        /** Each app's image is `<registry>/<app-id>:<tag>`. */
+        registry: z.string().min(1),
+        tag: z.string().min(1),
+        collector: z.string().min(1),
+      })
+      .strict(),
+    replicas: z
+      .object({ min: z.number().int().min(1), max: z.number().int().min(1) })
+      .strict()
+      .refine((r) => r.max >= r.min, "max must be at least min"),
+    tracing: z
+      .object({
+        /** Dapr's `samplingRate`: "1" samples everything, "0" nothing. */
+        samplingRate: z.string().regex(/^(0(\.\d+)?|1(\.0+)?)$/, "must be a number from 0 to 1"),
+        exporter: otelExporter,
+      })
+      .strict(),
+    monitoring: z
+      .object({
+        /** Namespace of Prometheus (kube-prometheus-stack), allowed to scrape the pods. */
+        namespace: dnsLabel,
+        /** Labels the Prometheus operator selects PodMonitors and PrometheusRules by. */
+        selectorLabels: z.record(z.string(), z.string()),
+      })
+      .strict(),
+    deploymentEnvironment: z.string().min(1),
+  })
+  .strict();
+export type RegionConfig = z.infer<typeof regionSchema>;
+
+export const regionsSchema = z
+  .array(regionSchema)
+  .min(1)
+  .superRefine((regions, ctx) => {
+    const names = regions.map((r) => r.name);
+    if (new Set(names).size !== names.length) ctx.addIssue({ code: "custom", message: "region names must be unique" });
+    regions.forEach((r, i) => {
+      for (const peer of r.peers) {
+        if (peer === r.name) ctx.addIssue({ code: "custom", path: [i, "peers"], message: `${r.name} cannot peer with itself` });
+        else if (!names.includes(peer)) ctx.addIssue({ code: "custom", path: [i, "peers"], message: `unknown peer region ${peer}` });
+      }
+    });
+  });
+
+/** The app-id allowed to use the peer links; the replication service of ARCHITECTURE.md. */
+export const peerLinkApp = "replicator";
+
+/**
+ * Defaults for a set of region names: each region peers with every other, with in-cluster
+ * Redis from the Bitnami chart and a TLS endpoint for the other regions to reach it.
+ */
+export function defaultRegionConfigs(names: readonly string[] = defaultRegions): RegionConfig[] {
+  return regionsSchema.parse(
+    names.map((name, i) => ({
+      name,
+      peers: names.filter((n) => n !== name),
+      pubsub: {
+        profile: "redis",
+        endpoint: { host: "redis-master.redis.svc.cluster.local", port: 6379, reach: { namespace: "redis" } },
+        password: { name: "redis", key: "redis-password" },
+        crossRegionEndpoint: { host: `redis.${name}.meridian.internal`, port: 6380, tls: true, reach: { cidr: `10.${100 + i}.0.0/16` } },
+      },
+      state: {
+        profile: "redis",
+        endpoint: { host: "redis-master.redis.svc.cluster.local", port: 6379, reach: { namespace: "redis" } },
+        password: { name: "redis", key: "redis-password" },
+      },
+      images: { registry: "ghcr.io/meridian", tag: "0.1.0", collector: "otel/opentelemetry-collector:0.128.0" },
+      replicas: { min: 2, max: 6 },
+      tracing: { samplingRate: "0.1", exporter: { kind: "debug" } },
+      monitoring: { namespace: "monitoring", selectorLabels: { release: "kube-prometheus-stack" } },
+      deploymentEnvironment: "production",
+    })),
+  );
+}
+
+/**
+ * The region configuration the manifests are built from: the file named by REGIONS_CONFIG when
+ * set, else the defaults for REGIONS (comma-separated; default east,west).
+ */
+export function loadRegionConfigs(env: NodeJS.ProcessEnv = process.env): RegionConfig[] {
+  const file = env["REGIONS_CONFIG"];
+  if (file) {
+    const parsed = regionsSchema.safeParse(parse(readFileSync(file, "utf8")));
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new Error(`${file}: invalid region config: ${problems.join("; ")}`);
+  }
+  const names = env["REGIONS"]?.split(",").map((s) => s.trim());
+  return defaultRegionConfigs(names ?? defaultRegions);
+}

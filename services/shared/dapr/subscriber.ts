@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { RequestHandler } from "express";
+import { deliveryRetry, components, topics } from "../../../platform/topology.js";
+import { ContractError, checkEvent } from "../events/contracts.js";
+import type { EventRecord } from "../events/envelope.js";
+import type { Fault } from "../events/fault.js";
+import type { EventMetrics } from "../events/metrics.js";
+import { type Logger, errorFields } from "../log.js";
+import type { Sidecar } from "./sidecar.js";
+
+/** What a handler did with an event; counted, and `duplicate` also in events_duplicate_total. */
+export type Outcome = "applied" | "duplicate" | "ignored";
+
+export interface SubscriberOptions {
+  readonly app: string;
+  readonly region: string;
+  readonly topic: string;
+  readonly route: string;
+  readonly sidecar: Sidecar;
+  readonly log: Logger;
+  readonly metrics: EventMetrics;
+  readonly handle: (event: EventRecord) => Promise<Outcome>;
+}
+
+/** Attempts Dapr makes before dead-lettering: the first plus the Resiliency policy's retries. */
+const maxAttempts = deliveryRetry.maxRetries + 1;
+
+/**
+ * Turns a Dapr delivery into a checked, upcast event for `handle`, and decides its fate:
+ * - contract violations are not retried: a fault event with the reason goes to the dead-letter
+ *   topic at once;
+ * - handler errors are answered 500 so Dapr retries (Resiliency policy); the last attempt
+ *   publishes the fault with the error instead. Should the count be lost (a restart), Dapr
+ *   still dead-letters the raw event after its retries.
+ */
+export function subscriber(opts: SubscriberOptions): RequestHandler {
+  const attempts = new Map<string, number>();
+
+  async function deadLetter(cloudEvent: Record<string, unknown>, kind: Fault["kind"], reason: string, tries: number): Promise<void> {
+    const fault: Fault = {
+      faultId: randomUUID(),
+      kind,
+      reason,
+      subscriber: opts.app,
+      route: opts.route,
+      topic: opts.topic,
+      attempts: tries,
+      failedAt: new Date().toISOString(),
+      region: opts.region,
+      cloudEvent,
+    };
+    await opts.sidecar.client.pubsub.publish(components.pubsub, topics.deadLetter, fault);
+    opts.metrics.deadLetters.inc({ topic: opts.topic, kind });
+    opts.log.warn("dead-lettered", { faultId: fault.faultId, kind, reason, ceId: cloudEvent["id"], topic: opts.topic });
+  }
+
+  return async (req, res) => {
+    const cloudEvent = (req.body ?? {}) as Record<string, unknown>;
+    const type = typeof cloudEvent["type"] === "string" ? cloudEvent["type"] : "unknown";
+    let event: EventRecord;
+    try {
+      event = checkEvent(cloudEvent["data"]);
+    } catch (err) {
+      if (!(err instanceof ContractError)) throw err;
+      await deadLetter(cloudEvent, "contract", err.message, 1);
+      opts.metrics.consumed.inc({ topic: opts.topic, type: "invalid", outcome: "dead_lettered" });
+      res.json({ status: "SUCCESS" });
+      return;
+    }
+    const end = opts.metrics.handlerDuration.startTimer({ topic: opts.topic, type: event.type });
+    try {
+      const outcome = await opts.handle(event);
+      attempts.delete(event.id);
+      opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome });
+      if (outcome === "duplicate") opts.metrics.duplicates.inc({ type: event.type });
+      res.json({ status: "SUCCESS" });
+    } catch (err) {
+      const tries = (attempts.get(event.id) ?? 0) + 1;
+      if (tries >= maxAttempts) {
+        attempts.delete(event.id);
+        await deadLetter(cloudEvent, "handler", err instanceof Error ? err.message : String(err), tries);
+        opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome: "dead_lettered" });
+        res.json({ status: "SUCCESS" });
+        return;
+      }
+      attempts.set(event.id, tries);
+      opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome: "retry" });
+      opts.log.warn("delivery failed, will retry", { ...errorFields(err), eventId: event.id, type: event.type, attempt: tries });
+      res.status(500).json({ status: "RETRY" });
+    } finally {
+      end();
+    }
+  };
+}

@@ -1,0 +1,20 @@
+import { z } from "zod";
+
+export const paymentEventTypes = {
+  authorized: "payment.authorized",
+  declined: "payment.declined",
+  refunded: "payment.refunded",
+  /** The order was cancelled before payment was asked for: nothing will be charged. */
+  voided: "payment.voided",
+} as const;
+
+export const paymentStatuses = ["authorized", "declined", "refunded", "voided"] as const;
+
+/** The payment record of one order; every payment.* event carries it whole. */
+export const paymentV1 = z.object({
+  orderId: z.uuid(),
+  amount: z.number().min(0),
+  status: z.enum(paymentStatuses),
+  processed: z.array(z.string()),
+});
+export type Payment = z.infer<typeof paymentV1>;
