@@ -37,6 +37,9 @@ export function resiliency(): Doc {
   return doc;
 }
 
+/** Which state store backs the services' stores: chosen by component YAML only. */
+export type StateStoreProfile = { readonly kind: "redis" } | { readonly kind: "postgresql"; readonly connectionString: string };
+
 export interface RegionResourceOptions {
   readonly dir: string;
   readonly redisAddress: string;
@@ -44,6 +47,7 @@ export interface RegionResourceOptions {
   /** OTLP/HTTP endpoint (host:port) for the sidecars' traces; none when undefined. */
   readonly otlpEndpoint?: string | undefined;
   readonly samplingRate?: string;
+  readonly stateStore?: StateStoreProfile;
 }
 
 /** Writes one region's Dapr resources (components, subscriptions) and its Configuration. */
@@ -81,7 +85,15 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
     ),
   );
   for (const store of stores) {
-    const doc = renderTemplate("state.redis.yaml", { name: store.name, redisHost: opts.redisAddress });
+    const profile = opts.stateStore ?? { kind: "redis" };
+    const doc =
+      profile.kind === "redis"
+        ? renderTemplate("state.redis.yaml", { name: store.name, redisHost: opts.redisAddress })
+        : renderTemplate("state.postgresql.yaml", {
+            name: store.name,
+            connectionString: profile.connectionString,
+            table: store.name.replace(/-/g, "_"),
+          });
     if (store.outboxTopic) {
       doc.spec.metadata = [
         ...(doc.spec.metadata ?? []),

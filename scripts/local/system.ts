@@ -10,7 +10,7 @@ import { type AppId, allApps, apps } from "../../platform/topology.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
 import { type RedisHandle, startRedis } from "./redis.js";
-import { writeRegionResources } from "./resources.js";
+import { type StateStoreProfile, writeRegionResources } from "./resources.js";
 
 export interface AppProcess {
   readonly app: AppId;
@@ -20,6 +20,9 @@ export interface AppProcess {
   readonly metricsPort: number;
   service: Spawned;
   sidecar: Spawned;
+  /** Starts the service (or its daprd) again with the same ports and settings. */
+  readonly launchService: () => Spawned;
+  readonly launchSidecar: () => Spawned;
 }
 
 export interface RegionHandle {
@@ -30,6 +33,8 @@ export interface RegionHandle {
   readonly runDir: string;
   /** Token apps present to their sidecar (`dapr-api-token`). */
   readonly daprApiToken: string;
+  /** Token sidecars present to their app; tests use it to call an app directly. */
+  readonly appApiToken: string;
 }
 
 export interface SystemOptions {
@@ -41,12 +46,18 @@ export interface SystemOptions {
   readonly otlpEndpoint?: string | undefined;
   readonly logLevel?: "debug" | "info" | "warn" | "error";
   readonly readyTimeoutMs?: number;
+  /** Where the services keep their state; Redis (the region's own) unless told otherwise. */
+  readonly stateStore?: StateStoreProfile;
+  /** Extra environment for every service (e.g. PAYMENT_LIMIT). */
+  readonly serviceEnv?: Readonly<Record<string, string>>;
 }
 
 export interface SystemHandle {
   readonly regions: readonly RegionHandle[];
   readonly group: ProcessGroup;
   region(name: string): RegionHandle;
+  /** Kills one app's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
+  restart(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +76,15 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
         if (!found) throw new Error(`no region ${name}`);
         return found;
       },
+      restart: async (regionName, app, part) => {
+        const a = regions.find((r) => r.name === regionName)?.apps[app];
+        if (!a) throw new Error(`no app ${app} in region ${regionName}`);
+        if (part !== "sidecar") await ProcessGroup.stop([a.service], 0);
+        if (part !== "service") await ProcessGroup.stop([a.sidecar], 0);
+        if (part !== "sidecar") a.service = a.launchService();
+        if (part !== "service") a.sidecar = a.launchSidecar();
+        await awaitReady(regionName, a, opts.readyTimeoutMs ?? 60_000);
+      },
       stop: () => group.stopAll(stopRank),
     };
   } catch (err) {
@@ -82,6 +102,7 @@ async function startRegion(group: ProcessGroup, name: string, opts: SystemOption
     redisAddress: redis.address,
     nameResolutionDb: join(runDir, "name-resolution.db"),
     otlpEndpoint: opts.otlpEndpoint,
+    stateStore: opts.stateStore ?? { kind: "redis" },
   });
   const daprApiToken = randomBytes(16).toString("hex");
   const appApiToken = randomBytes(16).toString("hex");
@@ -105,56 +126,59 @@ async function startRegion(group: ProcessGroup, name: string, opts: SystemOption
       DAPR_HTTP_PORT: String(ports.daprHttpPort),
       DAPR_API_TOKEN: daprApiToken,
       LOG_LEVEL: opts.logLevel ?? "info",
+      ...opts.serviceEnv,
       // The gateway is the public entry: callers are users, not daprd, so it takes no app token.
       ...(app === apps.gateway ? {} : { APP_API_TOKEN: appApiToken }),
       ...(opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${opts.otlpEndpoint}` } : {}),
     };
-    const service = group.spawn(
-      `${name}-${app}`,
-      process.execPath,
-      ["--enable-source-maps", "--import", join(distDir, "services/shared/instrumentation.js"), join(distDir, `services/${app}/main.js`)],
-      serviceEnv,
-      join(runDir, `${app}.log`),
-    );
-    const sidecar = group.spawn(
-      `${name}-${app}-daprd`,
-      opts.daprd,
-      [
-        "--app-id",
-        app,
-        "--app-port",
-        String(ports.appPort),
-        "--app-protocol",
-        "http",
-        "--app-channel-address",
-        "127.0.0.1",
-        "--dapr-listen-addresses",
-        "127.0.0.1",
-        "--dapr-http-port",
-        String(ports.daprHttpPort),
-        "--dapr-grpc-port",
-        String(ports.daprGrpcPort),
-        "--dapr-internal-grpc-port",
-        String(internalGrpcPort),
-        "--metrics-port",
-        String(ports.metricsPort),
-        "--enable-metrics",
-        "--resources-path",
-        resourcesDir,
-        "--config",
-        configFile,
-        "--log-level",
-        "warn",
-      ],
-      { PATH: process.env["PATH"], DAPR_API_TOKEN: daprApiToken, APP_API_TOKEN: appApiToken, HOME: process.env["HOME"] },
-      join(runDir, `${app}.daprd.log`),
-    );
-    started[app] = { app, ...ports, service, sidecar };
+    const launchService = () =>
+      group.spawn(
+        `${name}-${app}`,
+        process.execPath,
+        ["--enable-source-maps", "--import", join(distDir, "services/shared/instrumentation.js"), join(distDir, `services/${app}/main.js`)],
+        serviceEnv,
+        join(runDir, `${app}.log`),
+      );
+    const launchSidecar = () =>
+      group.spawn(
+        `${name}-${app}-daprd`,
+        opts.daprd,
+        [
+          "--app-id",
+          app,
+          "--app-port",
+          String(ports.appPort),
+          "--app-protocol",
+          "http",
+          "--app-channel-address",
+          "127.0.0.1",
+          "--dapr-listen-addresses",
+          "127.0.0.1",
+          "--dapr-http-port",
+          String(ports.daprHttpPort),
+          "--dapr-grpc-port",
+          String(ports.daprGrpcPort),
+          "--dapr-internal-grpc-port",
+          String(internalGrpcPort),
+          "--metrics-port",
+          String(ports.metricsPort),
+          "--enable-metrics",
+          "--resources-path",
+          resourcesDir,
+          "--config",
+          configFile,
+          "--log-level",
+          "warn",
+        ],
+        { PATH: process.env["PATH"], DAPR_API_TOKEN: daprApiToken, APP_API_TOKEN: appApiToken, HOME: process.env["HOME"] },
+        join(runDir, `${app}.daprd.log`),
+      );
+    started[app] = { app, ...ports, service: launchService(), sidecar: launchSidecar(), launchService, launchSidecar };
   }
 
   const timeout = opts.readyTimeoutMs ?? 60_000;
   await Promise.all(Object.values(started).map((a) => awaitReady(name, a, timeout)));
-  return { name, gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`, redis, apps: started, runDir, daprApiToken };
+  return { name, gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`, redis, apps: started, runDir, daprApiToken, appApiToken };
 }
 
 /** Waits for an app and its sidecar; fails at once, naming the log, if either exits. */

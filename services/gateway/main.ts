@@ -6,5 +6,7 @@ import { gatewayRoutes } from "./routes.js";
 await runService({
   name: apps.gateway,
   env: baseEnvSchema,
-  routes: ({ config, sidecar }) => [gatewayRoutes({ region: config.REGION, sidecar, ordersApp: apps.orders, viewApp: apps.orderView, inventoryApp: apps.inventory })],
+  routes: ({ config, sidecar }) => [
+    gatewayRoutes({ region: config.REGION, sidecar, ordersApp: apps.orders, viewApp: apps.orderView, inventoryApp: apps.inventory }),
+  ],
 });

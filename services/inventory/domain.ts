@@ -42,7 +42,11 @@ export function release(orderId: string, existing: Reservation | undefined, leve
   if (existing?.processed.includes(eventId)) return { kind: "duplicate" };
   if (!existing) {
     // The cancel overtook the order: leave a tombstone so the order, when it comes, reserves nothing.
-    return { kind: "write", reservation: { orderId, customerId: "", total: 0, status: "voided", lines: [], shortages: [], processed: [eventId] }, levels: [] };
+    return {
+      kind: "write",
+      reservation: { orderId, customerId: "", total: 0, status: "voided", lines: [], shortages: [], processed: [eventId] },
+      levels: [],
+    };
   }
   if (existing.status !== "reserved") return { kind: "noop" };
   const changed = existing.lines.map((l) => {

@@ -31,7 +31,9 @@ export interface InventoryDeps {
 
 const skuKey = (sku: string) => `sku-${sku}`;
 const reservationKey = (orderId: string) => `reservation-${orderId}`;
-const setStockSchema = z.strictObject({ available: z.number().int("must be an integer").min(0, "must be >= 0").max(1_000_000_000, "must be <= 1000000000") });
+const setStockSchema = z.strictObject({
+  available: z.number().int("must be an integer").min(0, "must be >= 0").max(1_000_000_000, "must be <= 1000000000"),
+});
 
 const reservationType: Record<Reservation["status"], string> = {
   reserved: inventoryEventTypes.reserved,
@@ -77,7 +79,12 @@ export function inventoryRoutes(deps: InventoryDeps): Router {
    * release learns its SKUs from the reservation, so it reads that first; should the
    * reservation turn out to name other SKUs once locked, it starts over with those.
    */
-  async function decideAndWrite(orderId: string, skus: readonly string[], cause: EventRecord, decide: (r: Reservation | undefined, levels: Map<string, StockLevel>) => InventoryDecision): Promise<Outcome> {
+  async function decideAndWrite(
+    orderId: string,
+    skus: readonly string[],
+    cause: EventRecord,
+    decide: (r: Reservation | undefined, levels: Map<string, StockLevel>) => InventoryDecision,
+  ): Promise<Outcome> {
     const rKey = reservationKey(orderId);
     let known = (await deps.records.getMany([rKey])).get(rKey)?.value.data as Reservation | undefined;
     for (;;) {
@@ -88,15 +95,20 @@ export function inventoryRoutes(deps: InventoryDeps): Router {
           const prior = found.get(rKey);
           const existing = prior?.value.data as Reservation | undefined;
           if (existing?.lines.some((l) => !all.includes(l.sku))) return existing;
-          const levels = new Map(all.flatMap((sku) => {
-            const level = found.get(skuKey(sku))?.value.data as StockLevel | undefined;
-            return level ? [[sku, level] as const] : [];
-          }));
+          const levels = new Map(
+            all.flatMap((sku) => {
+              const level = found.get(skuKey(sku))?.value.data as StockLevel | undefined;
+              return level ? [[sku, level] as const] : [];
+            }),
+          );
           const decision = decide(existing, levels);
           if (decision.kind === "duplicate") return "duplicate";
           if (decision.kind === "noop") return "ignored";
           const ctx = causedBy(cause, deps.region, deps.clock(), randomUUID);
-          const writes: RecordWrite[] = decision.levels.map((l) => ({ ...successor(inventoryEventTypes.levelChanged, l.sku, found.get(skuKey(l.sku)), l, ctx), key: skuKey(l.sku) }));
+          const writes: RecordWrite[] = decision.levels.map((l) => ({
+            ...successor(inventoryEventTypes.levelChanged, l.sku, found.get(skuKey(l.sku)), l, ctx),
+            key: skuKey(l.sku),
+          }));
           writes.push({ ...successor(reservationType[decision.reservation.status], orderId, prior, decision.reservation, ctx), key: rKey });
           await deps.records.commit(writes);
           for (const w of writes) deps.metrics.published.inc({ type: w.event.type });
@@ -111,9 +123,15 @@ export function inventoryRoutes(deps: InventoryDeps): Router {
   async function onOrderEvent(event: EventRecord): Promise<Outcome> {
     if (event.type === orderEventTypes.placed) {
       const order = event.data as OrderPlaced;
-      return decideAndWrite(order.orderId, order.items.map((i) => i.sku), event, (r, levels) => reserve(order, r, levels, event.id));
+      return decideAndWrite(
+        order.orderId,
+        order.items.map((i) => i.sku),
+        event,
+        (r, levels) => reserve(order, r, levels, event.id),
+      );
     }
-    if (event.type === orderEventTypes.cancelled) return decideAndWrite(event.subject, [], event, (r, levels) => release(event.subject, r, levels, event.id));
+    if (event.type === orderEventTypes.cancelled)
+      return decideAndWrite(event.subject, [], event, (r, levels) => release(event.subject, r, levels, event.id));
     return "ignored";
   }
 
@@ -128,7 +146,19 @@ export function inventoryRoutes(deps: InventoryDeps): Router {
     [topics.payments, onPaymentEvent],
   ] as const) {
     const route = `/events/${topic}`;
-    router.post(route, subscriber({ app: apps.inventory, region: deps.region, topic, route, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics, handle }));
+    router.post(
+      route,
+      subscriber({
+        app: apps.inventory,
+        region: deps.region,
+        topic,
+        route,
+        sidecar: deps.sidecar,
+        log: deps.log,
+        metrics: deps.metrics,
+        handle,
+      }),
+    );
   }
   return router;
 }

@@ -74,9 +74,17 @@ export function deadLetterRoutes(deps: { sidecar: Sidecar; store: string; region
     if (!found) throw notFound(`no fault ${id.data}`);
     const fault = found.value;
     if (!fault.subscriber) throw conflict(`fault ${fault.faultId} does not say which subscriber failed it; republish it by hand`);
-    const answer = await deps.sidecar.invoke<{ status?: string }>(fault.subscriber, fault.route.replace(/^\//, ""), HttpMethod.POST, fault.cloudEvent);
-    if (answer?.status !== "SUCCESS") throw conflict(`${fault.subscriber} did not accept the event again (${answer?.status ?? "no answer"})`);
-    await deps.sidecar.write(deps.store, [{ key: faultKey(fault.faultId), value: { ...fault, status: "redriven", redrivenAt: new Date().toISOString() }, etag: found.etag }]);
+    const answer = await deps.sidecar.invoke<{ status?: string }>(
+      fault.subscriber,
+      fault.route.replace(/^\//, ""),
+      HttpMethod.POST,
+      fault.cloudEvent,
+    );
+    if (answer?.status !== "SUCCESS")
+      throw conflict(`${fault.subscriber} did not accept the event again (${answer?.status ?? "no answer"})`);
+    await deps.sidecar.write(deps.store, [
+      { key: faultKey(fault.faultId), value: { ...fault, status: "redriven", redrivenAt: new Date().toISOString() }, etag: found.etag },
+    ]);
     res.json({ faultId: fault.faultId, status: "redriven", subscriber: fault.subscriber });
   });
 

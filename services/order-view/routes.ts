@@ -50,7 +50,16 @@ export function viewRoutes(deps: ViewDeps): Router {
 
   router.post(
     `/events/${topics.orders}`,
-    subscriber({ app: apps.orderView, region: deps.region, topic: topics.orders, route: `/events/${topics.orders}`, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics, handle: apply }),
+    subscriber({
+      app: apps.orderView,
+      region: deps.region,
+      topic: topics.orders,
+      route: `/events/${topics.orders}`,
+      sidecar: deps.sidecar,
+      log: deps.log,
+      metrics: deps.metrics,
+      handle: apply,
+    }),
   );
 
   router.get("/orders/:orderId", async (req, res) => {

@@ -53,7 +53,11 @@ export function cancel(state: OrderState, ctx: EventContext): EventRecord<OrderC
 }
 
 /** The event types an order reacts to; others on the same topics are not its business. */
-export const reactsTo: ReadonlySet<string> = new Set([inventoryEventTypes.rejected, paymentEventTypes.authorized, paymentEventTypes.declined]);
+export const reactsTo: ReadonlySet<string> = new Set([
+  inventoryEventTypes.rejected,
+  paymentEventTypes.authorized,
+  paymentEventTypes.declined,
+]);
 
 /**
  * The saga's effect on an order: what an inventory or payment event means for it. Undefined

@@ -9,7 +9,12 @@ import { ordersRoutes } from "./routes.js";
 
 await runService({
   name: apps.orders,
-  env: baseEnvSchema.extend({ CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR").default("EUR") }),
+  env: baseEnvSchema.extend({
+    CURRENCY: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR")
+      .default("EUR"),
+  }),
   routes: ({ config, sidecar, log, registry }) => [
     ordersRoutes({
       region: config.REGION,

@@ -31,7 +31,13 @@ const atSchema = z.iso.datetime({ offset: true });
 
 export function ordersRoutes(deps: OrdersDeps): Router {
   const router = Router();
-  const commandContext = (correlationId: string) => ({ region: deps.region, now: deps.clock(), newId: randomUUID, correlationId, causationId: null });
+  const commandContext = (correlationId: string) => ({
+    region: deps.region,
+    now: deps.clock(),
+    newId: randomUUID,
+    correlationId,
+    causationId: null,
+  });
 
   async function append(orderId: string, stream: Parameters<EventStore["append"]>[1], event: EventRecord): Promise<void> {
     await deps.events.append(orderId, stream, event);
@@ -116,7 +122,19 @@ export function ordersRoutes(deps: OrdersDeps): Router {
   }
   for (const topic of [topics.inventory, topics.payments]) {
     const route = `/events/${topic}`;
-    router.post(route, subscriber({ app: apps.orders, region: deps.region, topic, route, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics, handle: onSagaEvent }));
+    router.post(
+      route,
+      subscriber({
+        app: apps.orders,
+        region: deps.region,
+        topic,
+        route,
+        sidecar: deps.sidecar,
+        log: deps.log,
+        metrics: deps.metrics,
+        handle: onSagaEvent,
+      }),
+    );
   }
 
   return router;

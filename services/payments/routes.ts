@@ -46,7 +46,11 @@ export function paymentsRoutes(deps: PaymentsDeps): Router {
     res.json(found.value.data);
   });
 
-  async function decideAndWrite(orderId: string, cause: EventRecord, decide: (p: Payment | undefined) => PaymentDecision): Promise<Outcome> {
+  async function decideAndWrite(
+    orderId: string,
+    cause: EventRecord,
+    decide: (p: Payment | undefined) => PaymentDecision,
+  ): Promise<Outcome> {
     const key = paymentKey(orderId);
     return deps.lock.run(key, () =>
       retryOnConflict(async () => {
@@ -55,7 +59,13 @@ export function paymentsRoutes(deps: PaymentsDeps): Router {
         if (decision.kind === "duplicate") return "duplicate";
         if (decision.kind === "noop") return "ignored";
         const ctx = causedBy(cause, deps.region, deps.clock(), randomUUID);
-        const event = createEvent(paymentType[decision.payment.status], orderId, (prior?.value.aggregateVersion ?? 0) + 1, decision.payment, ctx);
+        const event = createEvent(
+          paymentType[decision.payment.status],
+          orderId,
+          (prior?.value.aggregateVersion ?? 0) + 1,
+          decision.payment,
+          ctx,
+        );
         await deps.records.commit([{ key, event, etag: prior?.etag }]);
         deps.metrics.published.inc({ type: event.type });
         return "applied";
@@ -79,7 +89,19 @@ export function paymentsRoutes(deps: PaymentsDeps): Router {
     [topics.orders, onOrderEvent],
   ] as const) {
     const route = `/events/${topic}`;
-    router.post(route, subscriber({ app: apps.payments, region: deps.region, topic, route, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics, handle }));
+    router.post(
+      route,
+      subscriber({
+        app: apps.payments,
+        region: deps.region,
+        topic,
+        route,
+        sidecar: deps.sidecar,
+        log: deps.log,
+        metrics: deps.metrics,
+        handle,
+      }),
+    );
   }
   return router;
 }

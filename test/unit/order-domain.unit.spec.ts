@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkEvent } from "../../services/shared/events/contracts.js";
-import { type EventContext, place } from "../../services/orders/domain.js";
+import { place } from "../../services/orders/domain.js";
+import type { EventContext } from "../../services/shared/events/envelope.js";
 import { fold } from "../../services/shared/orders/order-state.js";
 import { HttpProblem } from "../../services/shared/http/problem.js";
 
@@ -19,6 +20,7 @@ const cmd = {
     { sku: "b", quantity: 1, unitPrice: 0.2 },
   ],
   requestHash: "f".repeat(64),
+  currency: "EUR",
 };
 
 describe("placing an order", () => {
@@ -28,7 +30,7 @@ describe("placing an order", () => {
     if (decision.kind !== "created") return;
     expect(decision.event).toMatchObject({
       type: "order.placed",
-      schemaVersion: 1,
+      schemaVersion: 2,
       subject: cmd.orderId,
       aggregateVersion: 1,
       originRegion: "east",

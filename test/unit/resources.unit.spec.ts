@@ -44,14 +44,21 @@ describe("local Dapr resources", () => {
       redisHost: "127.0.0.1:7000",
     });
     expect(meta(components.viewStore)["outboxPublishTopic"]).toBeUndefined();
-    expect(stores.filter((s) => s.outboxTopic)).toHaveLength(1);
+    expect(meta(components.inventoryStore)).toMatchObject({ outboxPublishTopic: topics.inventory });
+    expect(meta(components.paymentsStore)).toMatchObject({ outboxPublishTopic: topics.payments });
+    expect(stores.filter((s) => s.outboxTopic).map((s) => s.outboxTopic)).toEqual([topics.orders, topics.inventory, topics.payments]);
   });
 
   it("declares each subscription for its app", () => {
     const { docs } = render();
     const subs = docs.filter((d) => d.kind === "Subscription");
     expect(subs).toHaveLength(subscriptions.length);
-    expect(subs[0]).toMatchObject({ spec: { topic: topics.orders, routes: { default: "/events/orders" } }, scopes: ["order-view"] });
+    expect(subs.find((s) => s.metadata.name === "order-view-orders")).toMatchObject({
+      spec: { topic: topics.orders, routes: { default: "/events/orders" }, deadLetterTopic: topics.deadLetter },
+      scopes: ["order-view"],
+    });
+    // The dead-letter topic's own subscription must not dead-letter into itself.
+    expect(subs.find((s) => s.metadata.name === "order-view-deadletter")?.spec["deadLetterTopic"]).toBeUndefined();
   });
 
   it("resolves names per region and traces only when a collector is configured", () => {

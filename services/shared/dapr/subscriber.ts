@@ -56,7 +56,6 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
 
   return async (req, res) => {
     const cloudEvent = (req.body ?? {}) as Record<string, unknown>;
-    const type = typeof cloudEvent["type"] === "string" ? cloudEvent["type"] : "unknown";
     let event: EventRecord;
     try {
       event = checkEvent(cloudEvent["data"]);

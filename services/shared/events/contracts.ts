@@ -2,7 +2,15 @@ import type { z } from "zod";
 import { type EventContext, type EventRecord, eventRecordSchema, newEvent } from "./envelope.js";
 import { inventoryEventTypes, reservationV1, stockLevelV1 } from "./inventory-events.js";
 import { describeIssues } from "./order-input.js";
-import { orderCancelledV1, orderConfirmedV1, orderEventTypes, orderPlacedV1, orderPlacedV2, orderRejectedV1, v1Currency } from "./order-events.js";
+import {
+  orderCancelledV1,
+  orderConfirmedV1,
+  orderEventTypes,
+  orderPlacedV1,
+  orderPlacedV2,
+  orderRejectedV1,
+  v1Currency,
+} from "./order-events.js";
 import { paymentEventTypes, paymentV1 } from "./payment-events.js";
 
 /** Thrown when an event does not match its contract; consumers dead-letter it with this reason. */
@@ -31,7 +39,10 @@ const contracts: Readonly<Record<string, Readonly<Record<number, Contract>>>> = 
   [orderEventTypes.cancelled]: { 1: { schema: orderCancelledV1 } },
   [inventoryEventTypes.levelChanged]: { 1: { schema: stockLevelV1 } },
   ...Object.fromEntries(
-    [inventoryEventTypes.reserved, inventoryEventTypes.rejected, inventoryEventTypes.released, inventoryEventTypes.voided].map((t) => [t, { 1: { schema: reservationV1 } }]),
+    [inventoryEventTypes.reserved, inventoryEventTypes.rejected, inventoryEventTypes.released, inventoryEventTypes.voided].map((t) => [
+      t,
+      { 1: { schema: reservationV1 } },
+    ]),
   ),
   ...Object.fromEntries(Object.values(paymentEventTypes).map((t) => [t, { 1: { schema: paymentV1 } }])),
 };

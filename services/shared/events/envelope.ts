@@ -55,7 +55,14 @@ export interface EventContext {
 }
 
 /** A new event of the newest schema version of its type. */
-export function newEvent<T>(type: string, schemaVersion: number, subject: string, aggregateVersion: number, data: T, ctx: EventContext): EventRecord<T> {
+export function newEvent<T>(
+  type: string,
+  schemaVersion: number,
+  subject: string,
+  aggregateVersion: number,
+  data: T,
+  ctx: EventContext,
+): EventRecord<T> {
   return {
     id: ctx.newId(),
     type,

@@ -1,0 +1,74 @@
+import { type AppId, apps, componentScopes, invocations, stores, subscriptions } from "../platform/topology.js";
+
+/** Container resources as Kubernetes quantities. */
+export interface Resources {
+  readonly cpuRequest: string;
+  readonly cpuLimit: string;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+}
+
+/**
+ * What the manifests need to know about an app beyond platform/topology.ts, which already says
+ * which components each app may use, what it subscribes to, what it publishes and whom it may
+ * call (`invocations`); the helpers below join the two.
+ */
+export interface AppSpec {
+  /** Port of the app's HTTP server: API, /healthz, /readyz and /metrics. */
+  readonly port: number;
+  /** Serves callers outside the cluster (the one public entry per region). */
+  readonly public: boolean;
+  /** The app container; the sidecar's resources are set once for all apps in workloads/. */
+  readonly resources: Resources;
+}
+
+const small: Resources = { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "128Mi", memoryLimit: "256Mi" };
+
+/**
+ * One row per app. Typed by AppId, so an app added to topology.ts does not compile until it has
+ * a row here: adding inventory, payments or replicator is one line each.
+ */
+export const appSpecs: Readonly<Record<AppId, AppSpec>> = {
+  [apps.gateway]: { port: 8080, public: true, resources: small },
+  [apps.orders]: { port: 8080, public: false, resources: small },
+  [apps.inventory]: { port: 8080, public: false, resources: small },
+  [apps.payments]: { port: 8080, public: false, resources: small },
+  [apps.orderView]: { port: 8080, public: false, resources: small },
+};
+
+/** A caller -> callee pair allowed through service invocation. */
+export interface InvocationPair {
+  readonly caller: AppId;
+  readonly callee: AppId;
+}
+
+export const invocationPairs: readonly InvocationPair[] = invocations.map((i) => ({ caller: i.from, callee: i.to }));
+
+export function calleesOf(app: AppId): AppId[] {
+  return invocationPairs.filter((p) => p.caller === app).map((p) => p.callee);
+}
+
+export function callersOf(app: AppId): AppId[] {
+  return invocationPairs.filter((p) => p.callee === app).map((p) => p.caller);
+}
+
+/** Components the app may load (its Dapr component scopes). */
+export function componentsOf(app: AppId): string[] {
+  return Object.entries(componentScopes)
+    .filter(([, scoped]) => scoped.includes(app))
+    .map(([name]) => name);
+}
+
+/**
+ * Topics the app publishes: the outbox topic of each store it owns, and the dead-letter topic of
+ * each of its subscriptions (its sidecar dead-letters there, and the app publishes faults there).
+ */
+export function topicsPublishedBy(app: AppId): string[] {
+  const outbox = stores.flatMap((s) => (s.owner === app && s.outboxTopic ? [s.outboxTopic] : []));
+  const deadLetters = subscriptionsOf(app).flatMap((s) => (s.deadLetterTopic ? [s.deadLetterTopic] : []));
+  return [...new Set([...outbox, ...deadLetters])];
+}
+
+export function subscriptionsOf(app: AppId): typeof subscriptions {
+  return subscriptions.filter((s) => s.app === app);
+}

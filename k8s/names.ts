@@ -1,0 +1,61 @@
+import { daprVersion } from "../platform/versions.js";
+
+/** Names shared by several charts, so a Service, a policy and a monitor never disagree. */
+
+export const partOf = "meridian";
+
+/** Labels on every pod of an app; NetworkPolicies and PodMonitors select by these. */
+export function appLabels(app: string): Record<string, string> {
+  return { "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": partOf };
+}
+
+/** Secrets the operator creates once per cluster (k8s/README.md); the manifests only name them. */
+export const secrets = {
+  /** Apps -> daprd (`DAPR_API_TOKEN`); Dapr reads key `token`. */
+  daprApiToken: "dapr-api-token",
+  /** daprd -> apps (`APP_API_TOKEN`); Dapr reads key `token`. */
+  appApiToken: "dapr-app-token",
+  tokenKey: "token",
+} as const;
+
+export const daprPorts = {
+  http: 3500,
+  /** Sidecar-to-sidecar service invocation (mTLS); the only port one app's pod opens to another. */
+  internalGrpc: 50002,
+  metrics: 9090,
+} as const;
+
+/** Where daprd reaches the control plane installed by the Dapr Helm chart (pod ports, which NetworkPolicies match). */
+export const daprControlPlane = {
+  namespace: "dapr-system",
+  sentryAddress: "dapr-sentry.dapr-system.svc.cluster.local:443",
+  trustDomain: "cluster.local",
+  /** operator, sentry, placement, scheduler. */
+  ports: [6500, 50001, 50005, 50006],
+} as const;
+
+export const daprSidecarImage = `ghcr.io/dapr/daprd:${daprVersion}`;
+
+/** Each app has its own Configuration: access policies are evaluated by the callee's sidecar. */
+export function daprConfigName(app: string): string {
+  return `${app}-dapr`;
+}
+
+export const collector = {
+  name: "otel-collector",
+  grpcPort: 4317,
+  httpPort: 4318,
+  metricsPort: 8888,
+  healthPort: 13133,
+} as const;
+
+export function collectorHost(namespace: string): string {
+  return `${collector.name}.${namespace}.svc.cluster.local`;
+}
+
+/**
+ * The Kubernetes minor version the manifests target: the tests validate against its OpenAPI
+ * schema (the `kubernetes-models` package pinned in package.json carries v1.33), and Pod Security
+ * admission enforces that version's `restricted` profile.
+ */
+export const kubernetesVersion = "1.33";

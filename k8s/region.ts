@@ -1,0 +1,67 @@
+import { join } from "node:path";
+import { App, Chart } from "cdk8s";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { projectRoot } from "../platform/paths.js";
+import type { RegionConfig } from "../platform/regions.js";
+import { allApps } from "../platform/topology.js";
+import { appSpecs } from "./apps.js";
+import { addComponents, addPeerLinks, peerLinkName } from "./dapr/components.js";
+import { addConfigurations } from "./dapr/configuration.js";
+import { addResiliency } from "./dapr/resiliency.js";
+import { addSubscriptions } from "./dapr/subscriptions.js";
+import { addModel } from "./kobj.js";
+import { kubernetesVersion, partOf } from "./names.js";
+import { addNetworkPolicies } from "./network/policies.js";
+import { addCollector } from "./observability/collector.js";
+import { addAlertRules, addDashboards, addPodMonitors } from "./observability/monitoring.js";
+import { DaprApp } from "./workloads/dapr-app.js";
+
+export const distRoot = join(projectRoot, "k8s", "dist");
+
+/**
+ * One cdk8s App per region (cluster), one file per chart. Every chart depends on the namespace
+ * chart, which makes cdk8s number the files so `kubectl apply -f dir` creates the namespace first.
+ */
+export function regionApp(region: RegionConfig, all: readonly RegionConfig[], outdir = join(distRoot, region.name)): App {
+  const app = new App({ outdir });
+  const peers = all.filter((r) => region.peers.includes(r.name));
+  const ns = region.namespace;
+
+  const namespace = new Chart(app, "namespace");
+  const restricted = Object.fromEntries(
+    ["enforce", "audit", "warn"].flatMap((mode) => [
+      [`pod-security.kubernetes.io/${mode}`, "restricted"],
+      [`pod-security.kubernetes.io/${mode}-version`, `v${kubernetesVersion}`],
+    ]),
+  );
+  addModel(
+    namespace,
+    "namespace",
+    new Namespace({ metadata: { name: ns, labels: { ...restricted, "app.kubernetes.io/part-of": partOf } } }),
+  );
+
+  const dapr = new Chart(app, "dapr", { namespace: ns });
+  addComponents(dapr, region);
+  addPeerLinks(dapr, region, peers);
+  addConfigurations(dapr, region);
+  addResiliency(
+    dapr,
+    peers.map((p) => peerLinkName(p.name)),
+  );
+  addSubscriptions(dapr);
+
+  const apps = new Chart(app, "apps", { namespace: ns });
+  for (const id of allApps) new DaprApp(apps, id, { app: id, spec: appSpecs[id], region });
+
+  const network = new Chart(app, "network", { namespace: ns });
+  addNetworkPolicies(network, region, peers);
+
+  const observability = new Chart(app, "observability", { namespace: ns });
+  addCollector(observability, region);
+  addPodMonitors(observability, region);
+  addAlertRules(observability, region);
+  addDashboards(observability);
+
+  for (const chart of [dapr, apps, network, observability]) chart.addDependency(namespace);
+  return app;
+}

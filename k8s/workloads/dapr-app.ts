@@ -1,0 +1,184 @@
+import { Construct } from "constructs";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { Service } from "kubernetes-models/v1/Service";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
+import type { RegionConfig } from "../../platform/regions.js";
+import type { AppId } from "../../platform/topology.js";
+import type { AppSpec } from "../apps.js";
+import { addModel } from "../kobj.js";
+import { appLabels, collector, collectorHost, daprConfigName, daprPorts, daprSidecarImage, secrets } from "../names.js";
+
+export interface DaprAppProps {
+  readonly app: AppId;
+  readonly spec: AppSpec;
+  readonly region: RegionConfig;
+}
+
+/** The sidecar's share of each pod: small, and the same for every app. */
+const sidecarResources = { cpuRequest: "50m", cpuLimit: "300m", memoryRequest: "64Mi", memoryLimit: "256Mi" } as const;
+
+const secretEnv = (name: string, secret: string): IEnvVar => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secret, key: secrets.tokenKey } },
+});
+
+/**
+ * One Dapr app: Deployment (with its sidecar annotations), Service, ServiceAccount,
+ * PodDisruptionBudget and HorizontalPodAutoscaler. Pods pass Pod Security `restricted`.
+ */
+export class DaprApp extends Construct {
+  constructor(scope: Construct, id: string, props: DaprAppProps) {
+    super(scope, id);
+    const { app, spec, region } = props;
+    const labels = appLabels(app);
+    const version = region.images.tag;
+
+    addModel(this, "service-account", new ServiceAccount({ metadata: { name: app, labels }, automountServiceAccountToken: false }));
+
+    const annotations: Record<string, string> = {
+      "dapr.io/enabled": "true",
+      "dapr.io/app-id": app,
+      "dapr.io/app-port": String(spec.port),
+      "dapr.io/app-protocol": "http",
+      "dapr.io/config": daprConfigName(app),
+      "dapr.io/sidecar-image": daprSidecarImage,
+      "dapr.io/enable-metrics": "true",
+      "dapr.io/metrics-port": String(daprPorts.metrics),
+      "dapr.io/log-as-json": "true",
+      "dapr.io/sidecar-cpu-request": sidecarResources.cpuRequest,
+      "dapr.io/sidecar-cpu-limit": sidecarResources.cpuLimit,
+      "dapr.io/sidecar-memory-request": sidecarResources.memoryRequest,
+      "dapr.io/sidecar-memory-limit": sidecarResources.memoryLimit,
+      "dapr.io/api-token-secret": secrets.daprApiToken,
+      "dapr.io/app-token-secret": secrets.appApiToken,
+      // Pod Security `restricted` rejects a container without a seccomp profile.
+      "dapr.io/sidecar-seccomp-profile-type": "RuntimeDefault",
+      // The sidecar has no Kubernetes API token (automount is off); component secrets are
+      // resolved by the Dapr operator instead, so the built-in store would only fail to start.
+      "dapr.io/disable-builtin-k8s-secret-store": "true",
+    };
+
+    const env: IEnvVar[] = [
+      { name: "REGION", value: region.name },
+      { name: "APP_ID", value: app },
+      { name: "APP_PORT", value: String(spec.port) },
+      // The kubelet probes the pod IP, not loopback.
+      { name: "BIND_HOST", value: "0.0.0.0" },
+      { name: "DAPR_HTTP_PORT", value: String(daprPorts.http) },
+      secretEnv("DAPR_API_TOKEN", secrets.daprApiToken),
+      // A public app's callers are users, not daprd, so only internal apps demand the app token.
+      ...(spec.public ? [] : [secretEnv("APP_API_TOKEN", secrets.appApiToken)]),
+      { name: "SERVICE_VERSION", value: version },
+      { name: "NODE_ENV", value: "production" },
+      { name: "DEPLOYMENT_ENVIRONMENT", value: region.deploymentEnvironment },
+      { name: "OTEL_SERVICE_NAME", value: app },
+      { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: `http://${collectorHost(region.namespace)}:${collector.httpPort}` },
+      { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/protobuf" },
+      { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
+      { name: "OTEL_TRACES_SAMPLER_ARG", value: region.tracing.samplingRate },
+    ];
+
+    addModel(
+      this,
+      "deployment",
+      new Deployment({
+        metadata: { name: app, labels },
+        spec: {
+          // The HPA owns the replica count; this is only the first rollout's size.
+          replicas: region.replicas.min,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: labels },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels, annotations },
+            spec: {
+              serviceAccountName: app,
+              automountServiceAccountToken: false,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 10001,
+                runAsGroup: 10001,
+                fsGroup: 10001,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              // Longer than the service's own 10 s drain so in-flight work finishes.
+              terminationGracePeriodSeconds: 30,
+              topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
+                topologyKey,
+                maxSkew: 1,
+                // Soft: a single-zone or small cluster still schedules every replica.
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: labels },
+                matchLabelKeys: ["pod-template-hash"],
+              })),
+              containers: [
+                {
+                  name: app,
+                  image: `${region.images.registry}/${app}:${version}`,
+                  imagePullPolicy: "IfNotPresent",
+                  ports: [{ name: "http", containerPort: spec.port, protocol: "TCP" }],
+                  env,
+                  readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, failureThreshold: 3 },
+                  livenessProbe: {
+                    httpGet: { path: "/healthz", port: "http" },
+                    initialDelaySeconds: 10,
+                    periodSeconds: 10,
+                    failureThreshold: 3,
+                  },
+                  resources: {
+                    requests: { cpu: spec.resources.cpuRequest, memory: spec.resources.memoryRequest },
+                    limits: { cpu: spec.resources.cpuLimit, memory: spec.resources.memoryLimit },
+                  },
+                  securityContext: {
+                    runAsNonRoot: true,
+                    readOnlyRootFilesystem: true,
+                    allowPrivilegeEscalation: false,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                  },
+                  // Node writes temp files; the root filesystem is read-only.
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                },
+              ],
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+            },
+          },
+        },
+      }),
+    );
+
+    addModel(
+      this,
+      "service",
+      new Service({
+        metadata: { name: app, labels },
+        spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
+      }),
+    );
+
+    addModel(
+      this,
+      "pdb",
+      new PodDisruptionBudget({ metadata: { name: app, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } }),
+    );
+
+    addModel(
+      this,
+      "hpa",
+      new HorizontalPodAutoscaler({
+        metadata: { name: app, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: app },
+          minReplicas: region.replicas.min,
+          maxReplicas: region.replicas.max,
+          metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+          // Scale down slowly so a short lull does not undo a scale-up.
+          behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+        },
+      }),
+    );
+  }
+}
