@@ -24,11 +24,9 @@ function withScopes(doc: Doc, name: string): Doc {
 
 /** The Resiliency resource: policies from the template, targets from topology. */
 export function resiliency(): Doc {
-  const doc = renderTemplate("resiliency.yaml", {
-    name: "meridian",
-    deliveryInterval: `${deliveryRetry.intervalMs}ms`,
-    deliveryMaxRetries: String(deliveryRetry.maxRetries),
-  });
+  const doc = renderTemplate("resiliency.yaml", { name: "meridian" });
+  const policies = doc.spec["policies"] as { retries: { delivery: Record<string, unknown> } };
+  policies.retries.delivery = { ...policies.retries.delivery, duration: `${deliveryRetry.intervalMs}ms`, maxRetries: deliveryRetry.maxRetries };
   const invoked = [...new Set(invocations.map((i) => i.to))];
   doc.spec["targets"] = {
     apps: Object.fromEntries(invoked.map((app) => [app, { timeout: "invoke", retry: "invoke", circuitBreaker: "app" }])),
