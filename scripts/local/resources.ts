@@ -26,7 +26,11 @@ function withScopes(doc: Doc, name: string): Doc {
 export function resiliency(): Doc {
   const doc = renderTemplate("resiliency.yaml", { name: "meridian" });
   const policies = doc.spec["policies"] as { retries: { delivery: Record<string, unknown> } };
-  policies.retries.delivery = { ...policies.retries.delivery, duration: `${deliveryRetry.intervalMs}ms`, maxRetries: deliveryRetry.maxRetries };
+  policies.retries.delivery = {
+    ...policies.retries.delivery,
+    duration: `${deliveryRetry.intervalMs}ms`,
+    maxRetries: deliveryRetry.maxRetries,
+  };
   const invoked = [...new Set(invocations.map((i) => i.to))];
   doc.spec["targets"] = {
     apps: Object.fromEntries(invoked.map((app) => [app, { timeout: "invoke", retry: "invoke", circuitBreaker: "app" }])),
