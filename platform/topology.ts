@@ -44,9 +44,10 @@ export const topics = {
 /**
  * How often a failing delivery is retried before it is dead-lettered. Rendered into the Dapr
  * Resiliency policy and read by the subscribers, which publish a fault with the reason on the
- * last attempt.
+ * last attempt. Ten seconds of retries ride out an app restart; daprd's app health check pauses
+ * delivery while the app is down for longer.
  */
-export const deliveryRetry = { maxRetries: 3, intervalMs: 200 } as const;
+export const deliveryRetry = { maxRetries: 20, intervalMs: 500 } as const;
 
 export interface SubscriptionSpec {
   /** Name of the Dapr Subscription resource. */

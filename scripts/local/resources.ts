@@ -121,7 +121,11 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
     });
   }
   docs.push(resiliency());
-  writeFileSync(join(resourcesDir, "resources.yaml"), docs.map((d) => stringify(d)).join("---\n"));
+  // One file per resource: daprd reads only the first document of a Resiliency file.
+  for (const d of docs) {
+    const meta = d["metadata"] as { name: string };
+    writeFileSync(join(resourcesDir, `${String(d["kind"]).toLowerCase()}-${meta.name}.yaml`), stringify(d));
+  }
 
   const config = renderTemplate("configuration.yaml", { name: "meridian", nameResolutionDb: opts.nameResolutionDb });
   if (opts.otlpEndpoint) {

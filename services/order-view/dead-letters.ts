@@ -5,6 +5,8 @@ import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { conflict, notFound } from "../shared/http/problem.js";
 import type { Logger } from "../shared/log.js";
+import { retryOnConflict } from "../shared/dapr/event-store.js";
+import { KeyedLock } from "../shared/keyed-lock.js";
 import { z } from "zod";
 
 export interface StoredFault extends Fault {
@@ -27,13 +29,19 @@ const faultKey = (id: string) => `fault-${id}`;
 export function deadLetterRoutes(deps: { sidecar: Sidecar; store: string; region: string; log: Logger }): Router {
   const router = Router();
 
-  async function save(fault: StoredFault): Promise<void> {
-    const index = await deps.sidecar.get<FaultIndex>(deps.store, indexKey);
-    const ids = index?.value.faultIds ?? [];
-    await deps.sidecar.write(deps.store, [
-      { key: faultKey(fault.faultId), value: fault },
-      ...(ids.includes(fault.faultId) ? [] : [{ key: indexKey, value: { faultIds: [...ids, fault.faultId] }, etag: index?.etag }]),
-    ]);
+  const lock = new KeyedLock();
+
+  /** Stores a fault and adds it to the index; the index is one key, so writers queue for it. */
+  function save(fault: StoredFault): Promise<void> {
+    return lock.run(indexKey, () =>
+      retryOnConflict(async () => {
+        const index = await deps.sidecar.get<FaultIndex>(deps.store, indexKey);
+        const ids = index?.value.faultIds ?? [];
+        await deps.sidecar.write(deps.store, [{ key: faultKey(fault.faultId), value: fault }]);
+        if (ids.includes(fault.faultId)) return;
+        await deps.sidecar.write(deps.store, [{ key: indexKey, value: { faultIds: [...ids, fault.faultId] }, etag: index?.etag }]);
+      }),
+    );
   }
 
   router.post("/events/deadletter", async (req, res) => {

@@ -1,4 +1,6 @@
+import { retryOnConflict } from "../shared/dapr/event-store.js";
 import type { Sidecar, Versioned } from "../shared/dapr/sidecar.js";
+import { KeyedLock } from "../shared/keyed-lock.js";
 import type { OrderState } from "../shared/orders/order-state.js";
 
 interface CustomerIndex {
@@ -7,6 +9,8 @@ interface CustomerIndex {
 
 /** The read model in the Dapr state store: one view per order, one index per customer. */
 export class Views {
+  private readonly lock = new KeyedLock();
+
   constructor(
     private readonly sidecar: Sidecar,
     private readonly store: string,
@@ -21,11 +25,18 @@ export class Views {
   }
 
   /** Adds an order to its customer's index; adding twice is a no-op, so redelivery is safe. */
-  async index(customerId: string, orderId: string): Promise<void> {
+  index(customerId: string, orderId: string): Promise<void> {
     const key = `customer-${customerId}`;
-    const found = await this.sidecar.get<CustomerIndex>(this.store, key);
-    if (found?.value.orderIds.includes(orderId)) return;
-    await this.sidecar.write(this.store, [{ key, value: { orderIds: [...(found?.value.orderIds ?? []), orderId] }, etag: found?.etag }]);
+    // Orders of one customer are applied in parallel; they queue for the one index key.
+    return this.lock.run(key, () =>
+      retryOnConflict(async () => {
+        const found = await this.sidecar.get<CustomerIndex>(this.store, key);
+        if (found?.value.orderIds.includes(orderId)) return;
+        await this.sidecar.write(this.store, [
+          { key, value: { orderIds: [...(found?.value.orderIds ?? []), orderId] }, etag: found?.etag },
+        ]);
+      }),
+    );
   }
 
   async byCustomer(customerId: string): Promise<OrderState[]> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -105,7 +105,9 @@ describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n,
   it("renders the same components, subscriptions and resiliency as the local runner, but with addresses from config and passwords from secrets", () => {
     const dir = mkdtempSync(join(tmpdir(), "meridian-local-"));
     writeRegionResources({ dir, redisAddress: "127.0.0.1:6379", nameResolutionDb: join(dir, "nr.db") });
-    const local = parseAllDocuments(readFileSync(join(dir, "resources", "resources.yaml"), "utf8")).map((d) => d.toJS() as Manifest);
+    const local = readdirSync(join(dir, "resources")).flatMap((f) =>
+      parseAllDocuments(readFileSync(join(dir, "resources", f), "utf8")).map((d) => d.toJS() as Manifest),
+    );
     for (const l of local) {
       const k = region.find(l.kind, l.metadata.name);
       if (l.kind === "Component") {

@@ -2,12 +2,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { type SystemHandle, startSystem } from "../../scripts/local/system.js";
+import { type SystemHandle, type SystemOptions, startSystem } from "../../scripts/local/system.js";
 
 /** Starts regions with a real daprd per app and a redis-server per region, on free ports. */
-export function startTestSystem(regions: readonly string[] = ["east", "west"]): Promise<SystemHandle> {
+export function startTestSystem(regions: readonly string[] = ["east", "west"], extra: Partial<SystemOptions> = {}): Promise<SystemHandle> {
   const runDir = mkdtempSync(join(tmpdir(), "meridian-test-"));
-  return startSystem({ regions, runDir, daprd: inject("daprd"), logLevel: "warn" });
+  return startSystem({ regions, runDir, daprd: inject("daprd"), logLevel: "warn", ...extra });
 }
 
 /** Polls until `fn` returns a value `ok` accepts, or fails with the last value seen. */

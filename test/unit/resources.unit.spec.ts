@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse, parseAllDocuments } from "yaml";
+import { parse } from "yaml";
 import { writeRegionResources } from "../../scripts/local/resources.js";
-import { componentScopes, components, stores, subscriptions, topics } from "../../platform/topology.js";
+import { componentScopes, components, deliveryRetry, stores, subscriptions, topics } from "../../platform/topology.js";
 
 type Doc = {
   kind: string;
@@ -21,7 +21,8 @@ function render(otlpEndpoint?: string) {
     nameResolutionDb: "/x/nr.db",
     otlpEndpoint,
   });
-  const docs = parseAllDocuments(readFileSync(join(resourcesDir, "resources.yaml"), "utf8")).map((d) => d.toJSON() as Doc);
+  // One resource per file: daprd reads only the first document of a Resiliency file.
+  const docs = readdirSync(resourcesDir).map((f) => parse(readFileSync(join(resourcesDir, f), "utf8")) as Doc);
   return { docs, config: parse(readFileSync(configFile, "utf8")) as Doc };
 }
 
@@ -59,6 +60,15 @@ describe("local Dapr resources", () => {
     });
     // The dead-letter topic's own subscription must not dead-letter into itself.
     expect(subs.find((s) => s.metadata.name === "order-view-deadletter")?.spec["deadLetterTopic"]).toBeUndefined();
+  });
+
+  it("retries deliveries as topology says, from a Resiliency in a file of its own", () => {
+    const { docs } = render();
+    const resiliency = docs.find((d) => d.kind === "Resiliency");
+    expect(resiliency?.spec).toMatchObject({
+      policies: { retries: { delivery: { maxRetries: deliveryRetry.maxRetries, duration: `${deliveryRetry.intervalMs}ms` } } },
+      targets: { components: { pubsub: { inbound: { retry: "delivery" } } } },
+    });
   });
 
   it("resolves names per region and traces only when a collector is configured", () => {

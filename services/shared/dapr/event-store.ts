@@ -1,16 +1,8 @@
 import { assertPublishable } from "../events/contracts.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
-import type { Sidecar } from "./sidecar.js";
+import { ConcurrencyError, type Sidecar } from "./sidecar.js";
 
-/** Another writer changed what we read before our write. */
-export class ConcurrencyError extends Error {
-  override name = "ConcurrencyError";
-}
-
-/** State stores word an ETag conflict differently; Dapr passes their message through. */
-export function isConflict(message: string): boolean {
-  return /etag|failed to set key|version conflict|possible etag mismatch/i.test(message);
-}
+export { ConcurrencyError } from "./sidecar.js";
 
 export interface LoadedStream {
   readonly events: readonly EventRecord[];
@@ -52,15 +44,11 @@ export class EventStore {
     assertPublishable(event);
     const key = this.key(id);
     const value: StoredStream = { events: [...(prior?.events ?? []), event] };
-    try {
-      await this.sidecar.write(this.store, [
-        { key, value, etag: prior?.etag, metadata: cloudEventAttributes(event, this.source) },
-        { key, value: event, metadata: { "outbox.projection": "true" }, contentType: "application/json" },
-      ]);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      throw isConflict(message) ? new ConcurrencyError(`stream ${key} changed concurrently`) : err;
-    }
+    // A conflict surfaces as ConcurrencyError from the sidecar adapter.
+    await this.sidecar.write(this.store, [
+      { key, value, etag: prior?.etag, metadata: cloudEventAttributes(event, this.source) },
+      { key, value: event, metadata: { "outbox.projection": "true" }, contentType: "application/json" },
+    ]);
   }
 }
 

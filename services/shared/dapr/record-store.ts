@@ -1,6 +1,5 @@
 import { assertPublishable } from "../events/contracts.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
-import { ConcurrencyError, isConflict } from "./event-store.js";
 import type { Sidecar, Versioned } from "./sidecar.js";
 
 export interface RecordWrite {
@@ -28,20 +27,15 @@ export class RecordStore {
 
   async commit(writes: readonly RecordWrite[]): Promise<void> {
     for (const w of writes) assertPublishable(w.event);
-    try {
-      await this.sidecar.write(
-        this.store,
-        writes.map((w) => ({
-          key: w.key,
-          value: w.event,
-          etag: w.etag,
-          metadata: cloudEventAttributes(w.event, this.source),
-          contentType: "application/json",
-        })),
-      );
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      throw isConflict(message) ? new ConcurrencyError(`records ${writes.map((w) => w.key).join(", ")} changed concurrently`) : err;
-    }
+    await this.sidecar.write(
+      this.store,
+      writes.map((w) => ({
+        key: w.key,
+        value: w.event,
+        etag: w.etag,
+        metadata: cloudEventAttributes(w.event, this.source),
+        contentType: "application/json",
+      })),
+    );
   }
 }

@@ -25,6 +25,16 @@ export interface Versioned<T> {
   readonly etag: string;
 }
 
+/** Another writer changed what we read before our write (an ETag conflict). */
+export class ConcurrencyError extends Error {
+  override name = "ConcurrencyError";
+}
+
+/** State stores word an ETag conflict differently; Dapr passes their message through. */
+function isConflict(message: string): boolean {
+  return /etag|failed to set key|version conflict|possible etag mismatch/i.test(message);
+}
+
 /** What a failed call through the SDK carries: it throws `Error(JSON.stringify({status, error_msg}))`. */
 interface SdkFailure {
   readonly status: number;
@@ -93,6 +103,13 @@ export class Sidecar {
    * an ETag fails if another writer got there first.
    */
   async write(store: string, writes: readonly Write[]): Promise<void> {
+    await this.transact(store, writes).catch((err: unknown) => {
+      const failure = sdkFailure(err);
+      throw failure && isConflict(failure.body) ? new ConcurrencyError(`state changed concurrently in ${store}`) : err;
+    });
+  }
+
+  private async transact(store: string, writes: readonly Write[]): Promise<void> {
     await this.client.state.transaction(
       store,
       writes.map((w) => ({

@@ -1,0 +1,116 @@
+/**
+ * Every metric and label the dashboards and alert rules query, named once. The services' own
+ * metrics are declared in services/shared/metrics.ts and services/shared/events/metrics.ts;
+ * test/observability/metric-catalog.unit.spec.ts checks these names against those registries,
+ * so a renamed metric fails a unit test instead of leaving an empty panel.
+ */
+import { apps } from "../platform/topology.js";
+import { orderEventTypes } from "../services/shared/events/order-events.js";
+
+/** A metric name with the labels we query on it. */
+export interface MetricSpec<L extends string = string> {
+  readonly name: string;
+  readonly labels: Readonly<Record<L, string>>;
+}
+
+/** Labels every service sample carries (prom-client default labels, see createRegistry). */
+export const serviceLabels = { service: "service", region: "region" } as const;
+
+/** The services' metrics (prom-client, on each app's /metrics). */
+export const appMetrics = {
+  httpDuration: {
+    name: "http_server_request_duration_seconds",
+    labels: { method: "method", route: "route", statusCode: "status_code" },
+  },
+  eventsConsumed: {
+    name: "events_consumed_total",
+    labels: { topic: "topic", type: "type", outcome: "outcome" },
+  },
+  handlerDuration: {
+    name: "event_handler_duration_seconds",
+    labels: { topic: "topic", type: "type" },
+  },
+  duplicates: { name: "events_duplicate_total", labels: { type: "type" } },
+  deadLetters: { name: "dead_letters_total", labels: { topic: "topic", kind: "kind" } },
+  published: { name: "events_published_total", labels: { type: "type" } },
+} as const satisfies Record<string, MetricSpec>;
+
+/** Node runtime metrics from prom-client's collectDefaultMetrics. */
+export const nodeMetrics = {
+  eventLoopLagP99: "nodejs_eventloop_lag_p99_seconds",
+  heapUsed: "nodejs_heap_size_used_bytes",
+} as const;
+
+/** What events_consumed_total's `outcome` label takes (services/shared/dapr/subscriber.ts). */
+export const consumeOutcomes = {
+  applied: "applied",
+  duplicate: "duplicate",
+  ignored: "ignored",
+  retry: "retry",
+  deadLettered: "dead_lettered",
+} as const;
+
+/** Metrics of daprd 1.16 (the pinned runtime), as its metrics port serves them. */
+export const daprMetrics = {
+  invocationSent: {
+    name: "dapr_runtime_service_invocation_req_sent_total",
+    labels: { appId: "app_id", dstAppId: "dst_app_id" },
+  },
+  /** Recorded by the caller's sidecar when the callee's answer arrives; `status` is the gRPC/HTTP code. */
+  invocationReceivedLatencyMs: {
+    name: "dapr_runtime_service_invocation_res_recv_latency_ms",
+    labels: { appId: "app_id", status: "status" },
+  },
+  invocationReceived: {
+    name: "dapr_runtime_service_invocation_res_recv_total",
+    labels: { appId: "app_id", status: "status" },
+  },
+  pubsubIngress: {
+    name: "dapr_component_pubsub_ingress_count",
+    labels: { appId: "app_id", component: "component", topic: "topic", processStatus: "process_status" },
+  },
+  pubsubIngressLatencyMs: {
+    name: "dapr_component_pubsub_ingress_latencies",
+    labels: { appId: "app_id", topic: "topic" },
+  },
+  pubsubEgress: {
+    name: "dapr_component_pubsub_egress_count",
+    labels: { appId: "app_id", component: "component", topic: "topic", success: "success" },
+  },
+  stateCount: {
+    name: "dapr_component_state_count",
+    labels: { appId: "app_id", component: "component", operation: "operation", success: "success" },
+  },
+  stateLatencyMs: {
+    name: "dapr_component_state_latencies",
+    labels: { appId: "app_id", component: "component", operation: "operation" },
+  },
+  apiRequests: {
+    name: "dapr_http_server_request_count",
+    labels: { appId: "app_id", status: "status" },
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+/** Process metrics both Node (prom-client) and daprd (Go client) serve under the same names. */
+export const processMetrics = {
+  cpuSeconds: "process_cpu_seconds_total",
+  residentMemory: "process_resident_memory_bytes",
+} as const;
+
+/**
+ * Scrape jobs and the labels each target gets, shared by the local Prometheus
+ * (scripts/local/prometheus.ts) and the PodMonitors (k8s/observability/monitoring.ts), so `up`
+ * and daprd's own process metrics can be told apart and attributed to an app and a region.
+ */
+export const scrapeJobs = {
+  services: "meridian-services",
+  sidecars: "meridian-dapr-sidecars",
+} as const;
+export const targetLabels = { job: "job", region: "region", app: "app" } as const;
+
+/** The saga's terminal order events: an order is finalised by exactly one of them (a user cancel of a confirmed order adds a second). */
+export const finalOrderEvents = [orderEventTypes.confirmed, orderEventTypes.rejected, orderEventTypes.cancelled] as const;
+export const sagaEvents = { placed: orderEventTypes.placed, final: finalOrderEvents } as const;
+
+/** The one writer of order events: saga outcomes are counted from what it publishes. */
+export const orderWriter = apps.orders;

@@ -1,0 +1,36 @@
+/**
+ * A few PromQL building blocks. Dashboards and alert rules build their expressions from these,
+ * so a pattern (a ratio that shows 0 instead of no data, a quantile over a histogram) is written
+ * once and reads the same everywhere.
+ */
+
+/** One label matcher, e.g. `status_code=~"5.."`. */
+export type Matcher = string;
+
+export const eq = (label: string, value: string): Matcher => `${label}="${value}"`;
+export const re = (label: string, value: string): Matcher => `${label}=~"${value}"`;
+/** A regex matching exactly one of the values (which hold no regex metacharacters besides `.`). */
+export const oneOf = (label: string, values: readonly string[]): Matcher => re(label, values.map((v) => v.replace(/\./g, "\\\\.")).join("|"));
+
+export function selector(metric: string, matchers: readonly Matcher[] = []): string {
+  return matchers.length === 0 ? metric : `${metric}{${matchers.join(", ")}}`;
+}
+
+export const rate = (metric: string, matchers: readonly Matcher[], window: string): string => `rate(${selector(metric, matchers)}[${window}])`;
+export const increase = (metric: string, matchers: readonly Matcher[], window: string): string =>
+  `increase(${selector(metric, matchers)}[${window}])`;
+
+export const sumBy = (labels: readonly string[], expr: string): string => (labels.length === 0 ? `sum(${expr})` : `sum by (${labels.join(", ")}) (${expr})`);
+
+/** The q-quantile of a histogram per `by`, from the rate of its buckets. */
+export function quantile(q: number, histogram: string, by: readonly string[], matchers: readonly Matcher[], window: string): string {
+  return `histogram_quantile(${q}, ${sumBy([...by, "le"], rate(`${histogram}_bucket`, matchers, window))})`;
+}
+
+/**
+ * part / whole, where a series with no `part` (no errors yet: the counter was never incremented)
+ * counts as 0 rather than vanishing. Both sides must be aggregated by the same labels.
+ */
+export function ratio(part: string, whole: string): string {
+  return `(${part} or 0 * ${whole}) / ${whole}`;
+}

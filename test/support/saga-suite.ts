@@ -1,0 +1,287 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { topics } from "../../platform/topology.js";
+import type { StateStoreProfile } from "../../scripts/local/resources.js";
+import type { SystemHandle } from "../../scripts/local/system.js";
+import { call } from "./http.js";
+import { ordersApi } from "./orders-api.js";
+import { eventually, isAlive, startTestSystem } from "./system.js";
+
+const finalStatuses = ["confirmed", "rejected", "cancelled"];
+
+/**
+ * The saga against real daprd, a real broker and the given state store. Each test uses its own
+ * SKUs and customers, so tests do not see each other's stock.
+ */
+export function sagaSuite(name: string, stateStore: () => Promise<{ profile: StateStoreProfile; cleanup: () => void }>): void {
+  describe(`saga on ${name}`, () => {
+    let system: SystemHandle;
+    let cleanup: () => void = () => {};
+    let pids: number[] = [];
+    let api: ReturnType<typeof ordersApi>;
+    const sku = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+
+    beforeAll(async () => {
+      const store = await stateStore();
+      cleanup = store.cleanup;
+      system = await startTestSystem(["east"], { stateStore: store.profile });
+      pids = system.group.pids;
+      api = ordersApi(system.region("east"));
+    });
+
+    afterAll(async () => {
+      await system?.stop();
+      cleanup();
+      expect(pids.filter(isAlive)).toEqual([]);
+    });
+
+    it("happy path: stock reserved, payment authorised, order confirmed", async () => {
+      const s = sku("happy");
+      await api.setStock(s, 10);
+      const id = await api.place("happy", [{ sku: s, quantity: 3, unitPrice: 20 }]);
+      const order = await api.settled(id, finalStatuses);
+      expect(order).toMatchObject({ status: "confirmed", version: 2, total: 60 });
+      expect(await api.stock(s)).toEqual({ sku: s, available: 7, reserved: 3 });
+      expect(await api.payment(id)).toMatchObject({ status: "authorized", amount: 60 });
+      const history = (await api.events(id)).body as { events: { type: string; causationId: string | null }[] };
+      expect(history.events.map((e) => e.type)).toEqual(["order.placed", "order.confirmed"]);
+      expect(history.events[1]?.causationId).toBeTruthy();
+    });
+
+    it("stock rejection: an order larger than the stock is rejected and reserves nothing", async () => {
+      const s = sku("short");
+      await api.setStock(s, 2);
+      const id = await api.place("short", [{ sku: s, quantity: 3, unitPrice: 1 }]);
+      expect(await api.settled(id, finalStatuses)).toMatchObject({ status: "rejected" });
+      expect(await api.stock(s)).toEqual({ sku: s, available: 2, reserved: 0 });
+      expect(await api.payment(id)).toBeUndefined();
+    });
+
+    it("payment decline: the order is cancelled and the stock goes back to its level", async () => {
+      const s = sku("decline");
+      await api.setStock(s, 5);
+      const id = await api.place("decline", [{ sku: s, quantity: 2, unitPrice: 3000 }]);
+      expect(await api.settled(id, finalStatuses)).toMatchObject({ status: "cancelled", total: 6000 });
+      expect(await api.payment(id)).toMatchObject({ status: "declined" });
+      await eventually(
+        () => api.stock(s),
+        (l) => l.available === 5 && l.reserved === 0,
+      );
+    });
+
+    it("user cancel: a confirmed order is cancelled, its stock released and its payment refunded", async () => {
+      const s = sku("cancel");
+      await api.setStock(s, 4);
+      const id = await api.place("cancel", [{ sku: s, quantity: 4, unitPrice: 10 }]);
+      await api.settled(id, ["confirmed"]);
+      const cancelled = await api.cancel(id);
+      expect(cancelled.status).toBe(202);
+      expect(cancelled.body).toMatchObject({ orderId: id, status: "cancelled" });
+      await api.settled(id, ["cancelled"]);
+      await eventually(
+        () => api.payment(id),
+        (p) => p?.status === "refunded",
+      );
+      await eventually(
+        () => api.stock(s),
+        (l) => l.available === 4 && l.reserved === 0,
+      );
+      const again = await api.cancel(id);
+      expect(again.status).toBe(409);
+      expect((again.body as { detail: string }).detail).toMatch(/already cancelled/);
+    });
+
+    it("time travel: ?at= gives the state the order had then", async () => {
+      const s = sku("travel");
+      await api.setStock(s, 1);
+      const id = await api.place("travel", [{ sku: s, quantity: 1, unitPrice: 1 }]);
+      await api.settled(id, ["confirmed"]);
+      const { events } = (await api.events(id)).body as { events: { occurredAt: string }[] };
+      const then = await api.events(id, events[0]!.occurredAt);
+      expect(then.body).toMatchObject({ state: { status: "pending", version: 1 } });
+      expect((await api.events(id, "2000-01-01T00:00:00Z")).body).toMatchObject({ events: [], state: null });
+      expect((await api.events(id, "yesterday")).status).toBe(400);
+    });
+
+    it("100 concurrent orders for a SKU with stock 10: exactly 10 confirmed, stock never negative, ends at 0", async () => {
+      const s = sku("rush");
+      await api.setStock(s, 10);
+      let lowest = 10;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          lowest = Math.min(lowest, (await api.stock(s)).available);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      })();
+      const ids = await Promise.all(Array.from({ length: 100 }, (_, i) => api.place(`rush-${i}`, [{ sku: s, quantity: 1, unitPrice: 5 }])));
+      const orders = await Promise.all(ids.map((id) => api.settled(id, finalStatuses, 90_000)));
+      sampling = false;
+      await sampler;
+      const count = (status: string) => orders.filter((o) => o.status === status).length;
+      expect(count("confirmed")).toBe(10);
+      expect(count("rejected")).toBe(90);
+      expect(await api.stock(s)).toEqual({ sku: s, available: 0, reserved: 10 });
+      expect(lowest).toBeGreaterThanOrEqual(0);
+    });
+
+    it("every event delivered twice: the same final state, and the duplicates are counted", async () => {
+      const region = system.region("east");
+      const s = sku("dup");
+      await api.setStock(s, 5);
+      const ids = [
+        await api.place("dup", [{ sku: s, quantity: 2, unitPrice: 10 }]),
+        await api.place("dup", [{ sku: s, quantity: 9, unitPrice: 10 }]),
+        await api.place("dup", [{ sku: s, quantity: 1, unitPrice: 9000 }]),
+      ];
+      const before = await Promise.all(ids.map((id) => api.settled(id, finalStatuses)));
+      await eventually(
+        () => api.stock(s),
+        (l) => l.available === 3 && l.reserved === 2,
+      );
+      const payments = await Promise.all(ids.map((id) => api.payment(id)));
+      const duplicatesBefore = await duplicatesCounted(system);
+
+      // Deliver every message of the saga's topics a second time, exactly as the broker holds it.
+      const redis = new Redis(region.redis.port, "127.0.0.1", { lazyConnect: true });
+      await redis.connect();
+      let replayed = 0;
+      try {
+        for (const topic of [topics.orders, topics.inventory, topics.payments]) {
+          for (const [, fields] of await redis.xrange(topic, "-", "+")) {
+            await redis.xadd(topic, "*", ...fields);
+            replayed++;
+          }
+        }
+      } finally {
+        redis.disconnect();
+      }
+      expect(replayed).toBeGreaterThan(0);
+      // Each replayed message is recognised by every subscriber it reaches and dropped.
+      await eventually(
+        () => duplicatesCounted(system),
+        (n) => n >= duplicatesBefore + replayed,
+        60_000,
+        250,
+      );
+      expect(await Promise.all(ids.map((id) => api.get(id)))).toEqual(before);
+      expect(await api.stock(s)).toEqual({ sku: s, available: 3, reserved: 2 });
+      expect(await Promise.all(ids.map((id) => api.payment(id)))).toEqual(payments);
+    });
+
+    it("a service killed mid-saga: after its restart every saga completes, nothing lost or doubled", async () => {
+      const s = sku("crash");
+      await api.setStock(s, 20);
+      const ids = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => api.place(`crash-${i}`, [{ sku: s, quantity: 1, unitPrice: 10 }])),
+      );
+      // SIGKILL: no graceful shutdown, deliveries in flight are lost to it and must be redelivered.
+      await system.restart("east", "inventory", "both");
+      await system.restart("east", "payments", "service");
+      const orders = await Promise.all(ids.map((id) => api.settled(id, finalStatuses, 90_000)));
+      expect(orders.every((o) => o.status === "confirmed")).toBe(true);
+      expect(await api.stock(s)).toEqual({ sku: s, available: 10, reserved: 10 });
+      const payments = await Promise.all(ids.map((id) => api.payment(id)));
+      expect(payments.every((p) => p?.status === "authorized" && p.amount === 10)).toBe(true);
+      for (const id of ids) {
+        const { events } = (await api.events(id)).body as { events: { type: string }[] };
+        expect(events.map((e) => e.type)).toEqual(["order.placed", "order.confirmed"]);
+      }
+    });
+
+    it("a poison event is dead-lettered with its reason, counted, and listed", async () => {
+      const region = system.region("east");
+      const orders = region.apps.orders;
+      // A malformed order event, published straight to the topic by the orders sidecar.
+      const poison = { id: randomUUID(), type: "order.placed", schemaVersion: 1, subject: "x", data: { nonsense: true } };
+      const published = await call(`http://127.0.0.1:${orders.daprHttpPort}/v1.0/publish/pubsub/${topics.orders}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "dapr-api-token": region.daprApiToken },
+        body: JSON.stringify(poison),
+      });
+      expect(published.status).toBe(204);
+      const list = await eventually(
+        () => call(`${region.gatewayUrl}/admin/dead-letters`),
+        (a) =>
+          ((a.body as { faults: { cloudEvent: { data?: { id?: string } } }[] }).faults ?? []).filter(
+            (f) => f.cloudEvent.data?.id === poison.id,
+          ).length >= 3,
+      );
+      const faults = (
+        list.body as { faults: { kind: string; reason: string; subscriber: string; cloudEvent: { data?: { id?: string } } }[] }
+      ).faults.filter((f) => f.cloudEvent.data?.id === poison.id);
+      // Every subscriber of the topic rejected it on contract grounds, and said why.
+      expect(faults.map((f) => f.subscriber).sort()).toEqual(["inventory", "order-view", "payments"]);
+      for (const f of faults) {
+        expect(f.kind).toBe("contract");
+        expect(f.reason).toMatch(/event envelope invalid/);
+      }
+      const metrics = await call(`http://127.0.0.1:${region.apps.inventory.appPort}/metrics`);
+      expect(String(metrics.body)).toMatch(/dead_letters_total\{[^}]*topic="orders"[^}]*kind="contract"[^}]*\} [1-9]/);
+    });
+
+    it("a delivery that keeps failing is retried, dead-lettered with the error, and can be redriven", async () => {
+      const region = system.region("east");
+      // A stock.rejected for an order this region does not know: orders fails it on every attempt.
+      const orderId = randomUUID();
+      const event = {
+        id: randomUUID(),
+        type: "stock.rejected",
+        schemaVersion: 1,
+        subject: orderId,
+        aggregateVersion: 1,
+        occurredAt: new Date().toISOString(),
+        originRegion: "east",
+        correlationId: orderId,
+        causationId: null,
+        data: {
+          orderId,
+          customerId: "ghost",
+          total: 1,
+          status: "rejected",
+          lines: [{ sku: "g", quantity: 1 }],
+          shortages: ["g"],
+          processed: [],
+        },
+      };
+      const published = await call(`http://127.0.0.1:${region.apps.inventory.daprHttpPort}/v1.0/publish/pubsub/${topics.inventory}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "dapr-api-token": region.daprApiToken },
+        body: JSON.stringify(event),
+      });
+      expect(published.status).toBe(204);
+      type Listed = {
+        faultId: string;
+        kind: string;
+        reason: string;
+        subscriber: string;
+        attempts: number;
+        status: string;
+        cloudEvent: { data?: { id?: string } };
+      };
+      const find = async () =>
+        ((await call(`${region.gatewayUrl}/admin/dead-letters`)).body as { faults: Listed[] }).faults.find(
+          (f) => f.cloudEvent.data?.id === event.id,
+        );
+      const fault = (await eventually(find, (f) => f !== undefined, 30_000))!;
+      expect(fault).toMatchObject({ kind: "handler", subscriber: "orders", status: "open" });
+      expect(fault.reason).toMatch(/unknown order/);
+      expect(fault.attempts).toBeGreaterThanOrEqual(4);
+      // Still unknown: the redrive is refused by the subscriber and the fault stays open.
+      const refused = await call(`${region.gatewayUrl}/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      expect((await find())?.status).toBe("open");
+    });
+  });
+}
+
+/** events_duplicate_total summed over every service of the region. */
+async function duplicatesCounted(system: SystemHandle): Promise<number> {
+  let total = 0;
+  for (const app of Object.values(system.region("east").apps)) {
+    const text = String((await call(`http://127.0.0.1:${app.appPort}/metrics`)).body);
+    for (const line of text.split("\n")) if (line.startsWith("events_duplicate_total{")) total += Number(line.split(" ").pop());
+  }
+  return total;
+}
