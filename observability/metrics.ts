@@ -50,44 +50,47 @@ export const consumeOutcomes = {
   deadLettered: "dead_lettered",
 } as const;
 
+/** The label every daprd metric names its app by. */
+export const daprAppId = "app_id";
+
 /** Metrics of daprd 1.16 (the pinned runtime), as its metrics port serves them. */
 export const daprMetrics = {
   invocationSent: {
     name: "dapr_runtime_service_invocation_req_sent_total",
-    labels: { appId: "app_id", dstAppId: "dst_app_id" },
+    labels: { appId: daprAppId, dstAppId: "dst_app_id" },
   },
   /** Recorded by the caller's sidecar when the callee's answer arrives; `status` is the gRPC/HTTP code. */
   invocationReceivedLatencyMs: {
     name: "dapr_runtime_service_invocation_res_recv_latency_ms",
-    labels: { appId: "app_id", status: "status" },
+    labels: { appId: daprAppId, status: "status" },
   },
   invocationReceived: {
     name: "dapr_runtime_service_invocation_res_recv_total",
-    labels: { appId: "app_id", status: "status" },
+    labels: { appId: daprAppId, status: "status" },
   },
   pubsubIngress: {
     name: "dapr_component_pubsub_ingress_count",
-    labels: { appId: "app_id", component: "component", topic: "topic", processStatus: "process_status" },
+    labels: { appId: daprAppId, component: "component", topic: "topic", processStatus: "process_status" },
   },
   pubsubIngressLatencyMs: {
     name: "dapr_component_pubsub_ingress_latencies",
-    labels: { appId: "app_id", topic: "topic" },
+    labels: { appId: daprAppId, topic: "topic" },
   },
   pubsubEgress: {
     name: "dapr_component_pubsub_egress_count",
-    labels: { appId: "app_id", component: "component", topic: "topic", success: "success" },
+    labels: { appId: daprAppId, component: "component", topic: "topic", success: "success" },
   },
   stateCount: {
     name: "dapr_component_state_count",
-    labels: { appId: "app_id", component: "component", operation: "operation", success: "success" },
+    labels: { appId: daprAppId, component: "component", operation: "operation", success: "success" },
   },
   stateLatencyMs: {
     name: "dapr_component_state_latencies",
-    labels: { appId: "app_id", component: "component", operation: "operation" },
+    labels: { appId: daprAppId, component: "component", operation: "operation" },
   },
   apiRequests: {
     name: "dapr_http_server_request_count",
-    labels: { appId: "app_id", status: "status" },
+    labels: { appId: daprAppId, status: "status" },
   },
 } as const satisfies Record<string, MetricSpec>;
 
@@ -107,6 +110,8 @@ export const scrapeJobs = {
   sidecars: "meridian-dapr-sidecars",
 } as const;
 export const targetLabels = { job: "job", region: "region", app: "app" } as const;
+/** Prometheus's own series per target: 1 when the last scrape worked, 0 when it failed. */
+export const scrapeUp = "up";
 
 /** The saga's terminal order events: an order is finalised by exactly one of them (a user cancel of a confirmed order adds a second). */
 export const finalOrderEvents = [orderEventTypes.confirmed, orderEventTypes.rejected, orderEventTypes.cancelled] as const;

@@ -9,8 +9,12 @@ export type Matcher = string;
 
 export const eq = (label: string, value: string): Matcher => `${label}="${value}"`;
 export const re = (label: string, value: string): Matcher => `${label}=~"${value}"`;
-/** A regex matching exactly one of the values (which hold no regex metacharacters besides `.`). */
-export const oneOf = (label: string, values: readonly string[]): Matcher => re(label, values.map((v) => v.replace(/\./g, "\\\\.")).join("|"));
+/**
+ * A regex matching any of the values. Dots are left unescaped so queries stay readable in
+ * Grafana: the values are fixed names (event types), where "." matching any character cannot
+ * match anything else that exists.
+ */
+export const oneOf = (label: string, values: readonly string[]): Matcher => re(label, values.join("|"));
 
 export function selector(metric: string, matchers: readonly Matcher[] = []): string {
   return matchers.length === 0 ? metric : `${metric}{${matchers.join(", ")}}`;

@@ -31,5 +31,5 @@ export function unfinishedSagas(window: string, by: readonly string[], extra: re
   const placed = sumBy(by, increase(published.name, placedMatchers(extra), window));
   const finalised = sumBy(by, increase(published.name, finalisedMatchers(extra), window));
   // No outcome at all yet must count as 0 finalised, or a saga that never ends would hide.
-  return `${placed} - (${finalised} or 0 * ${placed})`;
+  return `${placed}\n  - (${finalised}\n    or 0 * ${placed})`;
 }

@@ -1,4 +1,4 @@
-import { DashboardBuilder, DashboardCursorSync } from "@grafana/grafana-foundation-sdk/dashboard";
+import { type Dashboard, DashboardBuilder, DashboardCursorSync } from "@grafana/grafana-foundation-sdk/dashboard";
 import { datasourceVariable, regionVariable } from "./variables.js";
 
 export interface DashboardSpec {
@@ -21,4 +21,16 @@ export function meridianDashboard(spec: DashboardSpec): DashboardBuilder {
     .tooltip(DashboardCursorSync.Crosshair)
     .withVariable(datasourceVariable())
     .withVariable(regionVariable());
+}
+
+/**
+ * Builds the dashboard with panel ids 1..n in layout order. Grafana needs unique ids (links to a
+ * panel use them); numbering them here keeps them stable across regenerations.
+ */
+export function buildDashboard(builder: DashboardBuilder): Dashboard {
+  const dashboard = builder.build();
+  dashboard.panels?.forEach((panel, i) => {
+    panel.id = i + 1;
+  });
+  return dashboard;
 }

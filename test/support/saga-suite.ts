@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { topics } from "../../platform/topology.js";
+import { orderIdForKey } from "../../services/gateway/idempotency.js";
 import type { StateStoreProfile } from "../../scripts/local/resources.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
 import { call } from "./http.js";
@@ -223,8 +224,9 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
 
     it("a delivery that keeps failing is retried, dead-lettered with the error, and can be redriven", async () => {
       const region = system.region("east");
-      // A stock.rejected for an order this region does not know: orders fails it on every attempt.
-      const orderId = randomUUID();
+      // A stock.rejected for an order this region does not know (yet): orders fails it on every attempt.
+      const key = `ghost-${randomUUID()}`;
+      const orderId = orderIdForKey("east", key);
       const event = {
         id: randomUUID(),
         type: "stock.rejected",
@@ -272,6 +274,17 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       const refused = await call(`${region.gatewayUrl}/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
       expect(refused.status).toBeGreaterThanOrEqual(400);
       expect((await find())?.status).toBe("open");
+
+      // The cause is fixed (the order now exists, and its own saga rejects it for stock): the
+      // redrive is accepted, and being idempotent it changes nothing that already happened.
+      await api.place("ghost", [{ sku: `none-${randomUUID().slice(0, 8)}`, quantity: 1, unitPrice: 1 }], key);
+      await api.settled(orderId, ["rejected"]);
+      const before = (await api.events(orderId)).body;
+      const redriven = await call(`${region.gatewayUrl}/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
+      expect(redriven.status, JSON.stringify(redriven.body)).toBe(200);
+      expect(redriven.body).toMatchObject({ faultId: fault.faultId, status: "redriven", subscriber: "orders" });
+      expect((await find())?.status).toBe("redriven");
+      expect((await api.events(orderId)).body).toEqual(before);
     });
   });
 }

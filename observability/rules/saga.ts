@@ -1,0 +1,56 @@
+import { appMetrics, consumeOutcomes, serviceLabels } from "../metrics.js";
+import { eq, increase, rate, sumBy } from "../promql.js";
+import { unfinishedSagas } from "../saga.js";
+import type { RuleGroup } from "./rule.js";
+
+const { eventsConsumed, deadLetters } = appMetrics;
+const { service, region } = serviceLabels;
+
+/**
+ * Sagas take seconds; an order still pending after minutes is stuck. Over 15 minutes, more than
+ * this many placed-but-not-finalised orders, held for 10 minutes, is a stalled saga, not traffic
+ * in flight.
+ */
+export const maxUnfinishedSagas = 5;
+/** Share of deliveries whose handler fails and is retried: transient errors stay well below it. */
+export const maxRetryRatio = 0.05;
+
+export const sagaRules: RuleGroup = {
+  name: "meridian.saga",
+  rules: [
+    {
+      alert: "MeridianStuckSagas",
+      expr: `${unfinishedSagas("15m", [region])}\n  > ${maxUnfinishedSagas}`,
+      for: "10m",
+      labels: { severity: "page" },
+      annotations: {
+        summary: "Orders in {{ $labels.region }} are placed but not confirmed, rejected or cancelled",
+        description:
+          "{{ $value | humanize }} more orders were placed than finalised over 15 minutes. A consumer (inventory, payments, orders) or the outbox relay is not keeping up; see the Saga flow dashboard.",
+      },
+    },
+    {
+      alert: "MeridianDeadLetters",
+      expr: `${sumBy([service, region, deadLetters.labels.topic, deadLetters.labels.kind], increase(deadLetters.name, [], "10m"))} > 0`,
+      for: "1m",
+      labels: { severity: "ticket" },
+      annotations: {
+        summary: "{{ $labels.service }} in {{ $labels.region }} dead-lettered events from {{ $labels.topic }} ({{ $labels.kind }})",
+        description:
+          "{{ $value | humanize }} fault events in 10 minutes. List them with GET /admin/dead-letters on the region's gateway, fix the cause, then redrive.",
+      },
+    },
+    {
+      alert: "MeridianEventHandlerFailures",
+      expr:
+        `${sumBy([service, region, eventsConsumed.labels.topic], rate(eventsConsumed.name, [eq(eventsConsumed.labels.outcome, consumeOutcomes.retry)], "5m"))}\n` +
+        `  / ${sumBy([service, region, eventsConsumed.labels.topic], rate(eventsConsumed.name, [], "5m"))}\n  > ${maxRetryRatio}`,
+      for: "10m",
+      labels: { severity: "ticket" },
+      annotations: {
+        summary: "{{ $labels.service }} in {{ $labels.region }} keeps failing events from {{ $labels.topic }}",
+        description: "{{ $value | humanizePercentage }} of deliveries fail and are retried; after the retries they are dead-lettered.",
+      },
+    },
+  ],
+};
