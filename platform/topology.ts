@@ -30,6 +30,8 @@ export const components = {
   inventoryStore: "inventory-store",
   paymentsStore: "payments-store",
   viewStore: "view-store",
+  /** Which orders exist: the event store itself cannot list its keys. */
+  ordersCatalog: "orders-catalog",
 } as const;
 
 /** Topics. Each service publishes its change events to one topic named after it. */
@@ -101,6 +103,7 @@ export const stores: readonly StoreSpec[] = [
   { name: components.inventoryStore, owner: apps.inventory, outboxTopic: topics.inventory },
   { name: components.paymentsStore, owner: apps.payments, outboxTopic: topics.payments },
   { name: components.viewStore, owner: apps.orderView },
+  { name: components.ordersCatalog, owner: apps.orders },
 ];
 
 /** Who may call whom through Dapr service invocation (access-control policies in Kubernetes). */

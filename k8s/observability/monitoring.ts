@@ -6,12 +6,26 @@ import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitorin
 import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { parse } from "yaml";
+import { scrapeJobs, targetLabels } from "../../observability/metrics.js";
 import { projectRoot } from "../../platform/paths.js";
 import type { RegionConfig } from "../../platform/regions.js";
 import { addModel } from "../kobj.js";
 import { partOf } from "../names.js";
 
 type RuleGroups = NonNullable<IPrometheusRule["spec"]["groups"]>;
+
+/**
+ * Target labels the dashboards and alert rules rely on, as the local Prometheus sets them
+ * (scripts/local/prometheus.ts): the job, the region, and the app (from the pod's Dapr app-id),
+ * so `up` and daprd's own process metrics say whose they are.
+ */
+function targetRelabelings(job: string, region: RegionConfig) {
+  return [
+    { action: "replace" as const, targetLabel: targetLabels.job, replacement: job },
+    { action: "replace" as const, targetLabel: targetLabels.region, replacement: region.name },
+    { action: "replace" as const, sourceLabels: ["__meta_kubernetes_pod_annotation_dapr_io_app_id"], targetLabel: targetLabels.app },
+  ];
+}
 
 /** Scrapes every app's /metrics (port `http`) and every sidecar's metrics (port `dapr-metrics`, added by the injector). */
 export function addPodMonitors(scope: Construct, region: RegionConfig): void {
@@ -22,7 +36,13 @@ export function addPodMonitors(scope: Construct, region: RegionConfig): void {
     "services-monitor",
     new PodMonitor({
       metadata: { name: `${partOf}-services`, labels },
-      spec: { selector, podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "15s" }] },
+      spec: {
+        selector,
+        // The services label their samples with their own region: keep it rather than exported_region.
+        podMetricsEndpoints: [
+          { port: "http", path: "/metrics", interval: "15s", honorLabels: true, relabelings: targetRelabelings(scrapeJobs.services, region) },
+        ],
+      },
     }),
   );
   addModel(
@@ -32,7 +52,7 @@ export function addPodMonitors(scope: Construct, region: RegionConfig): void {
       metadata: { name: `${partOf}-dapr-sidecars`, labels },
       spec: {
         selector: { matchLabels: { ...selector.matchLabels }, matchExpressions: [{ key: "dapr.io/app-id", operator: "Exists" }] },
-        podMetricsEndpoints: [{ port: "dapr-metrics", path: "/", interval: "15s" }],
+        podMetricsEndpoints: [{ port: "dapr-metrics", path: "/", interval: "15s", relabelings: targetRelabelings(scrapeJobs.sidecars, region) }],
       },
     }),
   );

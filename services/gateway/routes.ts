@@ -71,6 +71,14 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     res.json(await deps.sidecar.invoke(deps.viewApp, "dead-letters", HttpMethod.GET));
   });
 
+  router.post("/admin/rebuild-view", async (_req, res) => {
+    res.status(202).json(await deps.sidecar.invoke(deps.viewApp, "rebuild", HttpMethod.POST));
+  });
+
+  router.get("/admin/rebuild-view", async (_req, res) => {
+    res.json(await deps.sidecar.invoke(deps.viewApp, "rebuild", HttpMethod.GET));
+  });
+
   router.post("/admin/dead-letters/:faultId/redrive", async (req, res) => {
     const faultId = String(req.params["faultId"]);
     res.json(await deps.sidecar.invoke(deps.viewApp, `dead-letters/${encodeURIComponent(faultId)}/redrive`, HttpMethod.POST));

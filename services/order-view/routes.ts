@@ -7,7 +7,8 @@ import type { EventMetrics } from "../shared/events/metrics.js";
 import { apps, topics } from "../../platform/topology.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import { customerIdQuery, orderIdParam } from "../shared/http/params.js";
-import { notFound } from "../shared/http/problem.js";
+import { HttpProblem, notFound } from "../shared/http/problem.js";
+import { catalogShards } from "../shared/orders/catalog-shards.js";
 import type { KeyedLock } from "../shared/keyed-lock.js";
 import type { Logger } from "../shared/log.js";
 import { fold, publicOrder } from "../shared/orders/order-state.js";
@@ -61,6 +62,76 @@ export function viewRoutes(deps: ViewDeps): Router {
       handle: apply,
     }),
   );
+
+  /**
+   * Rebuilds the read model by replaying every order's stream from the event store: each view
+   * becomes the fold of its stream (never older than what it shows), and each customer index the
+   * exact list of that customer's orders.
+   */
+  async function rebuild(): Promise<{ orders: number; customers: number }> {
+    const byCustomer = new Map<string, string[]>();
+    let orders = 0;
+    for (const shard of catalogShards) {
+      const { orderIds } = await deps.sidecar.invoke<{ orderIds: string[] }>(deps.ordersApp, `catalog/${shard}`, HttpMethod.GET);
+      for (const orderId of orderIds) {
+        const stream = await deps.sidecar
+          .invoke<{ events: EventRecord[] }>(deps.ordersApp, `orders/${orderId}/events`, HttpMethod.GET)
+          .catch((err: unknown) => {
+            // Listed but never written (its first write failed): nothing to replay.
+            if (err instanceof HttpProblem && err.status === 404) return undefined;
+            throw err;
+          });
+        const state = stream && fold(stream.events.map(checkEvent));
+        if (!state) continue;
+        await deps.lock.run(orderId, async () => {
+          const current = await deps.views.get(orderId);
+          if (!current || current.value.version <= state.version) await deps.views.put(state, current);
+        });
+        byCustomer.set(state.customerId, [...(byCustomer.get(state.customerId) ?? []), orderId]);
+        orders++;
+      }
+    }
+    for (const [customerId, orderIds] of byCustomer) await deps.views.setIndex(customerId, orderIds);
+    return { orders, customers: byCustomer.size };
+  }
+
+  // A rebuild outlives any request timeout: it runs in the background and is polled.
+  type RebuildStatus = {
+    status: "idle" | "running" | "done" | "failed";
+    startedAt?: string;
+    finishedAt?: string;
+    orders?: number;
+    customers?: number;
+    error?: string;
+  };
+  let rebuildStatus: RebuildStatus = { status: "idle" };
+
+  router.post("/rebuild", (_req, res) => {
+    if (rebuildStatus.status !== "running") {
+      rebuildStatus = { status: "running", startedAt: new Date().toISOString() };
+      const started = rebuildStatus.startedAt;
+      rebuild().then(
+        (counts) => {
+          rebuildStatus = { status: "done", startedAt: started, finishedAt: new Date().toISOString(), ...counts };
+          deps.log.info("read model rebuilt", counts);
+        },
+        (err: unknown) => {
+          rebuildStatus = {
+            status: "failed",
+            startedAt: started,
+            finishedAt: new Date().toISOString(),
+            error: err instanceof Error ? err.message : String(err),
+          };
+          deps.log.error("read model rebuild failed", { error: rebuildStatus.error });
+        },
+      );
+    }
+    res.status(202).json(rebuildStatus);
+  });
+
+  router.get("/rebuild", (_req, res) => {
+    res.json(rebuildStatus);
+  });
 
   router.get("/orders/:orderId", async (req, res) => {
     const orderId = orderIdParam(req.params["orderId"]);

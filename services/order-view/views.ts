@@ -39,6 +39,11 @@ export class Views {
     );
   }
 
+  /** Replaces a customer's index outright (a rebuild knows the whole list). */
+  async setIndex(customerId: string, orderIds: readonly string[]): Promise<void> {
+    await this.sidecar.write(this.store, [{ key: `customer-${customerId}`, value: { orderIds: [...orderIds] } }]);
+  }
+
   async byCustomer(customerId: string): Promise<OrderState[]> {
     const index = await this.sidecar.get<CustomerIndex>(this.store, `customer-${customerId}`);
     if (!index || index.value.orderIds.length === 0) return [];

@@ -5,6 +5,7 @@ import { EventStore } from "../shared/dapr/event-store.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
+import { Catalog } from "./catalog.js";
 import { ordersRoutes } from "./routes.js";
 
 await runService({
@@ -25,6 +26,7 @@ await runService({
       sidecar,
       log,
       metrics: eventMetrics(registry),
+      catalog: new Catalog(sidecar, components.ordersCatalog, new KeyedLock()),
     }),
   ],
 });

@@ -13,6 +13,8 @@ import { badRequest, notFound } from "../shared/http/problem.js";
 import type { KeyedLock } from "../shared/keyed-lock.js";
 import type { Logger } from "../shared/log.js";
 import { fold, publicOrder } from "../shared/orders/order-state.js";
+import { catalogShards } from "../shared/orders/catalog-shards.js";
+import type { Catalog } from "./catalog.js";
 import { cancel, place, reactsTo, react } from "./domain.js";
 
 export interface OrdersDeps {
@@ -24,6 +26,7 @@ export interface OrdersDeps {
   readonly sidecar: Sidecar;
   readonly log: Logger;
   readonly metrics: EventMetrics;
+  readonly catalog: Catalog;
 }
 
 const placeCommandSchema = placeOrderSchema.extend({ orderId: orderIdSchema, requestHash: z.string().regex(/^[0-9a-f]{64}$/) });
@@ -55,6 +58,7 @@ export function ordersRoutes(deps: OrdersDeps): Router {
         const stream = await deps.events.load(cmd.orderId);
         const decision = place(fold(stream?.events ?? []), cmd, commandContext(correlationId));
         if (decision.kind === "replayed") return decision.state;
+        await deps.catalog.add(cmd.orderId);
         await append(cmd.orderId, stream, decision.event);
         return fold([decision.event])!;
       }),
@@ -101,6 +105,13 @@ export function ordersRoutes(deps: OrdersDeps): Router {
     }
     const state = fold(events);
     res.json({ orderId, ...(atRaw !== undefined ? { at: atRaw } : {}), events, state: state ? publicOrder(state) : null });
+  });
+
+  /** Every order id in one catalogue shard (00..ff): what a replay walks. */
+  router.get("/catalog/:shard", async (req, res) => {
+    const shard = String(req.params["shard"]);
+    if (!catalogShards.includes(shard)) throw badRequest("shard: must be two lower-case hex digits, 00 to ff");
+    res.json({ shard, orderIds: await deps.catalog.shard(shard) });
   });
 
   /** Saga reactions: inventory and payment events move the order on. */

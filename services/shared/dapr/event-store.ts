@@ -1,11 +1,14 @@
-import { assertPublishable } from "../events/contracts.js";
+import { assertPublishable, checkEvent } from "../events/contracts.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
 import { ConcurrencyError, type Sidecar } from "./sidecar.js";
 
 export { ConcurrencyError } from "./sidecar.js";
 
 export interface LoadedStream {
+  /** The events as today's code reads them: checked against their contract and upcast. */
   readonly events: readonly EventRecord[];
+  /** The events exactly as stored; history is written back unchanged, never upcast. */
+  readonly stored: readonly EventRecord[];
   readonly etag: string;
 }
 
@@ -37,13 +40,13 @@ export class EventStore {
 
   async load(id: string): Promise<LoadedStream | undefined> {
     const found = await this.sidecar.get<StoredStream>(this.store, this.key(id));
-    return found ? { events: found.value.events, etag: found.etag } : undefined;
+    return found ? { events: found.value.events.map(checkEvent), stored: found.value.events, etag: found.etag } : undefined;
   }
 
   async append(id: string, prior: LoadedStream | undefined, event: EventRecord): Promise<void> {
     assertPublishable(event);
     const key = this.key(id);
-    const value: StoredStream = { events: [...(prior?.events ?? []), event] };
+    const value: StoredStream = { events: [...(prior?.stored ?? []), event] };
     // A conflict surfaces as ConcurrencyError from the sidecar adapter.
     await this.sidecar.write(this.store, [
       { key, value, etag: prior?.etag, metadata: cloudEventAttributes(event, this.source) },

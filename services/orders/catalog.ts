@@ -1,0 +1,41 @@
+import { retryOnConflict } from "../shared/dapr/event-store.js";
+import type { Sidecar } from "../shared/dapr/sidecar.js";
+import type { KeyedLock } from "../shared/keyed-lock.js";
+import { shardOf } from "../shared/orders/catalog-shards.js";
+
+interface Shard {
+  readonly orderIds: string[];
+}
+
+const shardKey = (shard: string) => `catalog-${shard}`;
+
+/**
+ * The list of every order id, kept beside the event store (which cannot list its keys) so a
+ * read model can be rebuilt by replaying every stream. An id is added before its first event is
+ * written, so every stream is listed; an id whose write then failed lists a stream that does not
+ * exist, which a replay skips.
+ */
+export class Catalog {
+  constructor(
+    private readonly sidecar: Sidecar,
+    private readonly store: string,
+    private readonly lock: KeyedLock,
+  ) {}
+
+  add(orderId: string): Promise<void> {
+    const key = shardKey(shardOf(orderId));
+    return this.lock.run(key, () =>
+      retryOnConflict(async () => {
+        const found = await this.sidecar.get<Shard>(this.store, key);
+        if (found?.value.orderIds.includes(orderId)) return;
+        await this.sidecar.write(this.store, [
+          { key, value: { orderIds: [...(found?.value.orderIds ?? []), orderId] }, etag: found?.etag },
+        ]);
+      }),
+    );
+  }
+
+  async shard(shard: string): Promise<string[]> {
+    return (await this.sidecar.get<Shard>(this.store, shardKey(shard)))?.value.orderIds ?? [];
+  }
+}
