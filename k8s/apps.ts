@@ -34,6 +34,7 @@ export const appSpecs: Readonly<Record<AppId, AppSpec>> = {
   [apps.inventory]: { port: 8080, public: false, resources: small },
   [apps.payments]: { port: 8080, public: false, resources: small },
   [apps.orderView]: { port: 8080, public: false, resources: small },
+  [apps.replicator]: { port: 8080, public: false, resources: small },
 };
 
 /** A caller -> callee pair allowed through service invocation. */

@@ -3,9 +3,9 @@ import { App, Chart } from "cdk8s";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { projectRoot } from "../platform/paths.js";
 import type { RegionConfig } from "../platform/regions.js";
-import { allApps } from "../platform/topology.js";
+import { allApps, peerLinkName } from "../platform/topology.js";
 import { appSpecs } from "./apps.js";
-import { addComponents, addPeerLinks, peerLinkName } from "./dapr/components.js";
+import { addComponents, addPeerLinks } from "./dapr/components.js";
 import { addConfigurations } from "./dapr/configuration.js";
 import { addResiliency } from "./dapr/resiliency.js";
 import { addSubscriptions } from "./dapr/subscriptions.js";
@@ -48,10 +48,13 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
     dapr,
     peers.map((p) => peerLinkName(p.name)),
   );
-  addSubscriptions(dapr);
+  addSubscriptions(
+    dapr,
+    peers.map((p) => p.name),
+  );
 
   const apps = new Chart(app, "apps", { namespace: ns });
-  for (const id of allApps) new DaprApp(apps, id, { app: id, spec: appSpecs[id], region });
+  for (const id of allApps) new DaprApp(apps, id, { app: id, spec: appSpecs[id], region, peers: peers.map((p) => p.name) });
 
   const network = new Chart(app, "network", { namespace: ns });
   addNetworkPolicies(network, region, peers);

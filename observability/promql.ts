@@ -20,11 +20,23 @@ export function selector(metric: string, matchers: readonly Matcher[] = []): str
   return matchers.length === 0 ? metric : `${metric}{${matchers.join(", ")}}`;
 }
 
-export const rate = (metric: string, matchers: readonly Matcher[], window: string): string => `rate(${selector(metric, matchers)}[${window}])`;
+export const rate = (metric: string, matchers: readonly Matcher[], window: string): string =>
+  `rate(${selector(metric, matchers)}[${window}])`;
 export const increase = (metric: string, matchers: readonly Matcher[], window: string): string =>
   `increase(${selector(metric, matchers)}[${window}])`;
 
-export const sumBy = (labels: readonly string[], expr: string): string => (labels.length === 0 ? `sum(${expr})` : `sum by (${labels.join(", ")}) (${expr})`);
+/**
+ * How much a counter grew in the window, counting a series born inside it from 0. prom-client
+ * creates a labelled series at its first increment, already at 1 or more, so increase() alone
+ * never sees that first step: the first dead letter of a process would not count at all.
+ */
+export function increaseFromZero(metric: string, matchers: readonly Matcher[], window: string): string {
+  const s = selector(metric, matchers);
+  return `(${s} unless ${s} offset ${window}) or ${increase(metric, matchers, window)}`;
+}
+
+export const sumBy = (labels: readonly string[], expr: string): string =>
+  labels.length === 0 ? `sum(${expr})` : `sum by (${labels.join(", ")}) (${expr})`;
 
 /** The q-quantile of a histogram per `by`, from the rate of its buckets. */
 export function quantile(q: number, histogram: string, by: readonly string[], matchers: readonly Matcher[], window: string): string {

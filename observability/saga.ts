@@ -4,12 +4,16 @@
  * The "Saga flow" dashboard and the stuck-saga alert use the same expressions.
  */
 import { appMetrics, sagaEvents, serviceLabels, orderWriter } from "./metrics.js";
-import { type Matcher, eq, increase, oneOf, sumBy } from "./promql.js";
+import { type Matcher, eq, increaseFromZero, oneOf, sumBy } from "./promql.js";
 
 const published = appMetrics.published;
 const fromOrders = eq(serviceLabels.service, orderWriter);
 
-export const placedMatchers = (extra: readonly Matcher[] = []): Matcher[] => [fromOrders, eq(published.labels.type, sagaEvents.placed), ...extra];
+export const placedMatchers = (extra: readonly Matcher[] = []): Matcher[] => [
+  fromOrders,
+  eq(published.labels.type, sagaEvents.placed),
+  ...extra,
+];
 export const finalisedMatchers = (extra: readonly Matcher[] = []): Matcher[] => [
   fromOrders,
   oneOf(published.labels.type, sagaEvents.final),
@@ -28,8 +32,8 @@ export const orderEventMatchers = (extra: readonly Matcher[] = []): Matcher[] =>
  * so the figure can dip below 0 and understate a backlog: read it as a trend, not a count.
  */
 export function unfinishedSagas(window: string, by: readonly string[], extra: readonly Matcher[] = []): string {
-  const placed = sumBy(by, increase(published.name, placedMatchers(extra), window));
-  const finalised = sumBy(by, increase(published.name, finalisedMatchers(extra), window));
+  const placed = sumBy(by, increaseFromZero(published.name, placedMatchers(extra), window));
+  const finalised = sumBy(by, increaseFromZero(published.name, finalisedMatchers(extra), window));
   // No outcome at all yet must count as 0 finalised, or a saga that never ends would hide.
   return `${placed}\n  - (${finalised}\n    or 0 * ${placed})`;
 }

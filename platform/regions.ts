@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
-import { defaultRegions } from "./topology.js";
+import { apps, defaultRegions } from "./topology.js";
 
 /**
  * Per-region deployment facts for the Kubernetes manifests (k8s/): where each region's brokers
@@ -129,8 +129,8 @@ export const regionsSchema = z
     });
   });
 
-/** The app-id allowed to use the peer links; the replication service of ARCHITECTURE.md. */
-export const peerLinkApp = "replicator";
+/** The app-id allowed to use the peer links. */
+export const peerLinkApp = apps.replicator;
 
 /**
  * Defaults for a set of region names: each region peers with every other, with in-cluster

@@ -17,6 +17,8 @@ export const apps = {
   inventory: "inventory",
   payments: "payments",
   orderView: "order-view",
+  /** Moves order events between regions and archives every event (the event lake). */
+  replicator: "replicator",
 } as const;
 export type AppId = (typeof apps)[keyof typeof apps];
 export const allApps: readonly AppId[] = Object.values(apps);
@@ -32,9 +34,24 @@ export const components = {
   viewStore: "view-store",
   /** Which orders exist: the event store itself cannot list its keys. */
   ordersCatalog: "orders-catalog",
+  /** The event lake: every event seen in the region, by subject and by minute. */
+  lakeStore: "lake-store",
 } as const;
 
-/** Topics. Each service publishes its change events to one topic named after it. */
+/** The pub/sub component through which a region reads a peer region's broker. */
+export function peerLinkName(peer: string): string {
+  return `peer-${peer}`;
+}
+
+/** The consumer group a region's replicator uses on a peer's broker: durable, and its own. */
+export function peerConsumerGroup(region: string): string {
+  return `replicator-${region}`;
+}
+
+/**
+ * Topics. Each service publishes its change events to one topic named after it. Only `orders` is
+ * replicated: stock and payments are regional, and an order's home region is its single writer.
+ */
 export const topics = {
   orders: "orders",
   inventory: "inventory",
@@ -50,6 +67,19 @@ export const topics = {
  * delivery while the app is down for longer.
  */
 export const deliveryRetry = { maxRetries: 20, intervalMs: 500 } as const;
+
+/**
+ * Redis Streams tuning per pub/sub component, for the local runner and Kubernetes alike.
+ * processingTimeout must exceed the slowest handling of one message, delivery retries included
+ * (see deliveryRetry), or slow messages are redelivered while still in hand; it is also how long
+ * a message in flight when its consumer died waits before another consumer gets it. Dapr's outbox
+ * relay waits about a second per message (dapr pkg/runtime/pubsub/outbox.go), so its throughput
+ * is its concurrency per second: it gets many workers.
+ */
+export const pubsubTuning = {
+  events: { processingTimeout: "15s", redeliverInterval: "2s", concurrency: "32", queueDepth: "100" },
+  outbox: { processingTimeout: "20s", redeliverInterval: "2s", concurrency: "500", queueDepth: "1000" },
+} as const;
 
 export interface SubscriptionSpec {
   /** Name of the Dapr Subscription resource. */
@@ -88,7 +118,22 @@ export const subscriptions: readonly SubscriptionSpec[] = [
   subscription(apps.orders, topics.payments),
   subscription(apps.orderView, topics.orders),
   subscription(apps.orderView, topics.deadLetter),
+  // The event lake archives everything the region sees, its own and replicated events alike.
+  subscription(apps.replicator, topics.orders),
+  subscription(apps.replicator, topics.inventory),
+  subscription(apps.replicator, topics.payments),
 ];
+
+/** What a region's replicator subscribes to on each peer's broker; never dead-lettered, see replicator. */
+export function replicationSubscription(peer: string): SubscriptionSpec {
+  return {
+    name: `replicator-from-${peer}`,
+    pubsub: peerLinkName(peer),
+    topic: topics.orders,
+    route: `/replicate/${peer}`,
+    app: apps.replicator,
+  };
+}
 
 export interface StoreSpec {
   readonly name: string;
@@ -104,6 +149,7 @@ export const stores: readonly StoreSpec[] = [
   { name: components.paymentsStore, owner: apps.payments, outboxTopic: topics.payments },
   { name: components.viewStore, owner: apps.orderView },
   { name: components.ordersCatalog, owner: apps.orders },
+  { name: components.lakeStore, owner: apps.replicator },
 ];
 
 /** Who may call whom through Dapr service invocation (access-control policies in Kubernetes). */
@@ -115,6 +161,9 @@ export const invocations: readonly { readonly from: AppId; readonly to: AppId }[
   // Redrive of dead letters hands the event back to the subscriber that failed it.
   { from: apps.orderView, to: apps.inventory },
   { from: apps.orderView, to: apps.payments },
+  // Replicated events become replicas through the region's single writer of orders.
+  { from: apps.replicator, to: apps.orders },
+  { from: apps.gateway, to: apps.replicator },
 ];
 
 /** Apps that publish to a topic without the outbox (fault events to the dead-letter topic). */

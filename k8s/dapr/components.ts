@@ -1,19 +1,25 @@
 import type { Construct } from "constructs";
 import { type Endpoint, type PubsubProfile, type RegionConfig, type StateProfile, peerLinkApp } from "../../platform/regions.js";
-import { allApps, componentScopes, components, stores, subscriptions } from "../../platform/topology.js";
+import {
+  allApps,
+  componentScopes,
+  components,
+  peerConsumerGroup,
+  peerLinkName,
+  pubsubTuning,
+  stores,
+  subscriptions,
+} from "../../platform/topology.js";
 import { renderTemplate } from "../../scripts/local/resources.js";
 import { topicsPublishedBy } from "../apps.js";
 import { Component, type ComponentSpecMetadata } from "../imports/dapr-component-dapr.io.js";
 
 type Metadata = ComponentSpecMetadata[];
 
-/**
- * Redis Streams tuning, the same values the local runner renders (scripts/local/resources.ts);
- * test/k8s checks they stay equal. The outbox relay needs far more workers: see there.
- */
+/** Redis Streams tuning per component: the one table in platform/topology.ts. */
 export const redisPubsubTuning = {
-  [components.pubsub]: { processingTimeout: "30s", redeliverInterval: "5s", concurrency: "32", queueDepth: "100" },
-  [components.outboxPubsub]: { processingTimeout: "60s", redeliverInterval: "15s", concurrency: "500", queueDepth: "1000" },
+  [components.pubsub]: pubsubTuning.events,
+  [components.outboxPubsub]: pubsubTuning.outbox,
 } as const;
 
 /** The Kubernetes secret store built into daprd; the Dapr operator resolves its `secretKeyRef`s. */
@@ -25,10 +31,6 @@ export const replicatedTopics: readonly string[] = stores.flatMap((s) => (s.outb
 /** Secret in this cluster holding the password of a peer region's broker. */
 export function peerBrokerSecret(peer: string): { name: string; key: string } {
   return { name: `peer-${peer}-broker`, key: "password" };
-}
-
-export function peerLinkName(peer: string): string {
-  return `peer-${peer}`;
 }
 
 const hostPort = (e: Endpoint): string => `${e.host}:${e.port}`;
@@ -151,7 +153,7 @@ export function addPeerLinks(scope: Construct, region: RegionConfig, peers: read
     const name = peerLinkName(peer.name);
     const { type, metadata } = pubsubSpec(peer.pubsub, name, {
       cross: true,
-      consumerId: `${peerLinkApp}-${region.name}`,
+      consumerId: peerConsumerGroup(region.name),
       secret: peerBrokerSecret(peer.name),
     });
     new Component(scope, name, {

@@ -40,7 +40,13 @@ export function addPodMonitors(scope: Construct, region: RegionConfig): void {
         selector,
         // The services label their samples with their own region: keep it rather than exported_region.
         podMetricsEndpoints: [
-          { port: "http", path: "/metrics", interval: "15s", honorLabels: true, relabelings: targetRelabelings(scrapeJobs.services, region) },
+          {
+            port: "http",
+            path: "/metrics",
+            interval: "15s",
+            honorLabels: true,
+            relabelings: targetRelabelings(scrapeJobs.services, region),
+          },
         ],
       },
     }),
@@ -52,7 +58,9 @@ export function addPodMonitors(scope: Construct, region: RegionConfig): void {
       metadata: { name: `${partOf}-dapr-sidecars`, labels },
       spec: {
         selector: { matchLabels: { ...selector.matchLabels }, matchExpressions: [{ key: "dapr.io/app-id", operator: "Exists" }] },
-        podMetricsEndpoints: [{ port: "dapr-metrics", path: "/", interval: "15s", relabelings: targetRelabelings(scrapeJobs.sidecars, region) }],
+        podMetricsEndpoints: [
+          { port: "dapr-metrics", path: "/", interval: "15s", relabelings: targetRelabelings(scrapeJobs.sidecars, region) },
+        ],
       },
     }),
   );

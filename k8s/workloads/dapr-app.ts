@@ -6,7 +6,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import type { RegionConfig } from "../../platform/regions.js";
-import type { AppId } from "../../platform/topology.js";
+import { type AppId, apps } from "../../platform/topology.js";
 import type { AppSpec } from "../apps.js";
 import { addModel } from "../kobj.js";
 import { appLabels, collector, collectorHost, daprConfigName, daprPorts, daprSidecarImage, secrets } from "../names.js";
@@ -15,6 +15,8 @@ export interface DaprAppProps {
   readonly app: AppId;
   readonly spec: AppSpec;
   readonly region: RegionConfig;
+  /** Regions this one replicates from (the replicator reads each through a peer link). */
+  readonly peers: readonly string[];
 }
 
 /** The sidecar's share of each pod: small, and the same for every app. */
@@ -63,6 +65,8 @@ export class DaprApp extends Construct {
 
     const env: IEnvVar[] = [
       { name: "REGION", value: region.name },
+      // The replicator reads every peer region's changes through that peer's link component.
+      ...(app === apps.replicator ? [{ name: "PEER_REGIONS", value: props.peers.join(",") }] : []),
       { name: "APP_ID", value: app },
       { name: "APP_PORT", value: String(spec.port) },
       // The kubelet probes the pod IP, not loopback.

@@ -1,9 +1,4 @@
-import {
-  DatasourceVariableBuilder,
-  QueryVariableBuilder,
-  VariableRefresh,
-  VariableSort,
-} from "@grafana/grafana-foundation-sdk/dashboard";
+import { DatasourceVariableBuilder, QueryVariableBuilder, VariableRefresh, VariableSort } from "@grafana/grafana-foundation-sdk/dashboard";
 import { appMetrics, serviceLabels } from "../metrics.js";
 import { datasource, datasourceUid, variables } from "./datasource.js";
 

@@ -1,5 +1,5 @@
 import { appMetrics, consumeOutcomes, serviceLabels } from "../metrics.js";
-import { eq, increase, rate, sumBy } from "../promql.js";
+import { eq, increaseFromZero, rate, sumBy } from "../promql.js";
 import { unfinishedSagas } from "../saga.js";
 import type { RuleGroup } from "./rule.js";
 
@@ -31,7 +31,7 @@ export const sagaRules: RuleGroup = {
     },
     {
       alert: "MeridianDeadLetters",
-      expr: `${sumBy([service, region, deadLetters.labels.topic, deadLetters.labels.kind], increase(deadLetters.name, [], "10m"))} > 0`,
+      expr: `${sumBy([service, region, deadLetters.labels.topic, deadLetters.labels.kind], increaseFromZero(deadLetters.name, [], "10m"))} > 0`,
       for: "1m",
       labels: { severity: "ticket" },
       annotations: {

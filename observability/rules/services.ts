@@ -20,7 +20,8 @@ export const serviceRules: RuleGroup = {
       labels: { severity: "page" },
       annotations: {
         summary: "{{ $labels.service }} in {{ $labels.region }} answers more than 5% of requests with 5xx",
-        description: "{{ $value | humanizePercentage }} of requests failed over 5 minutes. See the Region overview dashboard and the service's log.",
+        description:
+          "{{ $value | humanizePercentage }} of requests failed over 5 minutes. See the Region overview dashboard and the service's log.",
       },
     },
     {

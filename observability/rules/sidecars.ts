@@ -23,7 +23,8 @@ export const sidecarRules: RuleGroup = {
       for: "10m",
       labels: { severity: "ticket" },
       annotations: {
-        summary: "The sidecar of {{ $labels.app_id }} in {{ $labels.region }} keeps failing deliveries from {{ $labels.component }}/{{ $labels.topic }}",
+        summary:
+          "The sidecar of {{ $labels.app_id }} in {{ $labels.region }} keeps failing deliveries from {{ $labels.component }}/{{ $labels.topic }}",
         description: "daprd got retry or drop answers from the app for 10 minutes; see the Dapr sidecars dashboard.",
       },
     },

@@ -11,5 +11,8 @@ writeRegionResources({
   dir,
   redisAddress: process.env["REDIS_ADDRESS"] ?? "localhost:6379",
   nameResolutionDb: join(dir, "name-resolution.db"),
+  region: "east",
+  // One region under the CLI: no peers to replicate with.
+  peers: [],
 });
 process.stdout.write(`wrote ${dir}\n`);

@@ -2,7 +2,19 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { projectRoot } from "../../platform/paths.js";
-import { componentScopes, components, deliveryRetry, invocations, stores, subscriptions } from "../../platform/topology.js";
+import {
+  apps,
+  componentScopes,
+  components,
+  deliveryRetry,
+  invocations,
+  peerConsumerGroup,
+  peerLinkName,
+  pubsubTuning,
+  replicationSubscription,
+  stores,
+  subscriptions,
+} from "../../platform/topology.js";
 
 type Doc = Record<string, unknown> & { spec: Record<string, unknown> & { metadata?: { name: string; value: string }[] } };
 
@@ -50,6 +62,10 @@ export interface RegionResourceOptions {
   readonly otlpEndpoint?: string | undefined;
   readonly samplingRate?: string;
   readonly stateStore?: StateStoreProfile;
+  /** This region's name; its consumer group on peer brokers is named after it. */
+  readonly region: string;
+  /** Every other region and the address its broker is reached at from here. */
+  readonly peers: readonly { readonly name: string; readonly redisAddress: string }[];
 }
 
 /** Writes one region's Dapr resources (components, subscriptions) and its Configuration. */
@@ -63,25 +79,17 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
       renderTemplate("pubsub.redis.yaml", {
         name: components.pubsub,
         redisHost: opts.redisAddress,
-        processingTimeout: "30s",
-        redeliverInterval: "5s",
-        concurrency: "32",
-        queueDepth: "100",
+        ...pubsubTuning.events,
       }),
       components.pubsub,
     ),
   );
-  // The outbox relay waits about a second per message before publishing (dapr outbox.go), so
-  // its throughput is concurrency per second: give it many workers and a generous timeout.
   docs.push(
     withScopes(
       renderTemplate("pubsub.redis.yaml", {
         name: components.outboxPubsub,
         redisHost: opts.redisAddress,
-        processingTimeout: "60s",
-        redeliverInterval: "15s",
-        concurrency: "500",
-        queueDepth: "1000",
+        ...pubsubTuning.outbox,
       }),
       components.outboxPubsub,
     ),
@@ -106,7 +114,18 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
     }
     docs.push(withScopes(doc, store.name));
   }
-  for (const sub of subscriptions) {
+  for (const peer of opts.peers) {
+    // The cross-region link: the peer's broker, read with this region's own durable consumer group.
+    const link = renderTemplate("pubsub.redis.yaml", {
+      name: peerLinkName(peer.name),
+      redisHost: peer.redisAddress,
+      ...pubsubTuning.events,
+    });
+    link.spec.metadata = [...(link.spec.metadata ?? []), { name: "consumerID", value: peerConsumerGroup(opts.region) }];
+    // Without the peer's broker at start-up (it may be the region that is down) daprd must still start.
+    docs.push({ ...link, spec: { ...link.spec, ignoreErrors: true }, scopes: [apps.replicator] });
+  }
+  for (const sub of [...subscriptions, ...opts.peers.map((p) => replicationSubscription(p.name))]) {
     docs.push({
       apiVersion: "dapr.io/v2alpha1",
       kind: "Subscription",

@@ -8,6 +8,7 @@ import { projectRoot } from "../../platform/paths.js";
 import { defaultGatewayPortBase, defaultRegions } from "../../platform/topology.js";
 import { loadConfig, port, regionName } from "../../services/shared/config.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
+import { startPrometheus } from "./prometheus.js";
 import { startSystem } from "./system.js";
 
 const env = z.object({
@@ -25,6 +26,9 @@ const env = z.object({
   GATEWAY_PORT_BASE: port.default(defaultGatewayPortBase),
   OTEL_DAPR_ENDPOINT: z.string().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** PROMETHEUS=1 also runs a Prometheus that scrapes every service and sidecar (observability/README.md). */
+  PROMETHEUS: z.enum(["0", "1"]).default("0"),
+  PROMETHEUS_PORT: port.default(9090),
 });
 
 async function main(): Promise<void> {
@@ -47,9 +51,17 @@ async function main(): Promise<void> {
     otlpEndpoint: config.OTEL_DAPR_ENDPOINT,
     logLevel: config.LOG_LEVEL,
   });
+  const prometheus =
+    config.PROMETHEUS === "1"
+      ? await startPrometheus(system, { dir: join(runDir, "prometheus"), port: config.PROMETHEUS_PORT }).catch(async (err: unknown) => {
+          await system.stop();
+          throw err;
+        })
+      : undefined;
 
   process.stdout.write(`\nready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   for (const r of system.regions) process.stdout.write(`  ${r.name.padEnd(8)} ${r.gatewayUrl}   (logs: ${r.runDir})\n`);
+  if (prometheus) process.stdout.write(`  prometheus ${prometheus.url}   (Grafana: observability/README.md)\n`);
   process.stdout.write(
     `\ntry:\n  curl -s -XPOST ${system.regions[0]?.gatewayUrl}/orders -H 'content-type: application/json' \\\n    -d '{"customerId":"c1","items":[{"sku":"sku-1","quantity":1,"unitPrice":9.5}]}'\n`,
   );

@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { distDir } from "../../platform/paths.js";
 import { type AppId, allApps, apps } from "../../platform/topology.js";
+import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
 import { type RedisHandle, startRedis } from "./redis.js";
@@ -28,7 +29,7 @@ export interface AppProcess {
 export interface RegionHandle {
   readonly name: string;
   readonly gatewayUrl: string;
-  readonly redis: RedisHandle;
+  redis: RedisHandle;
   readonly apps: Readonly<Record<AppId, AppProcess>>;
   readonly runDir: string;
   /** Token apps present to their sidecar (`dapr-api-token`). */
@@ -58,6 +59,12 @@ export interface SystemHandle {
   region(name: string): RegionHandle;
   /** Kills one app's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
   restart(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  /** The relay through which region `from` reaches the broker of region `to`. */
+  link(from: string, to: string): LinkProxy;
+  /** Stops every process of a region, broker included: SIGTERM, or SIGKILL for a crash. */
+  stopRegion(name: string, how?: "graceful" | "crash"): Promise<void>;
+  /** Starts a stopped region again with the same ports and the same data directories. */
+  startRegion(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,38 +73,93 @@ const stopRank = (m: Spawned): number => (m.name.endsWith("redis") ? 1 : 0);
 
 export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
   const group = new ProcessGroup();
+  const links = new Map<string, LinkProxy>();
+  const stopEverything = async (): Promise<void> => {
+    await group.stopAll(stopRank);
+    await Promise.all([...links.values()].map((l) => l.close()));
+  };
   try {
-    const regions = await Promise.all(opts.regions.map((name) => startRegion(group, name, opts)));
+    // Brokers first: every region's resources name its peers' brokers (through the link relays).
+    const brokers = new Map(
+      await Promise.all(
+        opts.regions.map(async (name) => [name, await startRedis(group, `${name}-redis`, join(opts.runDir, name, "redis"))] as const),
+      ),
+    );
+    for (const from of opts.regions) {
+      for (const to of opts.regions) if (from !== to) links.set(`${from}->${to}`, await LinkProxy.start(brokers.get(to)!.port));
+    }
+    const regions = await Promise.all(
+      opts.regions.map((name) =>
+        startRegion(
+          group,
+          name,
+          opts,
+          brokers.get(name)!,
+          opts.regions.filter((p) => p !== name).map((p) => ({ name: p, redisAddress: links.get(`${name}->${p}`)!.address })),
+        ),
+      ),
+    );
+    const region = (name: string): RegionHandle => {
+      const found = regions.find((r) => r.name === name);
+      if (!found) throw new Error(`no region ${name}`);
+      return found;
+    };
+    const timeout = opts.readyTimeoutMs ?? 60_000;
     return {
       regions,
       group,
-      region: (name) => {
-        const found = regions.find((r) => r.name === name);
-        if (!found) throw new Error(`no region ${name}`);
-        return found;
-      },
+      region,
       restart: async (regionName, app, part) => {
-        const a = regions.find((r) => r.name === regionName)?.apps[app];
-        if (!a) throw new Error(`no app ${app} in region ${regionName}`);
+        const a = region(regionName).apps[app];
         if (part !== "sidecar") await ProcessGroup.stop([a.service], 0);
         if (part !== "service") await ProcessGroup.stop([a.sidecar], 0);
         if (part !== "sidecar") a.service = a.launchService();
         if (part !== "service") a.sidecar = a.launchSidecar();
-        await awaitReady(regionName, a, opts.readyTimeoutMs ?? 60_000);
+        await awaitReady(regionName, a, timeout);
       },
-      stop: () => group.stopAll(stopRank),
+      link: (from, to) => {
+        const found = links.get(`${from}->${to}`);
+        if (!found) throw new Error(`no link ${from} -> ${to}`);
+        return found;
+      },
+      stopRegion: async (name, how = "graceful") => {
+        const r = region(name);
+        const grace = how === "crash" ? 0 : 8000;
+        await ProcessGroup.stop(
+          Object.values(r.apps).flatMap((a) => [a.service, a.sidecar]),
+          grace,
+        );
+        await ProcessGroup.stop([r.redis.process], grace);
+      },
+      startRegion: async (name) => {
+        const r = region(name);
+        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.port);
+        for (const a of Object.values(r.apps)) {
+          a.service = a.launchService();
+          a.sidecar = a.launchSidecar();
+        }
+        await Promise.all(Object.values(r.apps).map((a) => awaitReady(name, a, timeout)));
+      },
+      stop: stopEverything,
     };
   } catch (err) {
-    await group.stopAll(stopRank);
+    await stopEverything();
     throw err;
   }
 }
 
-async function startRegion(group: ProcessGroup, name: string, opts: SystemOptions): Promise<RegionHandle> {
+async function startRegion(
+  group: ProcessGroup,
+  name: string,
+  opts: SystemOptions,
+  redis: RedisHandle,
+  peers: { name: string; redisAddress: string }[],
+): Promise<RegionHandle> {
   const runDir = join(opts.runDir, name);
   mkdirSync(runDir, { recursive: true });
-  const redis = await startRedis(group, `${name}-redis`, join(runDir, "redis"));
   const { resourcesDir, configFile } = writeRegionResources({
+    region: name,
+    peers,
     dir: runDir,
     redisAddress: redis.address,
     nameResolutionDb: join(runDir, "name-resolution.db"),
@@ -127,6 +189,7 @@ async function startRegion(group: ProcessGroup, name: string, opts: SystemOption
       DAPR_API_TOKEN: daprApiToken,
       LOG_LEVEL: opts.logLevel ?? "info",
       ...opts.serviceEnv,
+      ...(app === apps.replicator ? { PEER_REGIONS: peers.map((p) => p.name).join(",") } : {}),
       // The gateway is the public entry: callers are users, not daprd, so it takes no app token.
       ...(app === apps.gateway ? {} : { APP_API_TOKEN: appApiToken }),
       ...(opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${opts.otlpEndpoint}` } : {}),

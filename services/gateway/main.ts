@@ -7,6 +7,13 @@ await runService({
   name: apps.gateway,
   env: baseEnvSchema,
   routes: ({ config, sidecar }) => [
-    gatewayRoutes({ region: config.REGION, sidecar, ordersApp: apps.orders, viewApp: apps.orderView, inventoryApp: apps.inventory }),
+    gatewayRoutes({
+      region: config.REGION,
+      sidecar,
+      ordersApp: apps.orders,
+      viewApp: apps.orderView,
+      inventoryApp: apps.inventory,
+      replicatorApp: apps.replicator,
+    }),
   ],
 });

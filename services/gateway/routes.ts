@@ -13,6 +13,7 @@ export interface GatewayDeps {
   readonly ordersApp: string;
   readonly viewApp: string;
   readonly inventoryApp: string;
+  readonly replicatorApp: string;
 }
 
 /** The public API of a region. It validates, then delegates through Dapr service invocation. */
@@ -69,6 +70,22 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
   // Operator endpoints; in a cluster, expose /admin only to operators (see k8s/README.md).
   router.get("/admin/dead-letters", async (_req, res) => {
     res.json(await deps.sidecar.invoke(deps.viewApp, "dead-letters", HttpMethod.GET));
+  });
+
+  /** Convergence check: a digest of every order this region holds (see orders /digest). */
+  router.get("/admin/digest", async (_req, res) => {
+    res.json(await deps.sidecar.invoke(deps.ordersApp, "digest", HttpMethod.GET));
+  });
+
+  /** The event lake: replay one order, or a time range (`?from=&to=`, ISO 8601). */
+  router.get("/admin/lake/orders/:orderId", async (req, res) => {
+    const orderId = orderIdParam(req.params["orderId"]);
+    res.json(await deps.sidecar.invoke(deps.replicatorApp, `lake/subjects/${orderId}`, HttpMethod.GET));
+  });
+
+  router.get("/admin/lake/events", async (req, res) => {
+    const query = new URLSearchParams({ from: String(req.query["from"] ?? ""), to: String(req.query["to"] ?? "") });
+    res.json(await deps.sidecar.invoke(deps.replicatorApp, `lake/events?${query.toString()}`, HttpMethod.GET));
   });
 
   router.post("/admin/rebuild-view", async (_req, res) => {

@@ -157,6 +157,8 @@ export function inventoryRoutes(deps: InventoryDeps): Router {
         log: deps.log,
         metrics: deps.metrics,
         handle,
+        // Replicated order events reach this region's topic too; their side effects happened at home.
+        localOnly: true,
       }),
     );
   }

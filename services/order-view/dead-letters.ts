@@ -37,7 +37,7 @@ export function deadLetterRoutes(deps: { sidecar: Sidecar; store: string; region
       retryOnConflict(async () => {
         const index = await deps.sidecar.get<FaultIndex>(deps.store, indexKey);
         const ids = index?.value.faultIds ?? [];
-        await deps.sidecar.write(deps.store, [{ key: faultKey(fault.faultId), value: fault }]);
+        await deps.sidecar.write(deps.store, [{ key: faultKey(fault.faultId), value: fault, overwrite: true }]);
         if (ids.includes(fault.faultId)) return;
         await deps.sidecar.write(deps.store, [{ key: indexKey, value: { faultIds: [...ids, fault.faultId] }, etag: index?.etag }]);
       }),

@@ -41,7 +41,7 @@ export class Views {
 
   /** Replaces a customer's index outright (a rebuild knows the whole list). */
   async setIndex(customerId: string, orderIds: readonly string[]): Promise<void> {
-    await this.sidecar.write(this.store, [{ key: `customer-${customerId}`, value: { orderIds: [...orderIds] } }]);
+    await this.sidecar.write(this.store, [{ key: `customer-${customerId}`, value: { orderIds: [...orderIds] }, overwrite: true }]);
   }
 
   async byCustomer(customerId: string): Promise<OrderState[]> {

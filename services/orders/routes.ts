@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
 import { apps, topics } from "../../platform/topology.js";
@@ -9,7 +9,8 @@ import { type EventRecord, causedBy } from "../shared/events/envelope.js";
 import type { EventMetrics } from "../shared/events/metrics.js";
 import { describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
 import { orderIdParam } from "../shared/http/params.js";
-import { badRequest, notFound } from "../shared/http/problem.js";
+import { HttpProblem, badRequest, conflict, notFound } from "../shared/http/problem.js";
+import { checkEvent } from "../shared/events/contracts.js";
 import type { KeyedLock } from "../shared/keyed-lock.js";
 import type { Logger } from "../shared/log.js";
 import { fold, publicOrder } from "../shared/orders/order-state.js";
@@ -31,6 +32,24 @@ export interface OrdersDeps {
 
 const placeCommandSchema = placeOrderSchema.extend({ orderId: orderIdSchema, requestHash: z.string().regex(/^[0-9a-f]{64}$/) });
 const atSchema = z.iso.datetime({ offset: true });
+
+/**
+ * The declared ownership policy: only an order's home region takes commands for it. Elsewhere
+ * the command is refused with 503 and Retry-After, naming the home region, whether that region
+ * is up (send it there) or down (retry once it is back). No takeover: a single writer per order
+ * means replicas never conflict.
+ */
+const notHomeRetrySeconds = 30;
+
+function notHome(homeRegion: string): HttpProblem {
+  return new HttpProblem(
+    503,
+    "Service Unavailable",
+    `this order is homed in region ${homeRegion}; only its home region accepts commands for it`,
+    { homeRegion, retryAfterSeconds: notHomeRetrySeconds },
+    { "Retry-After": String(notHomeRetrySeconds) },
+  );
+}
 
 export function ordersRoutes(deps: OrdersDeps): Router {
   const router = Router();
@@ -75,6 +94,7 @@ export function ordersRoutes(deps: OrdersDeps): Router {
         const stream = await deps.events.load(orderId);
         const current = fold(stream?.events ?? []);
         if (!stream || !current) throw notFound(`order ${orderId} does not exist`);
+        if (current.homeRegion !== deps.region) throw notHome(current.homeRegion);
         const event = cancel(current, commandContext(current.orderId));
         await append(orderId, stream, event);
         return fold([...stream.events, event])!;
@@ -105,6 +125,57 @@ export function ordersRoutes(deps: OrdersDeps): Router {
     }
     const state = fold(events);
     res.json({ orderId, ...(atRaw !== undefined ? { at: atRaw } : {}), events, state: state ? publicOrder(state) : null });
+  });
+
+  /**
+   * A change event replicated from the order's home region. Replicas are read-only copies kept
+   * in version order: an event already held is a duplicate, one that skips a version waits (the
+   * replicator retries) for the one before it. Written through the outbox like any change, so
+   * this region's read model and event lake see it; its origin tag keeps inventory and payments
+   * from acting on it and the replicator from sending it back.
+   */
+  router.post("/replica/events", async (req, res) => {
+    const event = checkEvent(req.body);
+    const orderId = event.subject;
+    if (event.originRegion === deps.region) throw conflict(`event ${event.id} originated here; a region never replicates to itself`);
+    const outcome = await deps.lock.run(orderId, () =>
+      retryOnConflict(async (): Promise<string> => {
+        const stream = await deps.events.load(orderId);
+        const held = stream?.events.length ?? 0;
+        const home = stream ? fold(stream.events)?.homeRegion : event.originRegion;
+        if (home === deps.region) throw conflict(`order ${orderId} is homed here; only its home region writes it`);
+        if (event.aggregateVersion <= held) return "duplicate";
+        if (event.aggregateVersion > held + 1)
+          throw conflict(`replica of ${orderId} holds version ${held}; version ${event.aggregateVersion} must wait`);
+        if (held === 0) await deps.catalog.add(orderId);
+        await deps.events.appendReplica(orderId, stream, event);
+        return "applied";
+      }),
+    );
+    res.json({ outcome });
+  });
+
+  /**
+   * What this region holds: a digest of (order id, status, version) over every order, its own
+   * and replicated. Equal digests in two regions mean they converged.
+   */
+  router.get("/digest", async (_req, res) => {
+    const rows: string[] = [];
+    for (const shard of catalogShards) {
+      const ids = await deps.catalog.shard(shard);
+      const streams = await Promise.all(ids.map((id) => deps.events.load(id)));
+      for (const stream of streams) {
+        const state = fold(stream?.events ?? []);
+        if (state) rows.push(`${state.orderId} ${state.status} ${state.version}`);
+      }
+    }
+    rows.sort();
+    const byStatus: Record<string, number> = {};
+    for (const row of rows) {
+      const status = row.split(" ")[1]!;
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+    }
+    res.json({ region: deps.region, orders: rows.length, byStatus, digest: createHash("sha256").update(rows.join("\n")).digest("hex") });
   });
 
   /** Every order id in one catalogue shard (00..ff): what a replay walks. */

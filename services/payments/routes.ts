@@ -100,6 +100,8 @@ export function paymentsRoutes(deps: PaymentsDeps): Router {
         log: deps.log,
         metrics: deps.metrics,
         handle,
+        // Replicated order events reach this region's topic too; their side effects happened at home.
+        localOnly: true,
       }),
     );
   }

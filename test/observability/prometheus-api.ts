@@ -2,7 +2,11 @@
 export interface QueryAnswer {
   readonly status: "success" | "error";
   readonly error?: string;
-  readonly data?: { readonly resultType: string; readonly result: readonly { readonly metric: Record<string, string> }[] };
+  readonly data?: {
+    readonly resultType: string;
+    /** For a vector: each series' labels and its [time, value as text]. */
+    readonly result: readonly { readonly metric: Record<string, string>; readonly value: readonly [number, string] }[];
+  };
 }
 
 export async function instantQuery(baseUrl: string, expr: string): Promise<QueryAnswer> {
@@ -34,4 +38,15 @@ export interface RuleGroupState {
 export async function ruleGroups(baseUrl: string): Promise<RuleGroupState[]> {
   const res = await fetch(`${baseUrl}/api/v1/rules`, { signal: AbortSignal.timeout(10_000) });
   return ((await res.json()) as { data: { groups: RuleGroupState[] } }).data.groups;
+}
+
+export interface ActiveAlert {
+  readonly labels: Record<string, string>;
+  readonly state: "pending" | "firing";
+}
+
+/** Alerts whose expression holds now: pending until their `for` has passed, then firing. */
+export async function activeAlerts(baseUrl: string): Promise<ActiveAlert[]> {
+  const res = await fetch(`${baseUrl}/api/v1/alerts`, { signal: AbortSignal.timeout(10_000) });
+  return ((await res.json()) as { data: { alerts: ActiveAlert[] } }).data.alerts;
 }

@@ -12,15 +12,15 @@ import { alertsDir } from "../../observability/paths.js";
 import { ruleFiles } from "../../observability/rules/index.js";
 import { type PrometheusHandle, startPrometheus } from "../../scripts/local/prometheus.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
-import { isAlive, startTestSystem } from "../support/system.js";
-import { instantQuery, ruleGroups, seriesCount } from "./prometheus-api.js";
+import { eventually, isAlive, startTestSystem } from "../support/system.js";
+import { activeAlerts, instantQuery, ruleGroups, seriesCount } from "./prometheus-api.js";
 import { alertExpressions, panelQueries, substitute, variableQueries } from "./queries.js";
 import { driveScenario } from "./scenario.js";
 
 const home = "east";
 const other = "west";
 /** What Grafana would send for the variables, with one region picked. */
-const variableValues = { region: home, datasource: "unused", __rate_interval: "1m", __range: "1h" };
+const variableValues = { region: home, __rate_interval: "1m", __range: "1h" };
 
 const panels = panelQueries().map((q) => ({ ...q, expr: substitute(q.expr, variableValues) }));
 const variables = variableQueries();
@@ -64,6 +64,19 @@ describe("dashboards against a real Prometheus", () => {
     expect(answer.data?.result.length, `no series for ${expr}`).toBeGreaterThan(0);
   });
 
+  it("counts the scenario's orders exactly: 5 placed, 3 confirmed, 1 rejected, 2 cancelled", async () => {
+    const inRange = panels.find((p) => p.name.includes("Order events in range"));
+    expect(inRange).toBeDefined();
+    const counts = async () =>
+      Object.fromEntries(
+        (await instantQuery(prometheus.url, inRange!.expr)).data?.result.map((s) => [s.metric["type"], Number(s.value[1])]) ?? [],
+      );
+    // Declined by payment and cancelled by the user: two cancellations, one of a confirmed order.
+    const expected = { "order.placed": 5, "order.confirmed": 3, "order.rejected": 1, "order.cancelled": 2 };
+    const same = (c: Record<string, number>) => Object.keys(c).length === 4 && Object.entries(expected).every(([type, n]) => c[type] === n);
+    expect(await eventually(counts, same, 10_000, 500)).toEqual(expected);
+  });
+
   it.each(variables)("$name lists both regions", async ({ expr }) => {
     const answer = await instantQuery(prometheus.url, expr);
     expect(answer.status, answer.error).toBe("success");
@@ -76,6 +89,18 @@ describe("alert rules against a real Prometheus", () => {
     const answer = await instantQuery(prometheus.url, expr);
     expect(answer.error, expr).toBeUndefined();
     expect(answer.status).toBe("success");
+  });
+
+  it("raise MeridianDeadLetters for the scenario's dead letters, of both kinds", async () => {
+    const deadLetterAlerts = async () =>
+      (await activeAlerts(prometheus.url)).filter((a) => a.labels["alertname"] === "MeridianDeadLetters" && a.labels["region"] === home);
+    const raised = await eventually(
+      deadLetterAlerts,
+      (as) => ["contract", "handler"].every((kind) => as.some((a) => a.labels["kind"] === kind)),
+      15_000,
+      500,
+    );
+    expect(raised.every((a) => a.labels["severity"] === "ticket")).toBe(true);
   });
 
   it("are loaded by Prometheus from observability/alerts and evaluate without error", async () => {

@@ -20,6 +20,8 @@ function render(otlpEndpoint?: string) {
     redisAddress: "127.0.0.1:7000",
     nameResolutionDb: "/x/nr.db",
     otlpEndpoint,
+    region: "east",
+    peers: [{ name: "west", redisAddress: "127.0.0.1:7001" }],
   });
   // One resource per file: daprd reads only the first document of a Resiliency file.
   const docs = readdirSync(resourcesDir).map((f) => parse(readFileSync(join(resourcesDir, f), "utf8")) as Doc);
@@ -29,7 +31,7 @@ function render(otlpEndpoint?: string) {
 describe("local Dapr resources", () => {
   it("scopes every component to exactly the apps topology names", () => {
     const { docs } = render();
-    const comps = docs.filter((d) => d.kind === "Component");
+    const comps = docs.filter((d) => d.kind === "Component" && !d.metadata.name.startsWith("peer-"));
     expect(comps.map((c) => c.metadata.name).sort()).toEqual(Object.keys(componentScopes).sort());
     for (const c of comps) expect(c.scopes).toEqual(componentScopes[c.metadata.name]);
   });
@@ -53,13 +55,27 @@ describe("local Dapr resources", () => {
   it("declares each subscription for its app", () => {
     const { docs } = render();
     const subs = docs.filter((d) => d.kind === "Subscription");
-    expect(subs).toHaveLength(subscriptions.length);
+    expect(subs).toHaveLength(subscriptions.length + 1);
     expect(subs.find((s) => s.metadata.name === "order-view-orders")).toMatchObject({
       spec: { topic: topics.orders, routes: { default: "/events/orders" }, deadLetterTopic: topics.deadLetter },
       scopes: ["order-view"],
     });
     // The dead-letter topic's own subscription must not dead-letter into itself.
     expect(subs.find((s) => s.metadata.name === "order-view-deadletter")?.spec["deadLetterTopic"]).toBeUndefined();
+  });
+
+  it("links to each peer's broker with this region's own consumer group, for the replicator only", () => {
+    const { docs } = render();
+    const link = docs.find((d) => d.metadata.name === "peer-west");
+    const meta = Object.fromEntries((link?.spec.metadata ?? []).map((m) => [m.name, m.value]));
+    expect(meta).toMatchObject({ redisHost: "127.0.0.1:7001", consumerID: "replicator-east" });
+    expect(link?.scopes).toEqual(["replicator"]);
+    expect(docs.find((d) => d.metadata.name === "replicator-from-west")).toMatchObject({
+      spec: { pubsubname: "peer-west", topic: topics.orders, routes: { default: "/replicate/west" } },
+      scopes: ["replicator"],
+    });
+    // Replication never dead-letters: a replica must not skip an event.
+    expect(docs.find((d) => d.metadata.name === "replicator-from-west")?.spec["deadLetterTopic"]).toBeUndefined();
   });
 
   it("retries deliveries as topology says, from a Resiliency in a file of its own", () => {

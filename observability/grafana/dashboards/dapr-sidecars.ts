@@ -10,8 +10,17 @@ import { meridianDashboard } from "../dashboard.js";
 import { inRegion, rateInterval } from "../datasource.js";
 import { row, stat, timeseries } from "../panels.js";
 
-const { invocationSent, invocationReceived, invocationReceivedLatencyMs, pubsubIngress, pubsubIngressLatencyMs, pubsubEgress, stateCount, stateLatencyMs, apiRequests } =
-  daprMetrics;
+const {
+  invocationSent,
+  invocationReceived,
+  invocationReceivedLatencyMs,
+  pubsubIngress,
+  pubsubIngressLatencyMs,
+  pubsubEgress,
+  stateCount,
+  stateLatencyMs,
+  apiRequests,
+} = daprMetrics;
 const region = targetLabels.region;
 /** daprd's own process metrics are told apart from the app's by the scrape job. */
 const sidecarTargets = [inRegion, eq(targetLabels.job, scrapeJobs.sidecars)];
@@ -32,7 +41,10 @@ export function daprSidecars(): DashboardBuilder {
         min: 0,
         queries: [
           {
-            expr: sumBy([region, invocationSent.labels.appId, invocationSent.labels.dstAppId], rate(invocationSent.name, [inRegion], rateInterval)),
+            expr: sumBy(
+              [region, invocationSent.labels.appId, invocationSent.labels.dstAppId],
+              rate(invocationSent.name, [inRegion], rateInterval),
+            ),
             legend: `{{${appId}}} → {{${invocationSent.labels.dstAppId}}} ({{${region}}})`,
           },
         ],
@@ -46,7 +58,10 @@ export function daprSidecars(): DashboardBuilder {
         min: 0,
         queries: [
           {
-            expr: sumBy([region, invocationReceived.labels.appId, invocationReceived.labels.status], rate(invocationReceived.name, [inRegion], rateInterval)),
+            expr: sumBy(
+              [region, invocationReceived.labels.appId, invocationReceived.labels.status],
+              rate(invocationReceived.name, [inRegion], rateInterval),
+            ),
             legend: `{{${appId}}} {{${invocationReceived.labels.status}}} ({{${region}}})`,
           },
         ],
@@ -60,7 +75,13 @@ export function daprSidecars(): DashboardBuilder {
         min: 0,
         queries: [
           {
-            expr: quantile(0.99, invocationReceivedLatencyMs.name, [region, invocationReceivedLatencyMs.labels.appId], [inRegion], rateInterval),
+            expr: quantile(
+              0.99,
+              invocationReceivedLatencyMs.name,
+              [region, invocationReceivedLatencyMs.labels.appId],
+              [inRegion],
+              rateInterval,
+            ),
             legend: `{{${appId}}} ({{${region}}})`,
           },
         ],
@@ -92,7 +113,13 @@ export function daprSidecars(): DashboardBuilder {
         min: 0,
         queries: [
           {
-            expr: quantile(0.99, pubsubIngressLatencyMs.name, [region, pubsubIngressLatencyMs.labels.appId, pubsubIngressLatencyMs.labels.topic], [inRegion], rateInterval),
+            expr: quantile(
+              0.99,
+              pubsubIngressLatencyMs.name,
+              [region, pubsubIngressLatencyMs.labels.appId, pubsubIngressLatencyMs.labels.topic],
+              [inRegion],
+              rateInterval,
+            ),
             legend: `{{${appId}}} ← {{${pubsubIngressLatencyMs.labels.topic}}} ({{${region}}})`,
           },
         ],
@@ -101,7 +128,8 @@ export function daprSidecars(): DashboardBuilder {
     .withPanel(
       timeseries({
         title: "Pub/sub egress by result",
-        description: "Messages a sidecar published for its app per second (fault events to the dead-letter topic, direct publishes), per topic and success.",
+        description:
+          "Messages a sidecar published for its app per second (fault events to the dead-letter topic, direct publishes), per topic and success.",
         unit: "ops",
         min: 0,
         queries: [
@@ -187,7 +215,12 @@ export function daprSidecars(): DashboardBuilder {
         unit: "short",
         min: 0,
         width: 12,
-        queries: [{ expr: sumBy([region, targetLabels.app], rate(processMetrics.cpuSeconds, sidecarTargets, rateInterval)), legend: `{{${targetLabels.app}}} ({{${region}}})` }],
+        queries: [
+          {
+            expr: sumBy([region, targetLabels.app], rate(processMetrics.cpuSeconds, sidecarTargets, rateInterval)),
+            legend: `{{${targetLabels.app}}} ({{${region}}})`,
+          },
+        ],
       }),
     )
     .withPanel(
@@ -197,7 +230,12 @@ export function daprSidecars(): DashboardBuilder {
         unit: "bytes",
         min: 0,
         width: 12,
-        queries: [{ expr: sumBy([region, targetLabels.app], selector(processMetrics.residentMemory, sidecarTargets)), legend: `{{${targetLabels.app}}} ({{${region}}})` }],
+        queries: [
+          {
+            expr: sumBy([region, targetLabels.app], selector(processMetrics.residentMemory, sidecarTargets)),
+            legend: `{{${targetLabels.app}}} ({{${region}}})`,
+          },
+        ],
       }),
     );
 }

@@ -51,7 +51,10 @@ export function regionOverview(): DashboardBuilder {
         min: 0,
         queries: [
           {
-            expr: ratio(sumBy(byService, rate(requests, [inRegion, serverErrors], rateInterval)), sumBy(byService, rate(requests, [inRegion], rateInterval))),
+            expr: ratio(
+              sumBy(byService, rate(requests, [inRegion, serverErrors], rateInterval)),
+              sumBy(byService, rate(requests, [inRegion], rateInterval)),
+            ),
             legend: serviceLegend,
           },
         ],

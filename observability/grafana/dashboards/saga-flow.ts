@@ -4,7 +4,7 @@
  */
 import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { appMetrics, consumeOutcomes, serviceLabels } from "../../metrics.js";
-import { eq, increase, quantile, rate, sumBy } from "../../promql.js";
+import { eq, increaseFromZero, quantile, rate, sumBy } from "../../promql.js";
 import { orderEventMatchers, unfinishedSagas } from "../../saga.js";
 import { meridianDashboard } from "../dashboard.js";
 import { inRegion, rateInterval, timeRange } from "../datasource.js";
@@ -24,10 +24,16 @@ export function sagaFlow(): DashboardBuilder {
     .withPanel(
       stat({
         title: "Order events in range",
-        description: "Orders placed, confirmed, rejected (no stock) and cancelled (payment declined or user cancel) in the dashboard's time range.",
+        description:
+          "Orders placed, confirmed, rejected (no stock) and cancelled (payment declined or user cancel) in the dashboard's time range.",
         unit: "short",
         width: 12,
-        queries: [{ expr: sumBy([published.labels.type], increase(published.name, orderEventMatchers([inRegion]), timeRange)), legend: `{{${published.labels.type}}}` }],
+        queries: [
+          {
+            expr: sumBy([published.labels.type], increaseFromZero(published.name, orderEventMatchers([inRegion]), timeRange)),
+            legend: `{{${published.labels.type}}}`,
+          },
+        ],
       }),
     )
     .withPanel(
@@ -149,12 +155,13 @@ export function sagaFlow(): DashboardBuilder {
     .withPanel(
       stat({
         title: "Dead letters in range",
-        description: "Deliveries given up on and sent to the dead-letter topic in the time range, per subscriber and reason kind (contract or handler).",
+        description:
+          "Deliveries given up on and sent to the dead-letter topic in the time range, per subscriber and reason kind (contract or handler).",
         unit: "short",
         width: 8,
         queries: [
           {
-            expr: sumBy([service, deadLetters.labels.kind], increase(deadLetters.name, [inRegion], timeRange)),
+            expr: sumBy([service, deadLetters.labels.kind], increaseFromZero(deadLetters.name, [inRegion], timeRange)),
             legend: `{{${service}}} {{${deadLetters.labels.kind}}}`,
           },
         ],
@@ -163,7 +170,8 @@ export function sagaFlow(): DashboardBuilder {
     .withPanel(
       timeseries({
         title: "Dead letters by topic",
-        description: "Fault events written per second, per subscriber, source topic and kind. Any sustained value needs a look at /admin/dead-letters.",
+        description:
+          "Fault events written per second, per subscriber, source topic and kind. Any sustained value needs a look at /admin/dead-letters.",
         unit: "ops",
         min: 0,
         width: 16,

@@ -43,8 +43,22 @@ export class EventStore {
     return found ? { events: found.value.events.map(checkEvent), stored: found.value.events, etag: found.etag } : undefined;
   }
 
+  /** Appends an event this region decided; it must be of the newest contract version. */
   async append(id: string, prior: LoadedStream | undefined, event: EventRecord): Promise<void> {
     assertPublishable(event);
+    await this.write(id, prior, event);
+  }
+
+  /**
+   * Appends an event another region decided, exactly as it was written there (it may be of an
+   * older contract version if that region runs older code): it only has to satisfy its contract.
+   */
+  async appendReplica(id: string, prior: LoadedStream | undefined, event: EventRecord): Promise<void> {
+    checkEvent(event);
+    await this.write(id, prior, event);
+  }
+
+  private async write(id: string, prior: LoadedStream | undefined, event: EventRecord): Promise<void> {
     const key = this.key(id);
     const value: StoredStream = { events: [...(prior?.stored ?? []), event] };
     // A conflict surfaces as ConcurrencyError from the sidecar adapter.

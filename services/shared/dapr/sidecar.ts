@@ -18,6 +18,11 @@ export interface Write {
    * Not as `metadata.contentType`, which makes Redis use RedisJSON commands inside transactions.
    */
   readonly contentType?: "application/json";
+  /**
+   * Write unconditionally (last-write-wins). Otherwise first-write: with an ETag the key must be
+   * unchanged, without one some stores (PostgreSQL) insert only if the key is absent.
+   */
+  readonly overwrite?: boolean;
 }
 
 export interface Versioned<T> {
@@ -99,8 +104,8 @@ export class Sidecar {
   }
 
   /**
-   * Upserts keys in one state transaction, all with first-write concurrency: a write that carries
-   * an ETag fails if another writer got there first.
+   * Upserts keys in one state transaction, by default with first-write concurrency: a write that
+   * carries an ETag fails if another writer got there first.
    */
   async write(store: string, writes: readonly Write[]): Promise<void> {
     await this.transact(store, writes).catch((err: unknown) => {
@@ -121,7 +126,10 @@ export class Sidecar {
           ...(w.etag ? { etag: w.etag as unknown as IEtag } : {}),
           ...(w.metadata ? { metadata: w.metadata } : {}),
           ...(w.contentType ? { contentType: w.contentType } : {}),
-          options: { concurrency: StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE, consistency: StateConsistencyEnum.CONSISTENCY_STRONG },
+          options: {
+            concurrency: w.overwrite ? StateConcurrencyEnum.CONCURRENCY_LAST_WRITE : StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE,
+            consistency: StateConsistencyEnum.CONSISTENCY_STRONG,
+          },
         },
       })),
     );
@@ -143,7 +151,10 @@ export class Sidecar {
       }
       if (failure?.status === 503) {
         const problem = parseProblem(failure.body);
-        if (problem) throw new HttpProblem(503, problem.title, problem.detail, problem.extensions, { "Retry-After": "5" });
+        // The target's Retry-After header does not survive the SDK; its problem document carries it too.
+        const retryAfter = problem?.extensions["retryAfterSeconds"];
+        if (problem)
+          throw new HttpProblem(503, problem.title, problem.detail, problem.extensions, { "Retry-After": String(retryAfter ?? 5) });
       }
       throw unavailable(`${appId} is not reachable through Dapr (${failure ? `status ${failure.status}` : "sidecar unreachable"})`);
     }

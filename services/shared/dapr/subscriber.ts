@@ -20,6 +20,13 @@ export interface SubscriberOptions {
   readonly log: Logger;
   readonly metrics: EventMetrics;
   readonly handle: (event: EventRecord) => Promise<Outcome>;
+  /**
+   * Act only on events that originated in this region. Replicated events reach every local
+   * subscriber of their topic; side effects (reserving, charging) belong to the home region.
+   */
+  readonly localOnly?: boolean;
+  /** Never give up on a failing delivery (replication: a replica must not skip an event). */
+  readonly retryForever?: boolean;
 }
 
 /** Attempts Dapr makes before dead-lettering: the first plus the Resiliency policy's retries. */
@@ -68,14 +75,14 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
     }
     const end = opts.metrics.handlerDuration.startTimer({ topic: opts.topic, type: event.type });
     try {
-      const outcome = await opts.handle(event);
+      const outcome = opts.localOnly && event.originRegion !== opts.region ? "ignored" : await opts.handle(event);
       attempts.delete(event.id);
       opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome });
       if (outcome === "duplicate") opts.metrics.duplicates.inc({ type: event.type });
       res.json({ status: "SUCCESS" });
     } catch (err) {
       const tries = (attempts.get(event.id) ?? 0) + 1;
-      if (tries >= maxAttempts) {
+      if (tries >= maxAttempts && !opts.retryForever) {
         attempts.delete(event.id);
         await deadLetter(cloudEvent, "handler", err instanceof Error ? err.message : String(err), tries);
         opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome: "dead_lettered" });

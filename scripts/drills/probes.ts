@@ -1,0 +1,110 @@
+/**
+ * What the drills observe, through the public API and the apps' own endpoints only.
+ */
+import type { RegionHandle, SystemHandle } from "../local/system.js";
+
+export interface Digest {
+  region: string;
+  orders: number;
+  byStatus: Record<string, number>;
+  digest: string;
+}
+
+export const finalStatuses = ["confirmed", "rejected", "cancelled"];
+
+async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+export async function digest(region: RegionHandle): Promise<Digest | undefined> {
+  const res = await json<Digest>(`${region.gatewayUrl}/admin/digest`).catch(() => undefined);
+  return res?.status === 200 ? res.body : undefined;
+}
+
+export async function orderStatus(region: RegionHandle, orderId: string): Promise<{ status: string; version: number } | undefined> {
+  const res = await json<{ status: string; version: number }>(`${region.gatewayUrl}/orders/${orderId}`).catch(() => undefined);
+  return res?.status === 200 ? res.body : undefined;
+}
+
+export async function place(region: RegionHandle, key: string, sku: string): Promise<string | undefined> {
+  const res = await json<{ orderId: string }>(`${region.gatewayUrl}/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "idempotency-key": key },
+    body: JSON.stringify({ customerId: `drill-${region.name}`, items: [{ sku, quantity: 1, unitPrice: 10 }] }),
+  }).catch(() => undefined);
+  return res?.status === 202 ? res.body.orderId : undefined;
+}
+
+export async function setStock(region: RegionHandle, sku: string, available: number): Promise<void> {
+  const res = await json(`${region.gatewayUrl}/inventory/${sku}`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ available }),
+  });
+  if (res.status !== 200) throw new Error(`cannot set stock in ${region.name}: ${res.status}`);
+}
+
+export async function stock(region: RegionHandle, sku: string): Promise<{ available: number; reserved: number }> {
+  return (await json<{ available: number; reserved: number }>(`${region.gatewayUrl}/inventory/${sku}`)).body;
+}
+
+/** The payment record of an order in one region, read from that region's payments app. */
+export async function payment(region: RegionHandle, orderId: string): Promise<{ status: string } | undefined> {
+  const res = await json<{ status: string }>(`http://127.0.0.1:${region.apps.payments.appPort}/payments/${orderId}`, {
+    headers: { "dapr-api-token": region.appApiToken },
+  });
+  return res.status === 200 ? res.body : undefined;
+}
+
+/**
+ * Side effects per order in every region: one payment record, in its home region and nowhere
+ * else (a replica that re-triggered payments would show one elsewhere); and in each region the
+ * stock reserved equals the confirmed orders homed there, one unit each (a double reservation, or
+ * one made for a replica, would not add up). Drills give ample stock, so every order confirms.
+ */
+export async function effects(
+  system: SystemHandle,
+  placed: ReadonlyMap<string, string>,
+  sku: string,
+): Promise<{ missing: string[]; misplaced: string[]; stockMismatch: string[] }> {
+  const missing: string[] = [];
+  const misplaced: string[] = [];
+  const stockMismatch: string[] = [];
+  const confirmedByHome = new Map<string, number>();
+  for (const [orderId, home] of placed) {
+    for (const region of system.regions) {
+      const record = await payment(region, orderId);
+      if (region.name !== home && record) misplaced.push(`${orderId}: payment in ${region.name}`);
+      if (region.name === home && !record) missing.push(`${orderId}: no payment in its home ${home}`);
+    }
+    const state = await orderStatus(system.region(home), orderId);
+    if (state?.status === "confirmed") confirmedByHome.set(home, (confirmedByHome.get(home) ?? 0) + 1);
+  }
+  for (const region of system.regions) {
+    const level = await stock(region, sku);
+    const expected = confirmedByHome.get(region.name) ?? 0;
+    if (level.reserved !== expected)
+      stockMismatch.push(`${region.name}: reserved ${level.reserved}, confirmed orders homed there ${expected}`);
+  }
+  return { missing, misplaced, stockMismatch };
+}
+
+/** Polls until every region holds the same orders, all final, and returns how long it took. */
+export async function converge(
+  system: SystemHandle,
+  expectedOrders: number,
+  timeoutMs: number,
+): Promise<{ ms: number; digests: (Digest | undefined)[] }> {
+  const started = Date.now();
+  let digests: (Digest | undefined)[] = [];
+  while (Date.now() - started < timeoutMs) {
+    digests = await Promise.all(system.regions.map(digest));
+    const first = digests[0];
+    const allFinal = digests.every((d) => d && d.orders === expectedOrders && (d.byStatus["pending"] ?? 0) === 0);
+    if (first && allFinal && digests.every((d) => d?.digest === first.digest)) return { ms: Date.now() - started, digests };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`regions did not converge within ${timeoutMs} ms: ${JSON.stringify(digests)}`);
+}

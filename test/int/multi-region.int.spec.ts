@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SystemHandle } from "../../scripts/local/system.js";
+import { call } from "../support/http.js";
+import { ordersApi } from "../support/orders-api.js";
+import { eventually, isAlive, startTestSystem } from "../support/system.js";
+
+let system: SystemHandle;
+let pids: number[] = [];
+
+beforeAll(async () => {
+  system = await startTestSystem(["east", "west"]);
+  pids = system.group.pids;
+});
+
+afterAll(async () => {
+  await system?.stop();
+  expect(pids.filter(isAlive)).toEqual([]);
+});
+
+describe("replication between regions", () => {
+  it("an order placed in east reaches west with the same status and version, and triggers nothing there", async () => {
+    const east = ordersApi(system.region("east"));
+    const west = ordersApi(system.region("west"));
+    const sku = `mr-${Date.now()}`;
+    await east.setStock(sku, 5);
+    await west.setStock(sku, 5);
+    const id = await east.place("mr", [{ sku, quantity: 2, unitPrice: 10 }]);
+    const home = await east.settled(id, ["confirmed"]);
+    const replica = await eventually(
+      () => west.get(id),
+      (o) => o?.version === home.version,
+      20_000,
+    );
+    expect(replica).toEqual(home);
+    // West keeps its own stock and charges nothing for an order it does not own.
+    expect(await west.stock(sku)).toEqual({ sku, available: 5, reserved: 0 });
+    expect(await west.payment(id)).toBeUndefined();
+    expect(await east.payment(id)).toMatchObject({ status: "authorized" });
+    // The history is the same everywhere, each event once, with its origin tag.
+    const history = (await west.events(id)).body as { events: { type: string; originRegion: string }[] };
+    expect(history.events.map((e) => [e.type, e.originRegion])).toEqual([
+      ["order.placed", "east"],
+      ["order.confirmed", "east"],
+    ]);
+  });
+
+  it("replicates both ways without loops: both regions converge on the same digest", async () => {
+    const east = ordersApi(system.region("east"));
+    const west = ordersApi(system.region("west"));
+    const sku = `both-${Date.now()}`;
+    await east.setStock(sku, 10);
+    await west.setStock(sku, 10);
+    const ids = [
+      await east.place("both", [{ sku, quantity: 1, unitPrice: 1 }]),
+      await west.place("both", [{ sku, quantity: 1, unitPrice: 1 }]),
+    ];
+    await Promise.all([east.settled(ids[0]!, ["confirmed"]), west.settled(ids[1]!, ["confirmed"])]);
+    const digests = await eventually(
+      () =>
+        Promise.all(
+          system.regions.map(
+            async (r) => (await call(`${r.gatewayUrl}/admin/digest`)).body as { digest: string; byStatus: Record<string, number> },
+          ),
+        ),
+      ([a, b]) => a!.digest === b!.digest && !a!.byStatus["pending"],
+      20_000,
+    );
+    expect(digests[0]!.digest).toBe(digests[1]!.digest);
+    // Each event is archived once per region in the event lake, however many routes it took:
+    // the home region also holds the order's stock and payment events, which stay regional.
+    type Lake = { events: { id: string; type: string }[] };
+    for (const region of system.regions) {
+      // The lake archives what its region's topics carry, a moment after the stream has it.
+      const lake = (
+        await eventually(
+          () => call(`${region.gatewayUrl}/admin/lake/orders/${ids[0]}`),
+          (a) => (a.body as Lake).events.some((e) => e.type === "order.confirmed"),
+        )
+      ).body as Lake;
+      expect(new Set(lake.events.map((e) => e.id)).size).toBe(lake.events.length);
+      expect(lake.events.filter((e) => e.type.startsWith("order.")).map((e) => e.type)).toEqual(["order.placed", "order.confirmed"]);
+    }
+    const homeLake = (
+      await eventually(
+        () => call(`${system.region("east").gatewayUrl}/admin/lake/orders/${ids[0]}`),
+        (a) => (a.body as Lake).events.length === 4,
+      )
+    ).body as Lake;
+    expect(homeLake.events.map((e) => e.type).sort()).toEqual(["order.confirmed", "order.placed", "payment.authorized", "stock.reserved"]);
+  });
+
+  it("refuses commands for an order outside its home region: 503 with Retry-After, naming the home", async () => {
+    const east = ordersApi(system.region("east"));
+    const west = ordersApi(system.region("west"));
+    const sku = `own-${Date.now()}`;
+    await east.setStock(sku, 1);
+    const id = await east.place("own", [{ sku, quantity: 1, unitPrice: 1 }]);
+    await east.settled(id, ["confirmed"]);
+    await eventually(
+      () => west.get(id),
+      (o) => o?.status === "confirmed",
+      20_000,
+    );
+    const refused = await west.cancel(id);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("30");
+    expect(refused.body).toMatchObject({ homeRegion: "east", detail: expect.stringMatching(/homed in region east/) });
+    expect((await east.cancel(id)).status).toBe(202);
+    await eventually(
+      () => west.get(id),
+      (o) => o?.status === "cancelled",
+      20_000,
+    );
+  });
+
+  it("measures replication lag per peer region, and replays the lake by time range", async () => {
+    const west = system.region("west");
+    const metrics = String((await call(`http://127.0.0.1:${west.apps.replicator.appPort}/metrics`)).body);
+    expect(metrics).toMatch(/replication_lag_seconds_count\{[^}]*peer="east"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/replication_events_total\{[^}]*peer="east",outcome="applied"[^}]*\} [1-9]/);
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const from = new Date(Date.now() - 10 * 60_000).toISOString();
+    const replay = (await call(`${west.gatewayUrl}/admin/lake/events?from=${from}&to=${to}`)).body as {
+      events: { originRegion: string }[];
+    };
+    expect(replay.events.some((e) => e.originRegion === "east")).toBe(true);
+    expect(replay.events.some((e) => e.originRegion === "west")).toBe(true);
+    expect((await call(`${west.gatewayUrl}/admin/lake/events?from=${from}`)).status).toBe(400);
+  });
+});

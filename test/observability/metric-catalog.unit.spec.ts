@@ -1,0 +1,33 @@
+import type { Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { appMetrics, nodeMetrics, processMetrics, serviceLabels } from "../../observability/metrics.js";
+import { eventMetrics } from "../../services/shared/events/metrics.js";
+import { createRegistry, httpMetrics } from "../../services/shared/metrics.js";
+
+/** A registry with every metric a service registers, as services/shared/service.ts builds it. */
+function serviceRegistry(): Registry {
+  const registry = createRegistry("orders", "east");
+  httpMetrics(registry);
+  eventMetrics(registry);
+  return registry;
+}
+
+describe("the dashboards' metric catalog matches what the services export", () => {
+  const registry = serviceRegistry();
+
+  it.each(Object.values(appMetrics))("$name exists with the labels the queries use", (spec) => {
+    const metric = registry.getSingleMetric(spec.name) as unknown as { labelNames?: readonly string[] } | undefined;
+    expect(metric, `${spec.name} is not registered by the services`).toBeDefined();
+    expect([...(metric?.labelNames ?? [])].sort()).toEqual(Object.values(spec.labels).sort());
+  });
+
+  it.each([...Object.values(nodeMetrics), ...Object.values(processMetrics)])("%s is a default Node metric", (name) => {
+    expect(registry.getSingleMetric(name)).toBeDefined();
+  });
+
+  it("labels every sample with service and region", async () => {
+    const text = await registry.metrics();
+    expect(text).toContain(`${serviceLabels.service}="orders"`);
+    expect(text).toContain(`${serviceLabels.region}="east"`);
+  });
+});
