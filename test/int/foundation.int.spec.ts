@@ -80,14 +80,20 @@ describe("foundation: two regions with real daprd", () => {
     expect(sent).toBeGreaterThan(0);
   });
 
-  it("keeps regions apart: an order placed in east is not west's", async () => {
+  it("homes an order where it was placed; another region holds it only as a replica", async () => {
     const placed = await postJson(`${system.region("east").gatewayUrl}/orders`, order);
     const { orderId } = placed.body as { orderId: string };
-    await eventually(
+    const home = await eventually(
       () => call(`${system.region("east").gatewayUrl}/orders/${orderId}`),
       (a) => a.status === 200,
     );
-    expect((await call(`${system.region("west").gatewayUrl}/orders/${orderId}`)).status).toBe(404);
+    const replica = await eventually(
+      () => call(`${system.region("west").gatewayUrl}/orders/${orderId}`),
+      (a) => a.status === 200,
+      20_000,
+    );
+    expect(home.body).toMatchObject({ homeRegion: "east" });
+    expect(replica.body).toMatchObject({ orderId, homeRegion: "east" });
   });
 });
 

@@ -285,7 +285,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
         list.body as { faults: { kind: string; reason: string; subscriber: string; cloudEvent: { data?: { id?: string } } }[] }
       ).faults.filter((f) => f.cloudEvent.data?.id === poison.id);
       // Every subscriber of the topic rejected it on contract grounds, and said why.
-      expect(faults.map((f) => f.subscriber).sort()).toEqual(["inventory", "order-view", "payments"]);
+      expect(faults.map((f) => f.subscriber).sort()).toEqual(["inventory", "order-view", "payments", "replicator"]);
       for (const f of faults) {
         expect(f.kind).toBe("contract");
         expect(f.reason).toMatch(/event envelope invalid/);
