@@ -88,6 +88,15 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     res.json(await deps.sidecar.invoke(deps.replicatorApp, `lake/events?${query.toString()}`, HttpMethod.GET));
   });
 
+  /** Re-seeding: list what this region holds, and put back a stream it lost. */
+  router.get("/admin/catalog/:shard", async (req, res) => {
+    res.json(await deps.sidecar.invoke(deps.ordersApp, `catalog/${encodeURIComponent(String(req.params["shard"]))}`, HttpMethod.GET));
+  });
+
+  router.post("/admin/restore", async (req, res) => {
+    res.json(await deps.sidecar.invoke(deps.ordersApp, "restore", HttpMethod.POST, req.body));
+  });
+
   router.post("/admin/rebuild-view", async (_req, res) => {
     res.status(202).json(await deps.sidecar.invoke(deps.viewApp, "rebuild", HttpMethod.POST));
   });

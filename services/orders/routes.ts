@@ -178,6 +178,30 @@ export function ordersRoutes(deps: OrdersDeps): Router {
     res.json({ region: deps.region, orders: rows.length, byStatus, digest: createHash("sha256").update(rows.join("\n")).digest("hex") });
   });
 
+  /**
+   * Re-seeding a region that lost its data: a whole stream, from a peer's event lake. Kept only
+   * when it is longer than what is here (the region may have rebuilt part of it since).
+   */
+  router.post("/restore", async (req, res) => {
+    const body = z.object({ orderId: orderIdSchema, events: z.array(z.unknown()).min(1) }).safeParse(req.body);
+    if (!body.success) throw badRequest(describeIssues(body.error));
+    const events = body.data.events.map(checkEvent).sort((a, b) => a.aggregateVersion - b.aggregateVersion);
+    if (events.some((e, i) => e.subject !== body.data.orderId || e.aggregateVersion !== i + 1)) {
+      throw badRequest("events must be one order's stream, versions 1 to n without gaps");
+    }
+    const outcome = await deps.lock.run(body.data.orderId, () =>
+      retryOnConflict(async () => {
+        const stream = await deps.events.load(body.data.orderId);
+        if ((stream?.events.length ?? 0) >= events.length) return "kept";
+        await deps.catalog.add(body.data.orderId);
+        // The raw events as received: history is never rewritten, only put back.
+        await deps.events.restore(body.data.orderId, stream, body.data.events as EventRecord[]);
+        return "restored";
+      }),
+    );
+    res.json({ orderId: body.data.orderId, outcome });
+  });
+
   /** Every order id in one catalogue shard (00..ff): what a replay walks. */
   router.get("/catalog/:shard", async (req, res) => {
     const shard = String(req.params["shard"]);

@@ -1,4 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { projectRoot } from "../../platform/paths.js";
+import { converge, digest, place, setStock } from "../../scripts/drills/probes.js";
 import { failoverDrill } from "../../scripts/drills/failover.js";
 import { partitionDrill } from "../../scripts/drills/partition.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
@@ -22,6 +27,39 @@ afterEach(async () => {
 });
 
 describe("multi-region drills", () => {
+  it("re-seeding: east loses all its data, comes back empty, and is re-seeded from west's event lake", async () => {
+    const east = system.region("east");
+    const west = system.region("west");
+    const sku = `seed-${Date.now().toString(36)}`;
+    for (const region of system.regions) await setStock(region, sku, 100);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      for (const region of system.regions) {
+        const id = await place(region, `seed-${sku}-${region.name}-${i}`, sku);
+        expect(id).toBeDefined();
+        ids.push(id!);
+      }
+    }
+    const before = await converge(system, 10, convergeBoundMs);
+
+    await system.stopRegion("east", "crash");
+    rmSync(join(east.runDir, "redis"), { recursive: true, force: true });
+    await system.startRegion("east");
+    expect((await digest(east))?.orders).toBe(0);
+
+    const run = spawnSync(
+      process.execPath,
+      [join(projectRoot, "dist/scripts/ops/reseed.js"), "--from", west.gatewayUrl, "--to", east.gatewayUrl],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('"restored":10');
+    const after = await converge(system, 10, convergeBoundMs);
+    expect(after.digests[0]?.digest).toBe(before.digests[0]?.digest);
+    // The read model is back too: east serves its orders again.
+    for (const id of ids) expect((await fetch(`${east.gatewayUrl}/orders/${id}`)).status).toBe(200);
+  });
+
   it("failover and failback: east stops entirely, west keeps serving, east returns and both converge", async () => {
     const report = await failoverDrill(system, { victim: "east", ordersPerPhase: 10, convergeTimeoutMs: convergeBoundMs });
     const total = Object.values(report.placed).reduce((a, b) => a + b, 0);

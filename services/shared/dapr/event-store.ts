@@ -58,6 +58,15 @@ export class EventStore {
     await this.write(id, prior, event);
   }
 
+  /**
+   * Puts back a stream lost with a region's data, as another region's event lake holds it:
+   * saved without the outbox, so nothing downstream acts on history a second time.
+   */
+  async restore(id: string, prior: LoadedStream | undefined, events: readonly EventRecord[]): Promise<void> {
+    for (const e of events) checkEvent(e);
+    await this.sidecar.saveUnpublished(this.store, this.key(id), { events }, prior?.etag);
+  }
+
   private async write(id: string, prior: LoadedStream | undefined, event: EventRecord): Promise<void> {
     const key = this.key(id);
     const value: StoredStream = { events: [...(prior?.stored ?? []), event] };

@@ -136,6 +136,25 @@ export class Sidecar {
   }
 
   /**
+   * Saves one key outside any transaction: a store's outbox publishes only what transactions
+   * write, so this changes state without announcing it (restoring history that happened before).
+   */
+  async saveUnpublished(store: string, key: string, value: unknown, etag?: string): Promise<void> {
+    const result = await this.client.state.save(store, [
+      {
+        key,
+        value,
+        ...(etag ? { etag } : {}),
+        options: { concurrency: StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE, consistency: StateConsistencyEnum.CONSISTENCY_STRONG },
+      },
+    ]);
+    if (result.error) {
+      const failure = sdkFailure(result.error);
+      throw failure && isConflict(failure.body) ? new ConcurrencyError(`state changed concurrently in ${store}`) : result.error;
+    }
+  }
+
+  /**
    * Calls another app through Dapr service invocation. A 4xx answer from the target is re-raised
    * with its status and detail so it reaches the client unchanged; anything else means the
    * target could not do the work, which the caller sees as 503.
