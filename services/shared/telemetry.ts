@@ -1,4 +1,4 @@
-import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
+import { ExpressInstrumentation, ExpressLayerType } from "@opentelemetry/instrumentation-express";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
@@ -31,7 +31,8 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
         // Probes and scrapes would drown the traces that matter.
         ignoreIncomingRequestHook: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? ""),
       }),
-      new ExpressInstrumentation(),
+      // Route spans only: a span per middleware would bury the hops that matter.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.REQUEST_HANDLER] }),
     ],
   });
   sdk.start();

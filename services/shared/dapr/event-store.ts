@@ -1,5 +1,6 @@
 import { assertPublishable, checkEvent } from "../events/contracts.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
+import { traceMetadata } from "./trace-context.js";
 import { ConcurrencyError, type Sidecar } from "./sidecar.js";
 
 export { ConcurrencyError } from "./sidecar.js";
@@ -72,7 +73,7 @@ export class EventStore {
     const value: StoredStream = { events: [...(prior?.stored ?? []), event] };
     // A conflict surfaces as ConcurrencyError from the sidecar adapter.
     await this.sidecar.write(this.store, [
-      { key, value, etag: prior?.etag, metadata: cloudEventAttributes(event, this.source) },
+      { key, value, etag: prior?.etag, metadata: { ...cloudEventAttributes(event, this.source), ...traceMetadata() } },
       { key, value: event, metadata: { "outbox.projection": "true" }, contentType: "application/json" },
     ]);
   }

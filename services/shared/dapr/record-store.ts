@@ -1,5 +1,6 @@
 import { assertPublishable } from "../events/contracts.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
+import { traceMetadata } from "./trace-context.js";
 import type { Sidecar, Versioned } from "./sidecar.js";
 
 export interface RecordWrite {
@@ -33,7 +34,7 @@ export class RecordStore {
         key: w.key,
         value: w.event,
         etag: w.etag,
-        metadata: cloudEventAttributes(w.event, this.source),
+        metadata: { ...cloudEventAttributes(w.event, this.source), ...traceMetadata() },
         contentType: "application/json",
       })),
     );

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SystemHandle } from "../../scripts/local/system.js";
+import { ordersApi } from "../support/orders-api.js";
+import { OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver.js";
+import { eventually, isAlive, startTestSystem } from "../support/system.js";
+
+let system: SystemHandle;
+let receiver: OtlpReceiver;
+let pids: number[] = [];
+
+beforeAll(async () => {
+  receiver = await OtlpReceiver.start();
+  system = await startTestSystem(["east", "west"], { otlpEndpoint: receiver.endpoint });
+  pids = system.group.pids;
+});
+
+afterAll(async () => {
+  await system?.stop();
+  await receiver?.close();
+  expect(pids.filter(isAlive)).toEqual([]);
+});
+
+/** The services whose app spans (not sidecar spans) are in the trace, as service@region. */
+function appsIn(spans: readonly ReceivedSpan[]): string[] {
+  return [...new Set(spans.filter((s) => s.region).map((s) => `${s.service}@${s.region}`))].sort();
+}
+
+/** Spans whose parent is not in the set: a break in the trace. */
+function orphans(spans: readonly ReceivedSpan[]): string[] {
+  const ids = new Set(spans.map((s) => s.spanId));
+  return spans.filter((s) => s.parentSpanId && !ids.has(s.parentSpanId)).map((s) => `${s.service}: ${s.name}`);
+}
+
+/** Service-to-service edges: each app span linked to the nearest app span above it (sidecar spans skipped). */
+function edges(spans: readonly ReceivedSpan[]): string[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const found = new Set<string>();
+  for (const span of spans) {
+    if (!span.region) continue;
+    let up = byId.get(span.parentSpanId);
+    while (up && !up.region) up = byId.get(up.parentSpanId);
+    if (up && `${up.service}@${up.region}` !== `${span.service}@${span.region}`)
+      found.add(`${up.service}@${up.region} -> ${span.service}@${span.region}`);
+  }
+  return [...found].sort();
+}
+
+describe("one trace follows an order", () => {
+  it("from the POST in east through every saga hop to the view update in west", async () => {
+    const east = ordersApi(system.region("east"));
+    const west = ordersApi(system.region("west"));
+    const sku = `trace-${Date.now()}`;
+    await east.setStock(sku, 1);
+    const id = await east.place("tracer", [{ sku, quantity: 1, unitPrice: 1 }]);
+    await east.settled(id, ["confirmed"]);
+    await eventually(
+      () => west.get(id),
+      (o) => o?.status === "confirmed",
+      20_000,
+    );
+
+    // The gateway's server span for this POST is the root of the order's trace.
+    const expected = [
+      "gateway@east",
+      "inventory@east",
+      "order-view@east",
+      "order-view@west",
+      "orders@east",
+      "orders@west",
+      "payments@east",
+      "replicator@west",
+    ];
+    const trace = await eventually(
+      async () => {
+        const root = receiver.spans.find(
+          (s) => s.service === "gateway" && s.region === "east" && !s.parentSpanId && s.name.startsWith("POST"),
+        );
+        return root ? receiver.spans.filter((s) => s.traceId === root.traceId) : [];
+      },
+      // Sidecars export in batches: wait until every hop and every parent has arrived.
+      (spans) => expected.every((a) => appsIn(spans).includes(a)) && orphans(spans).length === 0,
+      30_000,
+      500,
+    ).catch((err: unknown) => {
+      const root = receiver.spans.find((s) => s.service === "gateway" && !s.parentSpanId);
+      const spans = root ? receiver.spans.filter((s) => s.traceId === root.traceId) : [];
+      throw new Error(`${String(err).slice(0, 200)}\nin the trace: ${appsIn(spans).join(", ")}\norphans: ${orphans(spans).join(", ")}`);
+    });
+    // One connected tree: every span's parent is in the trace, and there is one root.
+    expect(trace.filter((s) => !s.parentSpanId)).toHaveLength(1);
+    expect(orphans(trace)).toEqual([]);
+    expect(appsIn(trace)).toEqual(expect.arrayContaining(expected));
+    // The hops between services, each through Dapr (invocation, pub/sub, the peer link).
+    expect(edges(trace)).toEqual(
+      expect.arrayContaining([
+        "gateway@east -> orders@east",
+        "orders@east -> inventory@east",
+        "inventory@east -> payments@east",
+        "payments@east -> orders@east",
+        "orders@east -> order-view@east",
+        "orders@east -> replicator@west",
+        "replicator@west -> orders@west",
+        "orders@west -> order-view@west",
+      ]),
+    );
+  });
+});
