@@ -35,6 +35,14 @@ export const appMetrics = {
   published: { name: "events_published_total", labels: { type: "type" } },
 } as const satisfies Record<string, MetricSpec>;
 
+/** The replicator's metrics (services/replicator/metrics.ts); `peer` is the region events come from. */
+export const replicationMetrics = {
+  lag: { name: "replication_lag_seconds", labels: { peer: "peer" } },
+  events: { name: "replication_events_total", labels: { peer: "peer", outcome: "outcome" } },
+  lastApplied: { name: "replication_last_applied_timestamp_seconds", labels: { peer: "peer" } },
+  archived: { name: "lake_events_archived_total", labels: { topic: "topic", originRegion: "origin_region" } },
+} as const satisfies Record<string, MetricSpec>;
+
 /** Node runtime metrics from prom-client's collectDefaultMetrics. */
 export const nodeMetrics = {
   eventLoopLagP99: "nodejs_eventloop_lag_p99_seconds",

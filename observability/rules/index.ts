@@ -1,4 +1,5 @@
 import type { RuleGroup } from "./rule.js";
+import { replicationRules } from "./replication.js";
 import { sagaRules } from "./saga.js";
 import { serviceRules } from "./services.js";
 import { sidecarRules } from "./sidecars.js";
@@ -8,4 +9,5 @@ export const ruleFiles: readonly { readonly file: string; readonly groups: reado
   { file: "services.yaml", groups: [serviceRules] },
   { file: "saga.yaml", groups: [sagaRules] },
   { file: "dapr.yaml", groups: [sidecarRules] },
+  { file: "replication.yaml", groups: [replicationRules] },
 ];

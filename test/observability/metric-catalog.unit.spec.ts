@@ -1,6 +1,7 @@
 import type { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { appMetrics, nodeMetrics, processMetrics, serviceLabels } from "../../observability/metrics.js";
+import { appMetrics, nodeMetrics, processMetrics, replicationMetrics, serviceLabels } from "../../observability/metrics.js";
+import { replicationMetrics as serviceReplicationMetrics } from "../../services/replicator/metrics.js";
 import { eventMetrics } from "../../services/shared/events/metrics.js";
 import { createRegistry, httpMetrics } from "../../services/shared/metrics.js";
 
@@ -23,6 +24,14 @@ describe("the dashboards' metric catalog matches what the services export", () =
 
   it.each([...Object.values(nodeMetrics), ...Object.values(processMetrics)])("%s is a default Node metric", (name) => {
     expect(registry.getSingleMetric(name)).toBeDefined();
+  });
+
+  it.each(Object.values(replicationMetrics))("$name exists on the replicator with the labels the queries use", (spec) => {
+    const replicator = createRegistry("replicator", "west");
+    serviceReplicationMetrics(replicator);
+    const metric = replicator.getSingleMetric(spec.name) as unknown as { labelNames?: readonly string[] } | undefined;
+    expect(metric, `${spec.name} is not registered by the replicator`).toBeDefined();
+    expect([...(metric?.labelNames ?? [])].sort()).toEqual(Object.values(spec.labels).sort());
   });
 
   it("labels every sample with service and region", async () => {

@@ -9,7 +9,12 @@ const rules = ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules));
 
 describe("dashboards", () => {
   it("have stable, distinct uids", () => {
-    expect(built.map((d) => d.uid)).toEqual(["meridian-region-overview", "meridian-saga-flow", "meridian-dapr-sidecars"]);
+    expect(built.map((d) => d.uid)).toEqual([
+      "meridian-region-overview",
+      "meridian-saga-flow",
+      "meridian-dapr-sidecars",
+      "meridian-replication",
+    ]);
   });
 
   it.each(built)("$title: a datasource variable defaulting to the stable uid, and a region variable", (d) => {
@@ -46,6 +51,7 @@ describe("alert rules", () => {
       "MeridianEventHandlerFailures",
       "MeridianHighErrorRatio",
       "MeridianPubsubDeliveryFailures",
+      "MeridianReplicationLagHigh",
       "MeridianServiceDown",
       "MeridianSidecarDown",
       "MeridianStuckSagas",
