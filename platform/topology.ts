@@ -124,6 +124,16 @@ export const subscriptions: readonly SubscriptionSpec[] = [
   subscription(apps.replicator, topics.payments),
 ];
 
+/** The `spec` of a Dapr Subscription resource (dapr.io/v2alpha1) for a subscription. */
+export function subscriptionResourceSpec(sub: SubscriptionSpec) {
+  return {
+    pubsubname: sub.pubsub,
+    topic: sub.topic,
+    routes: { default: sub.route },
+    ...(sub.deadLetterTopic ? { deadLetterTopic: sub.deadLetterTopic } : {}),
+  };
+}
+
 /** What a region's replicator subscribes to on each peer's broker; never dead-lettered, see replicator. */
 export function replicationSubscription(peer: string): SubscriptionSpec {
   return {

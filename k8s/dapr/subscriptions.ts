@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { replicationSubscription, subscriptions } from "../../platform/topology.js";
+import { replicationSubscription, subscriptionResourceSpec, subscriptions } from "../../platform/topology.js";
 import { SubscriptionV2Alpha1 } from "../imports/dapr-subscription-dapr.io.js";
 
 /**
@@ -10,12 +10,7 @@ export function addSubscriptions(scope: Construct, peers: readonly string[]): vo
   for (const sub of [...subscriptions, ...peers.map(replicationSubscription)]) {
     new SubscriptionV2Alpha1(scope, sub.name, {
       metadata: { name: sub.name },
-      spec: {
-        pubsubname: sub.pubsub,
-        topic: sub.topic,
-        routes: { default: sub.route },
-        ...(sub.deadLetterTopic ? { deadLetterTopic: sub.deadLetterTopic } : {}),
-      },
+      spec: subscriptionResourceSpec(sub),
       scopes: [sub.app],
     });
   }

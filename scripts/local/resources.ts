@@ -13,6 +13,7 @@ import {
   pubsubTuning,
   replicationSubscription,
   stores,
+  subscriptionResourceSpec,
   subscriptions,
 } from "../../platform/topology.js";
 
@@ -130,12 +131,7 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
       apiVersion: "dapr.io/v2alpha1",
       kind: "Subscription",
       metadata: { name: sub.name },
-      spec: {
-        pubsubname: sub.pubsub,
-        topic: sub.topic,
-        routes: { default: sub.route },
-        ...(sub.deadLetterTopic ? { deadLetterTopic: sub.deadLetterTopic } : {}),
-      },
+      spec: subscriptionResourceSpec(sub),
       scopes: [sub.app],
     });
   }

@@ -5,7 +5,7 @@ import { apps, topics } from "../../platform/topology.js";
 import { retryOnConflict } from "../shared/dapr/event-store.js";
 import type { RecordStore, RecordWrite } from "../shared/dapr/record-store.js";
 import type { Sidecar, Versioned } from "../shared/dapr/sidecar.js";
-import { type Outcome, subscriber } from "../shared/dapr/subscriber.js";
+import { type Outcome, subscribeTopics } from "../shared/dapr/subscriber.js";
 import { createEvent } from "../shared/events/contracts.js";
 import { type EventContext, type EventRecord, causedBy } from "../shared/events/envelope.js";
 import { type Reservation, type StockLevel, inventoryEventTypes } from "../shared/events/inventory-events.js";
@@ -141,26 +141,8 @@ export function inventoryRoutes(deps: InventoryDeps): Router {
     return decideAndWrite(event.subject, [], event, (r, levels) => release(event.subject, r, levels, event.id));
   }
 
-  for (const [topic, handle] of [
-    [topics.orders, onOrderEvent],
-    [topics.payments, onPaymentEvent],
-  ] as const) {
-    const route = `/events/${topic}`;
-    router.post(
-      route,
-      subscriber({
-        app: apps.inventory,
-        region: deps.region,
-        topic,
-        route,
-        sidecar: deps.sidecar,
-        log: deps.log,
-        metrics: deps.metrics,
-        handle,
-        // Replicated order events reach this region's topic too; their side effects happened at home.
-        localOnly: true,
-      }),
-    );
-  }
+  // Replicated order events reach this region's topics too; their side effects happened at home.
+  const common = { app: apps.inventory, region: deps.region, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics, localOnly: true };
+  subscribeTopics(router, common, { [topics.orders]: onOrderEvent, [topics.payments]: onPaymentEvent });
   return router;
 }

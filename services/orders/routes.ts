@@ -4,7 +4,7 @@ import { z } from "zod";
 import { apps, topics } from "../../platform/topology.js";
 import { type EventStore, retryOnConflict } from "../shared/dapr/event-store.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
-import { type Outcome, subscriber } from "../shared/dapr/subscriber.js";
+import { type Outcome, subscribeTopics } from "../shared/dapr/subscriber.js";
 import { type EventRecord, causedBy } from "../shared/events/envelope.js";
 import type { EventMetrics } from "../shared/events/metrics.js";
 import { describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
@@ -226,22 +226,8 @@ export function ordersRoutes(deps: OrdersDeps): Router {
       }),
     );
   }
-  for (const topic of [topics.inventory, topics.payments]) {
-    const route = `/events/${topic}`;
-    router.post(
-      route,
-      subscriber({
-        app: apps.orders,
-        region: deps.region,
-        topic,
-        route,
-        sidecar: deps.sidecar,
-        log: deps.log,
-        metrics: deps.metrics,
-        handle: onSagaEvent,
-      }),
-    );
-  }
+  const common = { app: apps.orders, region: deps.region, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics };
+  subscribeTopics(router, common, { [topics.inventory]: onSagaEvent, [topics.payments]: onSagaEvent });
 
   return router;
 }

@@ -4,7 +4,7 @@ import { apps, topics } from "../../platform/topology.js";
 import { retryOnConflict } from "../shared/dapr/event-store.js";
 import type { RecordStore } from "../shared/dapr/record-store.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
-import { type Outcome, subscriber } from "../shared/dapr/subscriber.js";
+import { type Outcome, subscribeTopics } from "../shared/dapr/subscriber.js";
 import { createEvent } from "../shared/events/contracts.js";
 import { type EventRecord, causedBy } from "../shared/events/envelope.js";
 import { type Reservation, inventoryEventTypes } from "../shared/events/inventory-events.js";
@@ -84,26 +84,8 @@ export function paymentsRoutes(deps: PaymentsDeps): Router {
     return decideAndWrite(event.subject, event, (p) => refund(event.subject, p, event.id));
   }
 
-  for (const [topic, handle] of [
-    [topics.inventory, onInventoryEvent],
-    [topics.orders, onOrderEvent],
-  ] as const) {
-    const route = `/events/${topic}`;
-    router.post(
-      route,
-      subscriber({
-        app: apps.payments,
-        region: deps.region,
-        topic,
-        route,
-        sidecar: deps.sidecar,
-        log: deps.log,
-        metrics: deps.metrics,
-        handle,
-        // Replicated order events reach this region's topic too; their side effects happened at home.
-        localOnly: true,
-      }),
-    );
-  }
+  // Replicated order events reach this region's topics too; their side effects happened at home.
+  const common = { app: apps.payments, region: deps.region, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics, localOnly: true };
+  subscribeTopics(router, common, { [topics.inventory]: onInventoryEvent, [topics.orders]: onOrderEvent });
   return router;
 }

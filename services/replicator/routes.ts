@@ -3,7 +3,7 @@ import { z } from "zod";
 import { apps, topics } from "../../platform/topology.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
-import { type Outcome, subscriber } from "../shared/dapr/subscriber.js";
+import { type Outcome, subscribeTopics, subscriber } from "../shared/dapr/subscriber.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import type { EventMetrics } from "../shared/events/metrics.js";
 import { badRequest } from "../shared/http/problem.js";
@@ -66,27 +66,16 @@ export function replicatorRoutes(deps: ReplicatorDeps): Router {
     );
   }
 
-  for (const topic of [topics.orders, topics.inventory, topics.payments]) {
-    const route = `/events/${topic}`;
-    const handle = async (event: EventRecord): Promise<Outcome> => {
+  /** The event lake: everything the region's topics carry, archived once. */
+  const archive =
+    (topic: string) =>
+    async (event: EventRecord): Promise<Outcome> => {
       const added = await deps.lake.archive(event);
       if (added) deps.replication.archived.inc({ topic, origin_region: event.originRegion });
       return added ? "applied" : "duplicate";
     };
-    router.post(
-      route,
-      subscriber({
-        app: apps.replicator,
-        region: deps.region,
-        topic,
-        route,
-        sidecar: deps.sidecar,
-        log: deps.log,
-        metrics: deps.metrics,
-        handle,
-      }),
-    );
-  }
+  const common = { app: apps.replicator, region: deps.region, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics };
+  subscribeTopics(router, common, Object.fromEntries([topics.orders, topics.inventory, topics.payments].map((t) => [t, archive(t)])));
 
   /** Replay one subject (an order id, or a SKU) from the lake. */
   router.get("/lake/subjects/:subject", async (req, res) => {

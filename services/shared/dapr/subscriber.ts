@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RequestHandler } from "express";
+import type { RequestHandler, Router } from "express";
 import { deliveryRetry, components, topics } from "../../../platform/topology.js";
 import { ContractError, checkEvent } from "../events/contracts.js";
 import type { EventRecord } from "../events/envelope.js";
@@ -97,4 +97,16 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
       end();
     }
   };
+}
+
+/** Mounts a subscriber per topic at `/events/<topic>`: the routes the declarative subscriptions name. */
+export function subscribeTopics(
+  router: Router,
+  common: Omit<SubscriberOptions, "topic" | "route" | "handle">,
+  handlers: Readonly<Record<string, (event: EventRecord) => Promise<Outcome>>>,
+): void {
+  for (const [topic, handle] of Object.entries(handlers)) {
+    const route = `/events/${topic}`;
+    router.post(route, subscriber({ ...common, topic, route, handle }));
+  }
 }
