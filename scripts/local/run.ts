@@ -24,7 +24,11 @@ const env = z.object({
     ),
   /** East gets this port, west the next, and so on; GATEWAY_PORT_<REGION> overrides one. */
   GATEWAY_PORT_BASE: port.default(defaultGatewayPortBase),
-  OTEL_DAPR_ENDPOINT: z.string().optional(),
+  /** host:port of an OTLP/HTTP receiver (a collector) for the services' and sidecars' traces. */
+  OTLP_ENDPOINT: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, "must be host:port")
+    .optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** PROMETHEUS=1 also runs a Prometheus that scrapes every service and sidecar (observability/README.md). */
   PROMETHEUS: z.enum(["0", "1"]).default("0"),
@@ -48,7 +52,7 @@ async function main(): Promise<void> {
     gatewayPorts,
     runDir,
     daprd,
-    otlpEndpoint: config.OTEL_DAPR_ENDPOINT,
+    otlpEndpoint: config.OTLP_ENDPOINT,
     logLevel: config.LOG_LEVEL,
   });
   const prometheus =
