@@ -35,6 +35,9 @@ const env = z.object({
   PROMETHEUS_PORT: port.default(9090),
 });
 
+/** Settings of the services themselves (see each service's main.ts) that `npm start` passes on. */
+const serviceSettings = ["PAYMENT_LIMIT", "CURRENCY"] as const;
+
 async function main(): Promise<void> {
   const config = loadConfig(env);
   const gatewayPorts = Object.fromEntries(
@@ -47,7 +50,10 @@ async function main(): Promise<void> {
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
   const started = Date.now();
   process.stdout.write(`starting regions ${config.REGIONS.join(", ")} with ${daprd}\n`);
+  // Service settings a user may set for a run; everything else in the shell stays out of the services.
+  const serviceEnv = Object.fromEntries(serviceSettings.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
   const system = await startSystem({
+    serviceEnv,
     regions: config.REGIONS,
     gatewayPorts,
     runDir,
