@@ -40,6 +40,7 @@ export const replicationMetrics = {
   lag: { name: "replication_lag_seconds", labels: { peer: "peer" } },
   events: { name: "replication_events_total", labels: { peer: "peer", outcome: "outcome" } },
   lastApplied: { name: "replication_last_applied_timestamp_seconds", labels: { peer: "peer" } },
+  backlog: { name: "replication_backlog_events", labels: { peer: "peer" } },
   archived: { name: "lake_events_archived_total", labels: { topic: "topic", originRegion: "origin_region" } },
 } as const satisfies Record<string, MetricSpec>;
 

@@ -58,7 +58,15 @@ export const topics = {
   payments: "payments",
   /** Fault events: deliveries that could not be processed, with the reason. */
   deadLetter: "deadletter",
+  /**
+   * How far a region has applied each peer's changes, sent by the receiving replicator through
+   * the peer link to the peer's own broker, so the origin region can measure its backlog.
+   */
+  replicationAcks: "replication-acks",
 } as const;
+
+/** Topics whose events cross regions: only order changes (stock and payments are regional). */
+export const replicatedTopics: readonly string[] = [topics.orders];
 
 /**
  * How often a failing delivery is retried before it is dead-lettered. Rendered into the Dapr
@@ -122,6 +130,7 @@ export const subscriptions: readonly SubscriptionSpec[] = [
   subscription(apps.replicator, topics.orders),
   subscription(apps.replicator, topics.inventory),
   subscription(apps.replicator, topics.payments),
+  subscription(apps.replicator, topics.replicationAcks),
 ];
 
 /** The `spec` of a Dapr Subscription resource (dapr.io/v2alpha1) for a subscription. */

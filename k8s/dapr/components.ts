@@ -7,8 +7,10 @@ import {
   peerConsumerGroup,
   peerLinkName,
   pubsubTuning,
+  replicatedTopics,
   stores,
   subscriptions,
+  topics,
 } from "../../platform/topology.js";
 import { renderTemplate } from "../../scripts/local/resources.js";
 import { topicsPublishedBy } from "../apps.js";
@@ -26,7 +28,7 @@ export const redisPubsubTuning = {
 const secretStore = "kubernetes";
 
 /** Topics that cross regions: every change topic (each store's outbox topic). */
-export const replicatedTopics: readonly string[] = stores.flatMap((s) => (s.outboxTopic ? [s.outboxTopic] : []));
+export { replicatedTopics };
 
 /** Secret in this cluster holding the password of a peer region's broker. */
 export function peerBrokerSecret(peer: string): { name: string; key: string } {
@@ -159,7 +161,11 @@ export function addPeerLinks(scope: Construct, region: RegionConfig, peers: read
     new Component(scope, name, {
       metadata: { name, labels: { "meridian.io/peer-region": peer.name } },
       auth: { secretStore },
-      spec: { type, version: "v1", metadata: [...metadata, { name: "allowedTopics", value: replicatedTopics.join(",") }] },
+      spec: {
+        type,
+        version: "v1",
+        metadata: [...metadata, { name: "allowedTopics", value: [...replicatedTopics, topics.replicationAcks].join(",") }],
+      },
       scopes: [peerLinkApp],
     });
   }

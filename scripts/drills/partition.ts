@@ -3,12 +3,15 @@
  * region, heal, and converge with nothing lost and no side effect doubled.
  */
 import type { SystemHandle } from "../local/system.js";
-import { converge, effects, place, setStock } from "./probes.js";
+import { backlog, converge, effects, place, setStock } from "./probes.js";
 
 export interface PartitionReport {
   readonly placed: Record<string, number>;
   readonly present: Record<string, number>;
   readonly convergeMs: number;
+  /** Per region: what each peer had not applied of its orders, while cut and after converging. */
+  readonly backlogWhileCut: Record<string, Record<string, number>>;
+  readonly backlogAfter: Record<string, Record<string, number>>;
   readonly effects: Awaited<ReturnType<typeof effects>>;
 }
 
@@ -32,17 +35,27 @@ export async function partitionDrill(
       placed.set(id, region.name);
     }
   }
-  // Each region serves its own orders while cut off.
-  await new Promise((r) => setTimeout(r, 2000));
+  // Each region serves its own orders while cut off; the peers' backlog builds up.
+  await new Promise((r) => setTimeout(r, 2500));
+  const backlogWhileCut = Object.fromEntries(await Promise.all(system.regions.map(async (r) => [r.name, await backlog(r)] as const)));
   log(`healing the links`);
   for (const link of links) link.heal();
   const { ms, digests } = await converge(system, placed.size, opts.convergeTimeoutMs);
+  // Acknowledgements come every second: give the last ones time to arrive.
+  let backlogAfter: Record<string, Record<string, number>> = {};
+  for (let i = 0; i < 20; i++) {
+    backlogAfter = Object.fromEntries(await Promise.all(system.regions.map(async (r) => [r.name, await backlog(r)] as const)));
+    if (Object.values(backlogAfter).every((b) => Object.values(b).every((n) => n === 0))) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   const placedBy: Record<string, number> = {};
   for (const home of placed.values()) placedBy[home] = (placedBy[home] ?? 0) + 1;
   return {
     placed: placedBy,
     present: Object.fromEntries(digests.map((d) => [d!.region, d!.orders])),
     convergeMs: ms,
+    backlogWhileCut,
+    backlogAfter,
     effects: await effects(system, placed, sku),
   };
 }

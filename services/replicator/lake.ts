@@ -1,10 +1,14 @@
 import { retryOnConflict } from "../shared/dapr/event-store.js";
-import type { Sidecar } from "../shared/dapr/sidecar.js";
+import type { Sidecar, Versioned } from "../shared/dapr/sidecar.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import type { KeyedLock } from "../shared/keyed-lock.js";
 
 interface Bucket {
   readonly events: EventRecord[];
+}
+
+interface Counter {
+  readonly count: number;
 }
 
 /** Longest time range one replay request may ask for: bounded work per request. */
@@ -13,6 +17,9 @@ export const maxReplayMinutes = 24 * 60;
 const minuteOf = (iso: string): string => iso.slice(0, 16);
 const subjectKey = (subject: string) => `subject-${subject}`;
 const minuteKey = (minute: string) => `minute-${minute}`;
+const counterKey = (topic: string, origin: string) => `count-${topic}-${origin}`;
+/** All archiving goes through one lock: the buckets and the counter change in one transaction. */
+const archiveLock = "archive";
 
 /**
  * The event lake: every event the region sees (its own and replicated), archived twice, by
@@ -26,21 +33,37 @@ export class Lake {
     private readonly lock: KeyedLock,
   ) {}
 
-  /** True when the event was new to the lake. */
-  async archive(event: EventRecord): Promise<boolean> {
-    const added = await Promise.all([this.add(subjectKey(event.subject), event), this.add(minuteKey(minuteOf(event.occurredAt)), event)]);
-    return added.some(Boolean);
-  }
-
-  private add(key: string, event: EventRecord): Promise<boolean> {
-    return this.lock.run(key, () =>
+  /**
+   * Archives an event once; true when it was new. Its subject bucket, its minute bucket and the
+   * count of events from its origin on its topic change in one transaction, so the counts (which
+   * measure replication backlog) always match what the lake holds.
+   */
+  archive(event: EventRecord, topic: string): Promise<boolean> {
+    const keys = {
+      subject: subjectKey(event.subject),
+      minute: minuteKey(minuteOf(event.occurredAt)),
+      counter: counterKey(topic, event.originRegion),
+    };
+    return this.lock.run(archiveLock, () =>
       retryOnConflict(async () => {
-        const found = await this.sidecar.get<Bucket>(this.store, key);
-        if (found?.value.events.some((e) => e.id === event.id)) return false;
-        await this.sidecar.write(this.store, [{ key, value: { events: [...(found?.value.events ?? []), event] }, etag: found?.etag }]);
+        const found = await this.sidecar.getMany<Bucket | Counter>(this.store, Object.values(keys));
+        const subject = found.get(keys.subject) as Versioned<Bucket> | undefined;
+        if (subject?.value.events.some((e) => e.id === event.id)) return false;
+        const minute = found.get(keys.minute) as Versioned<Bucket> | undefined;
+        const counter = found.get(keys.counter) as Versioned<Counter> | undefined;
+        await this.sidecar.write(this.store, [
+          { key: keys.subject, value: { events: [...(subject?.value.events ?? []), event] }, etag: subject?.etag },
+          { key: keys.minute, value: { events: [...(minute?.value.events ?? []), event] }, etag: minute?.etag },
+          { key: keys.counter, value: { count: (counter?.value.count ?? 0) + 1 }, etag: counter?.etag },
+        ]);
         return true;
       }),
     );
+  }
+
+  /** How many events from `origin` on `topic` the lake holds. */
+  async count(topic: string, origin: string): Promise<number> {
+    return (await this.sidecar.get<Counter>(this.store, counterKey(topic, origin)))?.value.count ?? 0;
   }
 
   async bySubject(subject: string): Promise<EventRecord[]> {

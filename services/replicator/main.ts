@@ -33,6 +33,7 @@ await runService({
       metrics: eventMetrics(registry),
       replication: replicationMetrics(registry),
       clock: () => new Date(),
+      ackIntervalMs: 1000,
     }),
   ],
 });

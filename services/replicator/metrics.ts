@@ -22,6 +22,12 @@ export function replicationMetrics(registry: Registry) {
       labelNames: ["peer"] as const,
       registers: [registry],
     }),
+    backlog: new Gauge({
+      name: "replication_backlog_events",
+      help: "Order events that originated here and the peer region has not applied yet, as of its last acknowledgement.",
+      labelNames: ["peer"] as const,
+      registers: [registry],
+    }),
     archived: new Counter({
       name: "lake_events_archived_total",
       help: "Events archived in this region's event lake, by topic and the region they originated in.",

@@ -1,6 +1,10 @@
 import { Router } from "express";
 import { z } from "zod";
-import { apps, topics } from "../../platform/topology.js";
+import { randomUUID } from "node:crypto";
+import { apps, peerLinkName, topics } from "../../platform/topology.js";
+import { createEvent } from "../shared/events/contracts.js";
+import { type ReplicationAcknowledged, replicationEventTypes } from "../shared/events/replication-events.js";
+import { errorFields } from "../shared/log.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { type Outcome, subscribeTopics, subscriber } from "../shared/dapr/subscriber.js";
@@ -20,6 +24,8 @@ export interface ReplicatorDeps {
   readonly metrics: EventMetrics;
   readonly replication: ReplicationMetrics;
   readonly clock: () => Date;
+  /** How often this region tells its peers how far it has applied their changes. */
+  readonly ackIntervalMs: number;
 }
 
 const rangeSchema = z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) });
@@ -70,12 +76,73 @@ export function replicatorRoutes(deps: ReplicatorDeps): Router {
   const archive =
     (topic: string) =>
     async (event: EventRecord): Promise<Outcome> => {
-      const added = await deps.lake.archive(event);
+      const added = await deps.lake.archive(event, topic);
       if (added) deps.replication.archived.inc({ topic, origin_region: event.originRegion });
       return added ? "applied" : "duplicate";
     };
   const common = { app: apps.replicator, region: deps.region, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics };
   subscribeTopics(router, common, Object.fromEntries([topics.orders, topics.inventory, topics.payments].map((t) => [t, archive(t)])));
+
+  /**
+   * Backlog, measured where the events originate: each region counts, in its own lake, the order
+   * events that originated here (produced) and, from its peers' acknowledgements, how many of
+   * them each peer holds (applied). The difference is what that peer still has to apply; it
+   * grows while the peer is down or cut off, and falls to 0 when it has caught up.
+   */
+  const acknowledged = new Map<string, number>();
+  async function refreshBacklog(): Promise<void> {
+    const produced = await deps.lake.count(topics.orders, deps.region);
+    for (const peer of deps.peers) deps.replication.backlog.set({ peer }, Math.max(0, produced - (acknowledged.get(peer) ?? 0)));
+  }
+  router.post(
+    `/events/${topics.replicationAcks}`,
+    subscriber({
+      app: apps.replicator,
+      region: deps.region,
+      topic: topics.replicationAcks,
+      route: `/events/${topics.replicationAcks}`,
+      sidecar: deps.sidecar,
+      log: deps.log,
+      metrics: deps.metrics,
+      handle: async (event) => {
+        const ack = event.data as ReplicationAcknowledged;
+        const applied = ack.applied[deps.region];
+        if (applied === undefined || !deps.peers.includes(ack.region)) return "ignored";
+        acknowledged.set(ack.region, Math.max(applied, acknowledged.get(ack.region) ?? 0));
+        await refreshBacklog();
+        return "applied";
+      },
+    }),
+  );
+
+  /** Tells each peer, through its own broker, how many of its order events this region holds. */
+  let ackSequence = 0;
+  async function acknowledge(): Promise<void> {
+    for (const peer of deps.peers) {
+      const applied = await deps.lake.count(topics.orders, peer);
+      const ack = createEvent(
+        replicationEventTypes.acknowledged,
+        deps.region,
+        ++ackSequence,
+        { region: deps.region, applied: { [peer]: applied } },
+        {
+          region: deps.region,
+          now: deps.clock(),
+          newId: randomUUID,
+          correlationId: `ack-${deps.region}`,
+          causationId: null,
+        },
+      );
+      // A peer that is down or cut off misses acks; the next tick sends the newer count.
+      await deps.sidecar.client.pubsub.publish(peerLinkName(peer), topics.replicationAcks, ack).catch(() => undefined);
+    }
+    await refreshBacklog();
+  }
+  const timer = setInterval(
+    () => void acknowledge().catch((err: unknown) => deps.log.warn("acknowledging failed", errorFields(err))),
+    deps.ackIntervalMs,
+  );
+  timer.unref();
 
   /** Replay one subject (an order id, or a SKU) from the lake. */
   router.get("/lake/subjects/:subject", async (req, res) => {

@@ -118,6 +118,9 @@ describe("replication between regions", () => {
     const metrics = String((await call(`http://127.0.0.1:${west.apps.replicator.appPort}/metrics`)).body);
     expect(metrics).toMatch(/replication_lag_seconds_count\{[^}]*peer="east"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/replication_events_total\{[^}]*peer="east",outcome="applied"[^}]*\} [1-9]/);
+    // West has caught up with everything east produced, and east knows it from west's acks.
+    const eastMetrics = async () => String((await call(`http://127.0.0.1:${system.region("east").apps.replicator.appPort}/metrics`)).body);
+    await eventually(eastMetrics, (m) => /replication_backlog_events\{[^}]*peer="west"[^}]*\} 0$/m.test(m), 20_000);
     const to = new Date(Date.now() + 60_000).toISOString();
     const from = new Date(Date.now() - 10 * 60_000).toISOString();
     const replay = (await call(`${west.gatewayUrl}/admin/lake/events?from=${from}&to=${to}`)).body as {

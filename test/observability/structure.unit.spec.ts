@@ -51,6 +51,7 @@ describe("alert rules", () => {
       "MeridianEventHandlerFailures",
       "MeridianHighErrorRatio",
       "MeridianPubsubDeliveryFailures",
+      "MeridianReplicationBacklog",
       "MeridianReplicationLagHigh",
       "MeridianServiceDown",
       "MeridianSidecarDown",

@@ -9,7 +9,7 @@ import { meridianDashboard } from "../dashboard.js";
 import { inRegion, rateInterval } from "../datasource.js";
 import { row, timeseries } from "../panels.js";
 
-const { lag, events, lastApplied, archived } = replicationMetrics;
+const { lag, events, lastApplied, archived, backlog } = replicationMetrics;
 const region = serviceLabels.region;
 const byLink = [region, lag.labels.peer];
 const linkLegend = `{{${lag.labels.peer}}} → {{${region}}}`;
@@ -58,6 +58,21 @@ export function replication(): DashboardBuilder {
         unit: "s",
         min: 0,
         queries: [{ expr: `time() - max by (${byLink.join(", ")}) (${selector(lastApplied.name, [inRegion])})`, legend: linkLegend }],
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: "Backlog per peer",
+        description:
+          "Order events that originated in this region and each peer has not applied yet, from the peers' acknowledgements. It grows while a peer is down or cut off and returns to 0 when it has caught up.",
+        unit: "short",
+        min: 0,
+        queries: [
+          {
+            expr: sumBy([region, backlog.labels.peer], selector(backlog.name, [inRegion])),
+            legend: `{{${region}}} → {{${backlog.labels.peer}}}`,
+          },
+        ],
       }),
     )
     .withRow(row("Event lake"))

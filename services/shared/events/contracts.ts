@@ -12,6 +12,7 @@ import {
   v1Currency,
 } from "./order-events.js";
 import { paymentEventTypes, paymentV1 } from "./payment-events.js";
+import { replicationAcknowledgedV1, replicationEventTypes } from "./replication-events.js";
 
 /** Thrown when an event does not match its contract; consumers dead-letter it with this reason. */
 export class ContractError extends Error {
@@ -45,6 +46,7 @@ const contracts: Readonly<Record<string, Readonly<Record<number, Contract>>>> = 
     ]),
   ),
   ...Object.fromEntries(Object.values(paymentEventTypes).map((t) => [t, { 1: { schema: paymentV1 } }])),
+  [replicationEventTypes.acknowledged]: { 1: { schema: replicationAcknowledgedV1 } },
 };
 
 /** The newest schema version of each type: what producers write. */
