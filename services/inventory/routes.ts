@@ -4,29 +4,22 @@ import { z } from "zod";
 import { apps, topics } from "../../platform/topology.js";
 import { retryOnConflict } from "../shared/dapr/event-store.js";
 import type { RecordStore, RecordWrite } from "../shared/dapr/record-store.js";
-import type { Sidecar, Versioned } from "../shared/dapr/sidecar.js";
+import type { Versioned } from "../shared/dapr/sidecar.js";
 import { type Outcome, subscribeTopics } from "../shared/dapr/subscriber.js";
 import { createEvent } from "../shared/events/contracts.js";
 import { type EventContext, type EventRecord, causedBy } from "../shared/events/envelope.js";
 import { type Reservation, type StockLevel, inventoryEventTypes } from "../shared/events/inventory-events.js";
-import type { EventMetrics } from "../shared/events/metrics.js";
 import { type OrderPlaced, orderEventTypes } from "../shared/events/order-events.js";
 import { describeIssues } from "../shared/events/order-input.js";
 import { skuParam } from "../shared/http/params.js";
 import { paymentEventTypes } from "../shared/events/payment-events.js";
 import { badRequest, notFound } from "../shared/http/problem.js";
-import { type KeyedLock, runLocked } from "../shared/keyed-lock.js";
-import type { Logger } from "../shared/log.js";
+import { runLocked } from "../shared/keyed-lock.js";
+import type { WriterDeps } from "../shared/writer-deps.js";
 import { type InventoryDecision, release, reserve, setAvailable } from "./domain.js";
 
-export interface InventoryDeps {
-  readonly region: string;
+export interface InventoryDeps extends WriterDeps {
   readonly records: RecordStore;
-  readonly lock: KeyedLock;
-  readonly clock: () => Date;
-  readonly sidecar: Sidecar;
-  readonly log: Logger;
-  readonly metrics: EventMetrics;
 }
 
 const skuKey = (sku: string) => `sku-${sku}`;

@@ -3,30 +3,21 @@ import { Router } from "express";
 import { z } from "zod";
 import { apps, topics } from "../../platform/topology.js";
 import { type EventStore, retryOnConflict } from "../shared/dapr/event-store.js";
-import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { type Outcome, subscribeTopics } from "../shared/dapr/subscriber.js";
 import { type EventRecord, causedBy } from "../shared/events/envelope.js";
-import type { EventMetrics } from "../shared/events/metrics.js";
 import { describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
 import { orderIdParam } from "../shared/http/params.js";
 import { HttpProblem, badRequest, conflict, notFound } from "../shared/http/problem.js";
 import { checkEvent } from "../shared/events/contracts.js";
-import type { KeyedLock } from "../shared/keyed-lock.js";
-import type { Logger } from "../shared/log.js";
+import type { WriterDeps } from "../shared/writer-deps.js";
 import { fold, publicOrder } from "../shared/orders/order-state.js";
 import { catalogShards } from "../shared/orders/catalog-shards.js";
 import type { Catalog } from "./catalog.js";
 import { cancel, place, reactsTo, react } from "./domain.js";
 
-export interface OrdersDeps {
-  readonly region: string;
+export interface OrdersDeps extends WriterDeps {
   readonly currency: string;
   readonly events: EventStore;
-  readonly lock: KeyedLock;
-  readonly clock: () => Date;
-  readonly sidecar: Sidecar;
-  readonly log: Logger;
-  readonly metrics: EventMetrics;
   readonly catalog: Catalog;
 }
 

@@ -3,29 +3,20 @@ import { Router } from "express";
 import { apps, topics } from "../../platform/topology.js";
 import { retryOnConflict } from "../shared/dapr/event-store.js";
 import type { RecordStore } from "../shared/dapr/record-store.js";
-import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { type Outcome, subscribeTopics } from "../shared/dapr/subscriber.js";
 import { createEvent } from "../shared/events/contracts.js";
 import { type EventRecord, causedBy } from "../shared/events/envelope.js";
 import { type Reservation, inventoryEventTypes } from "../shared/events/inventory-events.js";
-import type { EventMetrics } from "../shared/events/metrics.js";
 import { orderEventTypes } from "../shared/events/order-events.js";
 import { type Payment, paymentEventTypes } from "../shared/events/payment-events.js";
 import { orderIdParam } from "../shared/http/params.js";
 import { notFound } from "../shared/http/problem.js";
-import type { KeyedLock } from "../shared/keyed-lock.js";
-import type { Logger } from "../shared/log.js";
+import type { WriterDeps } from "../shared/writer-deps.js";
 import { type PaymentDecision, authorize, refund } from "./domain.js";
 
-export interface PaymentsDeps {
-  readonly region: string;
+export interface PaymentsDeps extends WriterDeps {
   readonly limit: number;
   readonly records: RecordStore;
-  readonly lock: KeyedLock;
-  readonly clock: () => Date;
-  readonly sidecar: Sidecar;
-  readonly log: Logger;
-  readonly metrics: EventMetrics;
 }
 
 const paymentKey = (orderId: string) => `payment-${orderId}`;
