@@ -68,6 +68,13 @@ export function wrapperDaprVersion(): string | undefined {
   return /^\s*github\.com\/dapr\/dapr v(\S+)$/m.exec(goMod)?.[1];
 }
 
+/** `go` from PATH, else the standard install location (a non-login shell may not have it on PATH). */
+function goBinary(): string {
+  if (onPath("go")) return "go";
+  const standard = "/usr/local/go/bin/go";
+  return existsSync(standard) ? standard : "go";
+}
+
 function goEnv(): NodeJS.ProcessEnv {
   // Every hash go needs is in the wrapper's go.sum, so the checksum database is never asked;
   // GONOSUMDB/GOFLAGS from the caller's environment must not loosen that.
@@ -75,13 +82,13 @@ function goEnv(): NodeJS.ProcessEnv {
 }
 
 function run(args: string[], cwd: string): string {
-  const out = spawnSync("go", args, { cwd, env: goEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const out = spawnSync(goBinary(), args, { cwd, env: goEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (out.status !== 0) throw new Error(`go ${args[0]} failed:\n${out.stderr.split("\n").slice(-30).join("\n")}`);
   return out.stdout;
 }
 
 async function buildDaprd(): Promise<void> {
-  if (spawnSync("go", ["version"]).status !== 0) {
+  if (spawnSync(goBinary(), ["version"]).status !== 0) {
     throw new Error("daprd not found and Go is not installed: install Go, set DAPRD, or run `dapr init`");
   }
   const pinnedInWrapper = wrapperDaprVersion();
@@ -103,7 +110,7 @@ async function buildDaprd(): Promise<void> {
   const output = join(dir, "daprd.out");
   const ldflags = `-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${version}`;
   await new Promise<void>((resolve, reject) => {
-    const child = spawn("go", ["build", "-v", "-trimpath", "-tags", buildTags, "-ldflags", ldflags, "-o", output, "."], {
+    const child = spawn(goBinary(), ["build", "-v", "-trimpath", "-tags", buildTags, "-ldflags", ldflags, "-o", output, "."], {
       cwd: dir,
       env: goEnv(),
       stdio: ["ignore", "ignore", "pipe"],
