@@ -1,3 +1,4 @@
+import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
 import { daprVersion } from "../platform/versions.js";
 
 /** Names shared by several charts, so a Service, a policy and a monitor never disagree. */
@@ -59,3 +60,12 @@ export function collectorHost(namespace: string): string {
  * admission enforces that version's `restricted` profile.
  */
 export const kubernetesVersion = "1.33";
+
+/** Pod Security `restricted` for a container: non-root, read-only root filesystem, nothing extra. */
+export const restrictedContainer: ISecurityContext = {
+  runAsNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};

@@ -6,7 +6,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { RegionConfig } from "../../platform/regions.js";
 import { addModel } from "../kobj.js";
-import { appLabels, collector } from "../names.js";
+import { appLabels, collector, restrictedContainer } from "../names.js";
 
 /** The collector's pipeline: OTLP in (gRPC from the sidecars, HTTP from the apps), batched, one exporter. */
 export function collectorConfig(region: RegionConfig): Record<string, unknown> {
@@ -75,13 +75,7 @@ export function addCollector(scope: Construct, region: RegionConfig): void {
                 readinessProbe: { httpGet: { path: "/", port: "health" }, periodSeconds: 5 },
                 livenessProbe: { httpGet: { path: "/", port: "health" }, periodSeconds: 10 },
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-                securityContext: {
-                  runAsNonRoot: true,
-                  readOnlyRootFilesystem: true,
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ["ALL"] },
-                  seccompProfile: { type: "RuntimeDefault" },
-                },
+                securityContext: restrictedContainer,
                 volumeMounts: [{ name: "config", mountPath: "/etc/otelcol", readOnly: true }],
               },
             ],

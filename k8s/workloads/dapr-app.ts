@@ -9,7 +9,16 @@ import type { RegionConfig } from "../../platform/regions.js";
 import { type AppId, apps } from "../../platform/topology.js";
 import type { AppSpec } from "../apps.js";
 import { addModel } from "../kobj.js";
-import { appLabels, collector, collectorHost, daprConfigName, daprPorts, daprSidecarImage, secrets } from "../names.js";
+import {
+  appLabels,
+  collector,
+  collectorHost,
+  daprConfigName,
+  daprPorts,
+  daprSidecarImage,
+  restrictedContainer,
+  secrets,
+} from "../names.js";
 
 export interface DaprAppProps {
   readonly app: AppId;
@@ -136,13 +145,7 @@ export class DaprApp extends Construct {
                     requests: { cpu: spec.resources.cpuRequest, memory: spec.resources.memoryRequest },
                     limits: { cpu: spec.resources.cpuLimit, memory: spec.resources.memoryLimit },
                   },
-                  securityContext: {
-                    runAsNonRoot: true,
-                    readOnlyRootFilesystem: true,
-                    allowPrivilegeEscalation: false,
-                    capabilities: { drop: ["ALL"] },
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
+                  securityContext: restrictedContainer,
                   // Node writes temp files; the root filesystem is read-only.
                   volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                 },

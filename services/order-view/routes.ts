@@ -43,7 +43,8 @@ export function viewRoutes(deps: ViewDeps): Router {
         next = fold(events.map(checkEvent));
       }
       if (!next) return "ignored";
-      await deps.views.index(next.customerId, orderId);
+      // A customer's index changes only when one of their orders first gets a view.
+      if (!current) await deps.views.index(next.customerId, orderId);
       await deps.views.put(next, current);
       return "applied";
     });

@@ -32,6 +32,7 @@ const rangeSchema = z.object({ from: z.iso.datetime({ offset: true }), to: z.iso
 
 export function replicatorRoutes(deps: ReplicatorDeps): Router {
   const router = Router();
+  const common = { app: apps.replicator, region: deps.region, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics };
 
   /**
    * From a peer's broker (read with this region's own durable consumer group, so nothing is
@@ -56,20 +57,7 @@ export function replicatorRoutes(deps: ReplicatorDeps): Router {
       return outcome;
     };
     // A replica must not skip an event: failures are retried for as long as it takes.
-    router.post(
-      route,
-      subscriber({
-        app: apps.replicator,
-        region: deps.region,
-        topic: topics.orders,
-        route,
-        sidecar: deps.sidecar,
-        log: deps.log,
-        metrics: deps.metrics,
-        handle,
-        retryForever: true,
-      }),
-    );
+    router.post(route, subscriber({ ...common, topic: topics.orders, route, handle, retryForever: true }));
   }
 
   /** The event lake: everything the region's topics carry, archived once. */
@@ -80,7 +68,6 @@ export function replicatorRoutes(deps: ReplicatorDeps): Router {
       if (added) deps.replication.archived.inc({ topic, origin_region: event.originRegion });
       return added ? "applied" : "duplicate";
     };
-  const common = { app: apps.replicator, region: deps.region, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics };
   subscribeTopics(router, common, Object.fromEntries([topics.orders, topics.inventory, topics.payments].map((t) => [t, archive(t)])));
 
   /**
@@ -94,26 +81,16 @@ export function replicatorRoutes(deps: ReplicatorDeps): Router {
     const produced = await deps.lake.count(topics.orders, deps.region);
     for (const peer of deps.peers) deps.replication.backlog.set({ peer }, Math.max(0, produced - (acknowledged.get(peer) ?? 0)));
   }
-  router.post(
-    `/events/${topics.replicationAcks}`,
-    subscriber({
-      app: apps.replicator,
-      region: deps.region,
-      topic: topics.replicationAcks,
-      route: `/events/${topics.replicationAcks}`,
-      sidecar: deps.sidecar,
-      log: deps.log,
-      metrics: deps.metrics,
-      handle: async (event) => {
-        const ack = event.data as ReplicationAcknowledged;
-        const applied = ack.applied[deps.region];
-        if (applied === undefined || !deps.peers.includes(ack.region)) return "ignored";
-        acknowledged.set(ack.region, Math.max(applied, acknowledged.get(ack.region) ?? 0));
-        await refreshBacklog();
-        return "applied";
-      },
-    }),
-  );
+  subscribeTopics(router, common, {
+    [topics.replicationAcks]: async (event) => {
+      const ack = event.data as ReplicationAcknowledged;
+      const applied = ack.applied[deps.region];
+      if (applied === undefined || !deps.peers.includes(ack.region)) return "ignored";
+      acknowledged.set(ack.region, Math.max(applied, acknowledged.get(ack.region) ?? 0));
+      await refreshBacklog();
+      return "applied";
+    },
+  });
 
   /** Tells each peer, through its own broker, how many of its order events this region holds. */
   let ackSequence = 0;
