@@ -1,29 +1,16 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { daprVersion } from "../../platform/versions.js";
-import type { SystemHandle } from "../../scripts/local/system.js";
 import { type Answer, call, postJson } from "../support/http.js";
-import { eventually, isAlive, startTestSystem } from "../support/system.js";
+import { eventually, useTestSystem } from "../support/system.js";
 
 const order = { customerId: "cust-1", items: [{ sku: "sku-1", quantity: 2, unitPrice: 9.99 }] };
 
-let system: SystemHandle;
-let pids: number[] = [];
-
-beforeAll(async () => {
-  system = await startTestSystem(["east", "west"]);
-  pids = system.group.pids;
-});
-
-afterAll(async () => {
-  await system?.stop();
-  // Every process the test started is gone: nothing is left behind.
-  expect(pids.filter(isAlive)).toEqual([]);
-});
+const ctx = useTestSystem(["east", "west"]);
 
 describe("foundation: two regions with real daprd", () => {
   it.each(["east", "west"])("places an order in %s and reads it back through order-view", async (region) => {
-    const { gatewayUrl } = system.region(region);
+    const { gatewayUrl } = ctx.system.region(region);
     const placed = await postJson(`${gatewayUrl}/orders`, order);
     expect(placed.status).toBe(202);
     const { orderId } = placed.body as { orderId: string };
@@ -51,7 +38,7 @@ describe("foundation: two regions with real daprd", () => {
   });
 
   it("answers a repeated Idempotency-Key with the same answer, and a changed body with 422", async () => {
-    const { gatewayUrl } = system.region("east");
+    const { gatewayUrl } = ctx.system.region("east");
     const first = await postJson(`${gatewayUrl}/orders`, order, { "Idempotency-Key": "retry-me" });
     const again = await postJson(`${gatewayUrl}/orders`, order, { "Idempotency-Key": "retry-me" });
     expect(first.status).toBe(202);
@@ -63,7 +50,7 @@ describe("foundation: two regions with real daprd", () => {
   });
 
   it("was served by real daprd sidecars of the pinned version", async () => {
-    const east = system.region("east");
+    const east = ctx.system.region("east");
     for (const app of Object.values(east.apps)) {
       const cmdline = readFileSync(`/proc/${app.sidecar.child.pid}/cmdline`, "utf8").split("\0");
       expect(cmdline[0]).toMatch(/daprd$/);
@@ -81,14 +68,14 @@ describe("foundation: two regions with real daprd", () => {
   });
 
   it("homes an order where it was placed; another region holds it only as a replica", async () => {
-    const placed = await postJson(`${system.region("east").gatewayUrl}/orders`, order);
+    const placed = await postJson(`${ctx.system.region("east").gatewayUrl}/orders`, order);
     const { orderId } = placed.body as { orderId: string };
     const home = await eventually(
-      () => call(`${system.region("east").gatewayUrl}/orders/${orderId}`),
+      () => call(`${ctx.system.region("east").gatewayUrl}/orders/${orderId}`),
       (a) => a.status === 200,
     );
     const replica = await eventually(
-      () => call(`${system.region("west").gatewayUrl}/orders/${orderId}`),
+      () => call(`${ctx.system.region("west").gatewayUrl}/orders/${orderId}`),
       (a) => a.status === 200,
       20_000,
     );
@@ -162,7 +149,7 @@ describe("bad input gets a problem+json answer, never a 500", () => {
   ];
 
   it.each(cases)("%s", async (_name, path, init, status, detail) => {
-    const answer: Answer = await call(`${system.region("east").gatewayUrl}${path}`, init);
+    const answer: Answer = await call(`${ctx.system.region("east").gatewayUrl}${path}`, init);
     expect(answer.status).toBe(status);
     expect(answer.contentType).toContain("application/problem+json");
     const problem = answer.body as { status: number; title: string; detail: string };

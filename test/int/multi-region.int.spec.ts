@@ -1,26 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SystemHandle } from "../../scripts/local/system.js";
+import { describe, expect, it } from "vitest";
 import { call } from "../support/http.js";
 import { ordersApi } from "../support/orders-api.js";
-import { eventually, isAlive, startTestSystem } from "../support/system.js";
+import { eventually, useTestSystem } from "../support/system.js";
 
-let system: SystemHandle;
-let pids: number[] = [];
-
-beforeAll(async () => {
-  system = await startTestSystem(["east", "west"]);
-  pids = system.group.pids;
-});
-
-afterAll(async () => {
-  await system?.stop();
-  expect(pids.filter(isAlive)).toEqual([]);
-});
+const ctx = useTestSystem(["east", "west"]);
 
 describe("replication between regions", () => {
   it("an order placed in east reaches west with the same status and version, and triggers nothing there", async () => {
-    const east = ordersApi(system.region("east"));
-    const west = ordersApi(system.region("west"));
+    const east = ordersApi(ctx.system.region("east"));
+    const west = ordersApi(ctx.system.region("west"));
     const sku = `mr-${Date.now()}`;
     await east.setStock(sku, 5);
     await west.setStock(sku, 5);
@@ -45,8 +33,8 @@ describe("replication between regions", () => {
   });
 
   it("replicates both ways without loops: both regions converge on the same digest", async () => {
-    const east = ordersApi(system.region("east"));
-    const west = ordersApi(system.region("west"));
+    const east = ordersApi(ctx.system.region("east"));
+    const west = ordersApi(ctx.system.region("west"));
     const sku = `both-${Date.now()}`;
     await east.setStock(sku, 10);
     await west.setStock(sku, 10);
@@ -58,7 +46,7 @@ describe("replication between regions", () => {
     const digests = await eventually(
       () =>
         Promise.all(
-          system.regions.map(
+          ctx.system.regions.map(
             async (r) => (await call(`${r.gatewayUrl}/admin/digest`)).body as { digest: string; byStatus: Record<string, number> },
           ),
         ),
@@ -69,7 +57,7 @@ describe("replication between regions", () => {
     // Each event is archived once per region in the event lake, however many routes it took:
     // the home region also holds the order's stock and payment events, which stay regional.
     type Lake = { events: { id: string; type: string }[] };
-    for (const region of system.regions) {
+    for (const region of ctx.system.regions) {
       // The lake archives what its region's topics carry, a moment after the stream has it.
       const lake = (
         await eventually(
@@ -82,7 +70,7 @@ describe("replication between regions", () => {
     }
     const homeLake = (
       await eventually(
-        () => call(`${system.region("east").gatewayUrl}/admin/lake/orders/${ids[0]}`),
+        () => call(`${ctx.system.region("east").gatewayUrl}/admin/lake/orders/${ids[0]}`),
         (a) => (a.body as Lake).events.length === 4,
       )
     ).body as Lake;
@@ -90,8 +78,8 @@ describe("replication between regions", () => {
   });
 
   it("refuses commands for an order outside its home region: 503 with Retry-After, naming the home", async () => {
-    const east = ordersApi(system.region("east"));
-    const west = ordersApi(system.region("west"));
+    const east = ordersApi(ctx.system.region("east"));
+    const west = ordersApi(ctx.system.region("west"));
     const sku = `own-${Date.now()}`;
     await east.setStock(sku, 1);
     const id = await east.place("own", [{ sku, quantity: 1, unitPrice: 1 }]);
@@ -114,12 +102,13 @@ describe("replication between regions", () => {
   });
 
   it("measures replication lag per peer region, and replays the lake by time range", async () => {
-    const west = system.region("west");
+    const west = ctx.system.region("west");
     const metrics = String((await call(`http://127.0.0.1:${west.apps.replicator.appPort}/metrics`)).body);
     expect(metrics).toMatch(/replication_lag_seconds_count\{[^}]*peer="east"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/replication_events_total\{[^}]*peer="east",outcome="applied"[^}]*\} [1-9]/);
     // West has caught up with everything east produced, and east knows it from west's acks.
-    const eastMetrics = async () => String((await call(`http://127.0.0.1:${system.region("east").apps.replicator.appPort}/metrics`)).body);
+    const eastMetrics = async () =>
+      String((await call(`http://127.0.0.1:${ctx.system.region("east").apps.replicator.appPort}/metrics`)).body);
     await eventually(eastMetrics, (m) => /replication_backlog_events\{[^}]*peer="west"[^}]*\} 0$/m.test(m), 20_000);
     const to = new Date(Date.now() + 60_000).toISOString();
     const from = new Date(Date.now() - 10 * 60_000).toISOString();

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inject } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 import { type SystemHandle, type SystemOptions, startSystem } from "../../scripts/local/system.js";
 
 /** Starts regions with a real daprd per app and a redis-server per region, on free ports. */
@@ -29,4 +29,31 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A system for the whole test file: started before its tests, stopped after them, and checked
+ * to have left none of the processes it started. Read `.system` inside tests and hooks.
+ */
+export function useTestSystem(
+  regions: readonly string[] = ["east", "west"],
+  extra: Partial<SystemOptions> = {},
+): { readonly system: SystemHandle } {
+  let system: SystemHandle | undefined;
+  let pids: number[] = [];
+  beforeAll(async () => {
+    system = await startTestSystem(regions, extra);
+    pids = system.group.pids;
+  });
+  afterAll(async () => {
+    await system?.stop();
+    // Every process the test started is gone: nothing is left behind.
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+  return {
+    get system(): SystemHandle {
+      if (!system) throw new Error("the test system is not started (use it inside tests and hooks)");
+      return system;
+    },
+  };
 }
