@@ -171,6 +171,13 @@ export const stores: readonly StoreSpec[] = [
   { name: components.lakeStore, owner: apps.replicator },
 ];
 
+/** The topic a store's outbox publishes to; writers publish there on commit too (see CommitPublisher). */
+export function outboxTopicOf(store: string): string {
+  const topic = stores.find((s) => s.name === store)?.outboxTopic;
+  if (!topic) throw new Error(`state store ${store} has no outbox topic`);
+  return topic;
+}
+
 /** Who may call whom through Dapr service invocation (access-control policies in Kubernetes). */
 export const invocations: readonly { readonly from: AppId; readonly to: AppId }[] = [
   { from: apps.gateway, to: apps.orders },

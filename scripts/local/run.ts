@@ -36,7 +36,7 @@ const env = z.object({
 });
 
 /** Settings of the services themselves (see each service's main.ts) that `npm start` passes on. */
-const serviceSettings = ["PAYMENT_LIMIT", "CURRENCY"] as const;
+const serviceSettings = ["PAYMENT_LIMIT", "CURRENCY", "PUBLISH_ON_COMMIT"] as const;
 
 async function main(): Promise<void> {
   const config = loadConfig(env);

@@ -7,6 +7,13 @@ interface CustomerIndex {
   readonly orderIds: string[];
 }
 
+/**
+ * An order as this region's read model shows it, with when the view last changed here
+ * (`projectedAt`): how stale a view is, and when a change became visible to readers in this region
+ * (the benchmark's end-to-end and replication figures come from it).
+ */
+export type OrderView = OrderState & { readonly projectedAt?: string };
+
 /** The read model in the Dapr state store: one view per order, one index per customer. */
 export class Views {
   private readonly lock = new KeyedLock();
@@ -14,14 +21,16 @@ export class Views {
   constructor(
     private readonly sidecar: Sidecar,
     private readonly store: string,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  get(orderId: string): Promise<Versioned<OrderState> | undefined> {
-    return this.sidecar.get<OrderState>(this.store, `order-${orderId}`);
+  get(orderId: string): Promise<Versioned<OrderView> | undefined> {
+    return this.sidecar.get<OrderView>(this.store, `order-${orderId}`);
   }
 
-  async put(next: OrderState, prior: Versioned<OrderState> | undefined): Promise<void> {
-    await this.sidecar.write(this.store, [{ key: `order-${next.orderId}`, value: next, etag: prior?.etag }]);
+  async put(next: OrderState, prior: Versioned<OrderView> | undefined): Promise<void> {
+    const view: OrderView = { ...next, projectedAt: this.clock().toISOString() };
+    await this.sidecar.write(this.store, [{ key: `order-${next.orderId}`, value: view, etag: prior?.etag }]);
   }
 
   /** Adds an order to its customer's index; adding twice is a no-op, so redelivery is safe. */
@@ -44,13 +53,13 @@ export class Views {
     await this.sidecar.write(this.store, [{ key: `customer-${customerId}`, value: { orderIds: [...orderIds] }, overwrite: true }]);
   }
 
-  async byCustomer(customerId: string): Promise<OrderState[]> {
+  async byCustomer(customerId: string): Promise<OrderView[]> {
     const index = await this.sidecar.get<CustomerIndex>(this.store, `customer-${customerId}`);
     if (!index || index.value.orderIds.length === 0) return [];
     const items = (await this.sidecar.client.state.getBulk(
       this.store,
       index.value.orderIds.map((id) => `order-${id}`),
-    )) as { data?: OrderState }[];
+    )) as { data?: OrderView }[];
     return items
       .flatMap((i) => (i.data && typeof i.data === "object" ? [i.data] : []))
       .sort((a, b) => b.placedAt.localeCompare(a.placedAt));

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { apps, components } from "../../platform/topology.js";
 import { baseEnvSchema } from "../shared/config.js";
 import { EventStore } from "../shared/dapr/event-store.js";
+import { commitPublisherFor } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
@@ -16,17 +17,29 @@ await runService({
       .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR")
       .default("EUR"),
   }),
-  routes: ({ config, sidecar, log, registry }) => [
-    ordersRoutes({
-      region: config.REGION,
-      currency: config.CURRENCY,
-      events: new EventStore(sidecar, components.ordersStore, `${apps.orders}/${config.REGION}`, "order-"),
-      lock: new KeyedLock(),
-      clock: () => new Date(),
+  routes: ({ config, sidecar, log, registry }) => {
+    const metrics = eventMetrics(registry);
+    const source = `${apps.orders}/${config.REGION}`;
+    const publisher = commitPublisherFor({
+      enabled: config.PUBLISH_ON_COMMIT,
       sidecar,
+      store: components.ordersStore,
+      source,
       log,
-      metrics: eventMetrics(registry),
-      catalog: new Catalog(sidecar, components.ordersCatalog, new KeyedLock()),
-    }),
-  ],
+      metrics,
+    });
+    return [
+      ordersRoutes({
+        region: config.REGION,
+        currency: config.CURRENCY,
+        events: new EventStore(sidecar, components.ordersStore, source, "order-", publisher),
+        lock: new KeyedLock(),
+        clock: () => new Date(),
+        sidecar,
+        log,
+        metrics,
+        catalog: new Catalog(sidecar, components.ordersCatalog, new KeyedLock()),
+      }),
+    ];
+  },
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { apps, components } from "../../platform/topology.js";
 import { baseEnvSchema } from "../shared/config.js";
 import { RecordStore } from "../shared/dapr/record-store.js";
+import { commitPublisherFor } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
@@ -11,16 +12,28 @@ await runService({
   name: apps.payments,
   // The simulated provider declines orders whose total exceeds this.
   env: baseEnvSchema.extend({ PAYMENT_LIMIT: z.coerce.number().min(0).default(5000) }),
-  routes: ({ config, sidecar, log, registry }) => [
-    paymentsRoutes({
-      region: config.REGION,
-      limit: config.PAYMENT_LIMIT,
-      records: new RecordStore(sidecar, components.paymentsStore, `${apps.payments}/${config.REGION}`),
-      lock: new KeyedLock(),
-      clock: () => new Date(),
+  routes: ({ config, sidecar, log, registry }) => {
+    const metrics = eventMetrics(registry);
+    const source = `${apps.payments}/${config.REGION}`;
+    const publisher = commitPublisherFor({
+      enabled: config.PUBLISH_ON_COMMIT,
       sidecar,
+      store: components.paymentsStore,
+      source,
       log,
-      metrics: eventMetrics(registry),
-    }),
-  ],
+      metrics,
+    });
+    return [
+      paymentsRoutes({
+        region: config.REGION,
+        limit: config.PAYMENT_LIMIT,
+        records: new RecordStore(sidecar, components.paymentsStore, source, publisher),
+        lock: new KeyedLock(),
+        clock: () => new Date(),
+        sidecar,
+        log,
+        metrics,
+      }),
+    ];
+  },
 });

@@ -20,6 +20,14 @@ export const baseEnvSchema = z.object({
   APP_API_TOKEN: z.string().min(1).optional(),
   SERVICE_VERSION: z.string().default("0.1.0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /**
+   * Writers publish each committed event at once, besides Dapr's outbox, which waits a second per
+   * message (see CommitPublisher). "false" leaves it to the outbox: the benchmark's "before".
+   */
+  PUBLISH_ON_COMMIT: z
+    .enum(["true", "false"], { message: 'must be "true" or "false"' })
+    .default("true")
+    .transform((v) => v === "true"),
 });
 export type BaseConfig = z.infer<typeof baseEnvSchema>;
 

@@ -1,5 +1,6 @@
 import { assertPublishable, checkEvent } from "../events/contracts.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
+import type { CommitPublisher } from "./commit-publisher.js";
 import { traceMetadata } from "./trace-context.js";
 import { ConcurrencyError, type Sidecar } from "./sidecar.js";
 
@@ -33,6 +34,8 @@ export class EventStore {
     /** CloudEvent `source`, e.g. `orders/east`. */
     private readonly source: string,
     private readonly keyPrefix: string,
+    /** Publishes each appended event at once, ahead of the outbox's delayed copy; none: outbox only. */
+    private readonly publisher?: CommitPublisher,
   ) {}
 
   key(id: string): string {
@@ -76,6 +79,7 @@ export class EventStore {
       { key, value, etag: prior?.etag, metadata: { ...cloudEventAttributes(event, this.source), ...traceMetadata() } },
       { key, value: event, metadata: { "outbox.projection": "true" }, contentType: "application/json" },
     ]);
+    await this.publisher?.publish([event]);
   }
 }
 

@@ -1,5 +1,6 @@
 import { assertPublishable } from "../events/contracts.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
+import type { CommitPublisher } from "./commit-publisher.js";
 import { traceMetadata } from "./trace-context.js";
 import type { Sidecar, Versioned } from "./sidecar.js";
 
@@ -20,6 +21,8 @@ export class RecordStore {
     private readonly sidecar: Sidecar,
     private readonly store: string,
     private readonly source: string,
+    /** Publishes each committed record at once, ahead of the outbox's delayed copy; none: outbox only. */
+    private readonly publisher?: CommitPublisher,
   ) {}
 
   async getMany(keys: readonly string[]): Promise<Map<string, Versioned<EventRecord>>> {
@@ -38,5 +41,6 @@ export class RecordStore {
         contentType: "application/json",
       })),
     );
+    await this.publisher?.publish(writes.map((w) => w.event));
   }
 }

@@ -7,6 +7,7 @@ export interface EventMetrics {
   readonly duplicates: Counter<"type">;
   readonly deadLetters: Counter<"topic" | "kind">;
   readonly published: Counter<"type">;
+  readonly commitPublishFailures: Counter<"topic">;
 }
 
 export function eventMetrics(registry: Registry): EventMetrics {
@@ -40,6 +41,12 @@ export function eventMetrics(registry: Registry): EventMetrics {
       name: "events_published_total",
       help: "Events this service wrote through the outbox.",
       labelNames: ["type"] as const,
+      registers: [registry],
+    }),
+    commitPublishFailures: new Counter({
+      name: "events_commit_publish_failures_total",
+      help: "Publishes right after commit that failed; the outbox delivered those events about a second later instead.",
+      labelNames: ["topic"] as const,
       registers: [registry],
     }),
   };

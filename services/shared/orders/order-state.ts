@@ -67,10 +67,10 @@ export function fold(events: readonly EventRecord[]): OrderState | undefined {
   return events.reduce<OrderState | undefined>(evolve, undefined);
 }
 
-export type PublicOrder = Omit<OrderState, "requestHash">;
+export type PublicOrder<S extends OrderState = OrderState> = Omit<S, "requestHash">;
 
 /** What clients see of an order; the request hash is an internal detail. */
-export function publicOrder(state: OrderState): PublicOrder {
+export function publicOrder<S extends OrderState>(state: S): PublicOrder<S> {
   const { requestHash: _hidden, ...rest } = state;
   return rest;
 }
