@@ -89,6 +89,15 @@ export const pubsubTuning = {
   outbox: { processingTimeout: "20s", redeliverInterval: "2s", concurrency: "500", queueDepth: "1000" },
 } as const;
 
+/**
+ * daprd's app health check where it is on (locally; in Kubernetes the kubelet's probes decide).
+ * An unhealthy app has its subscriptions closed, and what was in flight comes back only after
+ * `processingTimeout`: a busy app must never look dead. Its probe gets 2.5 s, not daprd's default
+ * 500 ms, which a saturated 2-core machine missed (daprd wants the timeout below the interval);
+ * a dead app still fails each probe at once (connection refused): noticed within 6 s.
+ */
+export const appHealthCheck = { probeIntervalSeconds: 3, probeTimeoutMs: 2500, threshold: 2 } as const;
+
 export interface SubscriptionSpec {
   /** Name of the Dapr Subscription resource. */
   readonly name: string;

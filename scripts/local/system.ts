@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { distDir } from "../../platform/paths.js";
-import { type AppId, allApps, apps } from "../../platform/topology.js";
+import { type AppId, allApps, appHealthCheck, apps } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
@@ -231,9 +231,11 @@ async function startRegion(
           "--app-health-check-path",
           "/healthz",
           "--app-health-probe-interval",
-          "1",
+          String(appHealthCheck.probeIntervalSeconds),
+          "--app-health-probe-timeout",
+          String(appHealthCheck.probeTimeoutMs),
           "--app-health-threshold",
-          "2",
+          String(appHealthCheck.threshold),
           "--resources-path",
           resourcesDir,
           "--config",

@@ -56,12 +56,10 @@ export class Views {
   async byCustomer(customerId: string): Promise<OrderView[]> {
     const index = await this.sidecar.get<CustomerIndex>(this.store, `customer-${customerId}`);
     if (!index || index.value.orderIds.length === 0) return [];
-    const items = (await this.sidecar.client.state.getBulk(
+    const views = await this.sidecar.getMany<OrderView>(
       this.store,
       index.value.orderIds.map((id) => `order-${id}`),
-    )) as { data?: OrderView }[];
-    return items
-      .flatMap((i) => (i.data && typeof i.data === "object" ? [i.data] : []))
-      .sort((a, b) => b.placedAt.localeCompare(a.placedAt));
+    );
+    return [...views.values()].map((v) => v.value).sort((a, b) => b.placedAt.localeCompare(a.placedAt));
   }
 }

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { apps, components } from "../../platform/topology.js";
 import { baseEnvSchema, regionName } from "../shared/config.js";
 import { eventMetrics } from "../shared/events/metrics.js";
-import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
 import { Lake } from "./lake.js";
 import { replicationMetrics } from "./metrics.js";
@@ -28,7 +27,7 @@ await runService({
       region: config.REGION,
       peers: config.PEER_REGIONS,
       sidecar,
-      lake: new Lake(sidecar, components.lakeStore, new KeyedLock()),
+      lake: new Lake(sidecar, components.lakeStore),
       log,
       metrics: eventMetrics(registry),
       replication: replicationMetrics(registry),

@@ -111,7 +111,7 @@ export function replicatorRoutes(deps: ReplicatorDeps): Router {
         },
       );
       // A peer that is down or cut off misses acks; the next tick sends the newer count.
-      await deps.sidecar.client.pubsub.publish(peerLinkName(peer), topics.replicationAcks, ack).catch(() => undefined);
+      await deps.sidecar.publish(peerLinkName(peer), topics.replicationAcks, ack).catch(() => undefined);
     }
     await refreshBacklog();
   }

@@ -7,7 +7,7 @@ import { Sidecar } from "./dapr/sidecar.js";
 import { createServiceApp } from "./http/app.js";
 import { type Logger, createLogger, errorFields } from "./log.js";
 import { createRegistry } from "./metrics.js";
-import { shutdownTelemetry } from "./telemetry.js";
+import { tracingEnabled } from "./tracing-enabled.js";
 
 export interface ServiceContext<C extends BaseConfig> {
   readonly config: C;
@@ -58,7 +58,9 @@ export async function runService<S extends z.ZodType<BaseConfig>>(def: ServiceDe
     log.info("stopping", { signal });
     // In-flight requests finish; idle keep-alive sockets are closed so close() can complete.
     server.close(() => {
-      void shutdownTelemetry().finally(() => process.exit(0));
+      // Pending spans are flushed; telemetry.js is loaded only where instrumentation loaded it.
+      const flushed = tracingEnabled() ? import("./telemetry.js").then((t) => t.shutdownTelemetry()) : Promise.resolve();
+      void flushed.finally(() => process.exit(0));
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();

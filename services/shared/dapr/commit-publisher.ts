@@ -44,13 +44,10 @@ export class CommitPublisher {
           ...cloudEventAttributes(event, this.source),
           data: event,
         };
-        const result = await this.sidecar.client.pubsub
-          .publish(components.pubsub, this.topic, cloudEvent, { contentType: "application/cloudevents+json" })
-          .catch((err: unknown) => ({ error: err }));
-        if (result.error) {
+        await this.sidecar.publish(components.pubsub, this.topic, cloudEvent, "application/cloudevents+json").catch((err: unknown) => {
           this.failures++;
-          this.onFailure(result.error instanceof Error ? result.error.message : String(result.error));
-        }
+          this.onFailure(err instanceof Error ? err.message : String(err));
+        });
       }),
     );
   }

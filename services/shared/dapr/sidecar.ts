@@ -1,5 +1,4 @@
-import { CommunicationProtocolEnum, DaprClient, HttpMethod, LogLevel, StateConcurrencyEnum, StateConsistencyEnum } from "@dapr/dapr";
-import type { IEtag } from "@dapr/dapr/types/Etag.type.js";
+import { Agent, request } from "node:http";
 import { HttpProblem, unavailable } from "../http/problem.js";
 
 export interface SidecarOptions {
@@ -35,55 +34,53 @@ export class ConcurrencyError extends Error {
   override name = "ConcurrencyError";
 }
 
-/** State stores word an ETag conflict differently; Dapr passes their message through. */
-function isConflict(message: string): boolean {
-  return /etag|failed to set key|version conflict|possible etag mismatch/i.test(message);
+export const HttpMethod = { GET: "GET", POST: "POST", PUT: "PUT", DELETE: "DELETE" } as const;
+export type HttpMethod = (typeof HttpMethod)[keyof typeof HttpMethod];
+
+/** A non-2xx answer of the sidecar (or, through invocation, of the app behind it). */
+export class SidecarError extends Error {
+  override name = "SidecarError";
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly headers: Readonly<Record<string, string | string[] | undefined>>,
+    what: string,
+  ) {
+    super(`${what} answered ${status}: ${body.slice(0, 500)}`);
+  }
 }
 
-/** What a failed call through the SDK carries: it throws `Error(JSON.stringify({status, error_msg}))`. */
-interface SdkFailure {
+/** State stores word an ETag conflict differently; Dapr passes their message through. */
+function isConflict(err: unknown): boolean {
+  return err instanceof SidecarError && /etag|failed to set key|version conflict|possible etag mismatch/i.test(err.body);
+}
+
+interface Answer {
   readonly status: number;
   readonly body: string;
-}
-
-function sdkFailure(err: unknown): SdkFailure | undefined {
-  if (!(err instanceof Error)) return undefined;
-  try {
-    const parsed = JSON.parse(err.message) as { status?: unknown; error_msg?: unknown };
-    if (typeof parsed.status === "number") return { status: parsed.status, body: String(parsed.error_msg ?? "") };
-  } catch {
-    // Not an HTTP answer: the sidecar itself was unreachable.
-  }
-  return undefined;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /**
- * Thin adapter over the Dapr JS SDK: typed state reads with ETags, transactions, and service
- * invocation whose errors keep their HTTP meaning instead of becoming opaque exceptions.
+ * The Dapr HTTP API, spoken directly: typed state reads with ETags, transactions, publishing and
+ * service invocation whose errors keep their HTTP meaning.
+ *
+ * Not the Dapr JS SDK: the SDK loads its gRPC and protobuf stack into every service (about 35 MB
+ * of resident memory each) although the services use six HTTP calls, and it turns errors into
+ * strings. Requests share keep-alive sockets to the sidecar.
  */
 export class Sidecar {
-  readonly client: DaprClient;
-  private readonly healthUrl: string;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
+  private readonly baseHeaders: Record<string, string>;
 
   constructor(private readonly opts: SidecarOptions) {
-    this.client = new DaprClient({
-      daprHost: "127.0.0.1",
-      daprPort: String(opts.httpPort),
-      communicationProtocol: CommunicationProtocolEnum.HTTP,
-      isKeepAlive: true,
-      ...(opts.apiToken ? { daprApiToken: opts.apiToken } : {}),
-      logger: { level: LogLevel.Warn },
-    });
-    this.healthUrl = `http://127.0.0.1:${opts.httpPort}/v1.0/healthz/outbound`;
+    this.baseHeaders = opts.apiToken ? { "dapr-api-token": opts.apiToken } : {};
   }
 
   /** True when daprd answers and its components are loaded. */
   async ready(): Promise<boolean> {
-    const res = await fetch(this.healthUrl, {
-      signal: AbortSignal.timeout(1000),
-      headers: this.opts.apiToken ? { "dapr-api-token": this.opts.apiToken } : {},
-    }).catch(() => undefined);
-    return res !== undefined && res.status < 300;
+    const answer = await this.call("GET", "/v1.0/healthz/outbound", undefined, {}, 1000).catch(() => undefined);
+    return answer !== undefined && answer.status < 300;
   }
 
   /** Reads one key with its ETag; undefined when absent. */
@@ -95,7 +92,12 @@ export class Sidecar {
   async getMany<T>(store: string, keys: readonly string[]): Promise<Map<string, Versioned<T>>> {
     const found = new Map<string, Versioned<T>>();
     if (keys.length === 0) return found;
-    const items = (await this.client.state.getBulk(store, [...keys])) as { key: string; data?: T; etag?: string }[];
+    const items = await this.json<{ key: string; data?: T; etag?: string }[]>(
+      "POST",
+      `/v1.0/state/${enc(store)}/bulk`,
+      { keys, parallelism: 16 },
+      `reading ${keys.length} key(s) of ${store}`,
+    );
     for (const item of items) {
       if (item.data === undefined || item.data === null || (item.data as unknown) === "" || !item.etag) continue;
       found.set(item.key, { value: item.data, etag: item.etag });
@@ -108,30 +110,21 @@ export class Sidecar {
    * carries an ETag fails if another writer got there first.
    */
   async write(store: string, writes: readonly Write[]): Promise<void> {
-    await this.transact(store, writes).catch((err: unknown) => {
-      const failure = sdkFailure(err);
-      throw failure && isConflict(failure.body) ? new ConcurrencyError(`state changed concurrently in ${store}`) : err;
-    });
-  }
-
-  private async transact(store: string, writes: readonly Write[]): Promise<void> {
-    await this.client.state.transaction(
-      store,
-      writes.map((w) => ({
-        operation: "upsert",
-        request: {
-          key: w.key,
-          value: w.value,
-          // The SDK types ETags as `{ value }` (its gRPC shape); over HTTP Dapr expects the plain string.
-          ...(w.etag ? { etag: w.etag as unknown as IEtag } : {}),
-          ...(w.metadata ? { metadata: w.metadata } : {}),
-          ...(w.contentType ? { contentType: w.contentType } : {}),
-          options: {
-            concurrency: w.overwrite ? StateConcurrencyEnum.CONCURRENCY_LAST_WRITE : StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE,
-            consistency: StateConsistencyEnum.CONSISTENCY_STRONG,
-          },
-        },
-      })),
+    const operations = writes.map((w) => ({
+      operation: "upsert",
+      request: {
+        key: w.key,
+        value: w.value,
+        ...(w.etag ? { etag: w.etag } : {}),
+        ...(w.metadata ? { metadata: w.metadata } : {}),
+        ...(w.contentType ? { contentType: w.contentType } : {}),
+        options: { concurrency: w.overwrite ? "last-write" : "first-write", consistency: "strong" },
+      },
+    }));
+    await this.expectOk("POST", `/v1.0/state/${enc(store)}/transaction`, { operations }, `a transaction on ${store}`).catch(
+      (err: unknown) => {
+        throw isConflict(err) ? new ConcurrencyError(`state changed concurrently in ${store}`) : err;
+      },
     );
   }
 
@@ -140,18 +133,17 @@ export class Sidecar {
    * write, so this changes state without announcing it (restoring history that happened before).
    */
   async saveUnpublished(store: string, key: string, value: unknown, etag?: string): Promise<void> {
-    const result = await this.client.state.save(store, [
-      {
-        key,
-        value,
-        ...(etag ? { etag } : {}),
-        options: { concurrency: StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE, consistency: StateConsistencyEnum.CONSISTENCY_STRONG },
-      },
-    ]);
-    if (result.error) {
-      const failure = sdkFailure(result.error);
-      throw failure && isConflict(failure.body) ? new ConcurrencyError(`state changed concurrently in ${store}`) : result.error;
-    }
+    const item = { key, value, ...(etag ? { etag } : {}), options: { concurrency: "first-write", consistency: "strong" } };
+    await this.expectOk("POST", `/v1.0/state/${enc(store)}`, [item], `saving ${key} in ${store}`).catch((err: unknown) => {
+      throw isConflict(err) ? new ConcurrencyError(`state changed concurrently in ${store}`) : err;
+    });
+  }
+
+  /** Publishes one message; `contentType` application/cloudevents+json sends a CloudEvent as is. */
+  async publish(pubsub: string, topic: string, data: unknown, contentType = "application/json"): Promise<void> {
+    await this.expectOk("POST", `/v1.0/publish/${enc(pubsub)}/${enc(topic)}`, data, `publishing to ${pubsub}/${topic}`, {
+      "content-type": contentType,
+    });
   }
 
   /**
@@ -160,23 +152,84 @@ export class Sidecar {
    * target could not do the work, which the caller sees as 503.
    */
   async invoke<T>(appId: string, method: string, httpMethod: HttpMethod, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    let answer: Answer;
     try {
-      return (await this.client.invoker.invoke(appId, method, httpMethod, body as object | undefined, { headers })) as T;
-    } catch (err) {
-      const failure = sdkFailure(err);
-      if (failure && failure.status >= 400 && failure.status < 500) {
-        const problem = parseProblem(failure.body);
-        throw new HttpProblem(failure.status, problem?.title ?? "Error", problem?.detail ?? failure.body, problem?.extensions ?? {});
-      }
-      if (failure?.status === 503) {
-        const problem = parseProblem(failure.body);
-        // The target's Retry-After header does not survive the SDK; its problem document carries it too.
-        const retryAfter = problem?.extensions["retryAfterSeconds"];
-        if (problem)
-          throw new HttpProblem(503, problem.title, problem.detail, problem.extensions, { "Retry-After": String(retryAfter ?? 5) });
-      }
-      throw unavailable(`${appId} is not reachable through Dapr (${failure ? `status ${failure.status}` : "sidecar unreachable"})`);
+      answer = await this.call(httpMethod, `/v1.0/invoke/${enc(appId)}/method/${method}`, body, headers);
+    } catch {
+      throw unavailable(`${appId} is not reachable through Dapr (sidecar unreachable)`);
     }
+    if (answer.status < 300) return parseBody(answer) as T;
+    const problem = parseProblem(answer.body);
+    if (answer.status >= 400 && answer.status < 500)
+      throw new HttpProblem(answer.status, problem?.title ?? "Error", problem?.detail ?? answer.body, problem?.extensions ?? {});
+    if (answer.status === 503 && problem) {
+      const retryAfter = header(answer, "retry-after") ?? String(problem.extensions["retryAfterSeconds"] ?? 5);
+      throw new HttpProblem(503, problem.title, problem.detail, problem.extensions, { "Retry-After": retryAfter });
+    }
+    throw unavailable(`${appId} is not reachable through Dapr (status ${answer.status})`);
+  }
+
+  private async json<T>(method: HttpMethod, path: string, body: unknown, what: string): Promise<T> {
+    const answer = await this.call(method, path, body);
+    if (answer.status >= 300) throw new SidecarError(answer.status, answer.body, answer.headers, what);
+    return parseBody(answer) as T;
+  }
+
+  private async expectOk(
+    method: HttpMethod,
+    path: string,
+    body: unknown,
+    what: string,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
+    const answer = await this.call(method, path, body, headers);
+    if (answer.status >= 300) throw new SidecarError(answer.status, answer.body, answer.headers, what);
+  }
+
+  private call(method: string, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs = 60_000): Promise<Answer> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise<Answer>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port: this.opts.httpPort,
+          method,
+          path,
+          agent: this.agent,
+          timeout: timeoutMs,
+          headers: {
+            ...this.baseHeaders,
+            ...(payload ? { "content-type": "application/json", "content-length": payload.length } : {}),
+            ...headers,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
+          res.on("error", reject);
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+}
+
+const enc = encodeURIComponent;
+
+function header(answer: Answer, name: string): string | undefined {
+  const v = answer.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function parseBody(answer: Answer): unknown {
+  if (answer.body === "") return undefined;
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    return answer.body;
   }
 }
 
@@ -189,5 +242,3 @@ function parseProblem(body: string): { title: string; detail: string; extensions
   }
   return undefined;
 }
-
-export { HttpMethod };

@@ -56,7 +56,7 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
       region: opts.region,
       cloudEvent,
     };
-    await opts.sidecar.client.pubsub.publish(components.pubsub, topics.deadLetter, fault);
+    await opts.sidecar.publish(components.pubsub, topics.deadLetter, fault);
     opts.metrics.deadLetters.inc({ topic: opts.topic, kind });
     opts.log.warn("dead-lettered", { faultId: fault.faultId, kind, reason, ceId: cloudEvent["id"], topic: opts.topic });
   }

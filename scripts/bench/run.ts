@@ -1,0 +1,239 @@
+/**
+ * `npm run bench`: starts both regions (real daprd, a redis-server per region), measures the
+ * saga's saturation throughput, its end-to-end latency at half of that, replication lag, what
+ * each sidecar and service costs, and the same pub/sub path straight on Redis; checks that
+ * nothing was lost or done twice; writes bench/out/report.{json,md,svg}; stops everything.
+ *
+ *   npm run bench                        full run (about 4 minutes)
+ *   npm run bench -- --scale quick       a smoke run of the whole procedure (about a minute)
+ *   PUBLISH_ON_COMMIT=false npm run bench   the outbox alone: the "before" figures
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { projectRoot } from "../../platform/paths.js";
+import { defaultRegions } from "../../platform/topology.js";
+import { daprVersion } from "../../platform/versions.js";
+import { ensureDaprd } from "../daprd/ensure-daprd.js";
+import { type SystemHandle, startSystem } from "../local/system.js";
+import { renderChart } from "./chart.js";
+import { checkCorrectness } from "./correctness.js";
+import { runDirectBaseline } from "./direct.js";
+import { type PhaseContext, loadRegions, saturate, throughputOf } from "./phases.js";
+import { type Watched, snapshot, usageBetween } from "./proc.js";
+import { Progress } from "./progress.js";
+import { type BenchReport, checkTargets, renderMarkdown } from "./report.js";
+import { type BenchOrder, type Seen, awaitViews, newRunTag } from "./saga-load.js";
+import { summarize } from "./stats.js";
+
+const scales = {
+  full: {
+    directMessages: 20_000,
+    directSeconds: 15,
+    skus: 100,
+    probeSeconds: 0.5,
+    saturationSeconds: 15,
+    latencySeconds: 30,
+    histories: 300,
+  },
+  quick: { directMessages: 2_000, directSeconds: 3, skus: 20, probeSeconds: 0.3, saturationSeconds: 3, latencySeconds: 5, histories: 30 },
+} as const;
+
+const { values: args } = parseArgs({
+  options: { scale: { type: "string", default: "full" }, out: { type: "string", default: join(projectRoot, "bench", "out") } },
+});
+const scaleName = args.scale as keyof typeof scales;
+if (!(scaleName in scales)) {
+  process.stderr.write(`--scale must be one of ${Object.keys(scales).join(", ")}\n`);
+  process.exit(2);
+}
+const scale = scales[scaleName];
+const publishOnCommit = (process.env["PUBLISH_ON_COMMIT"] ?? "true") !== "false";
+const outDir = resolve(args.out);
+const progress = new Progress();
+const startedAt = new Date();
+const runDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
+const drainTimeoutMs = 120_000;
+
+progress.log(`direct baseline: ${scale.directMessages} messages through 4 Redis stream hops, then ${scale.directSeconds} s at half rate`);
+const direct = await runDirectBaseline({
+  saturationMessages: scale.directMessages,
+  halfRateSeconds: scale.directSeconds,
+  logDir: join(runDir, "direct"),
+  onProgress: (line) => progress.status(`direct: ${line}`),
+});
+progress.log(`direct baseline: ${direct.saturation.perSecond.toFixed(0)} messages/s; p99 at half rate ${direct.atHalf.latencyMs.p99} ms`);
+
+const daprd = await ensureDaprd();
+progress.log(`starting regions ${defaultRegions.join(", ")} (logs in ${runDir})`);
+const readyStart = Date.now();
+const system = await startSystem({
+  regions: defaultRegions,
+  runDir,
+  daprd,
+  logLevel: "warn",
+  serviceEnv: { PUBLISH_ON_COMMIT: String(publishOnCommit) },
+});
+const readySeconds = (Date.now() - readyStart) / 1000;
+progress.log(`both regions ready in ${readySeconds.toFixed(1)} s`);
+
+const stop = async (): Promise<void> => {
+  progress.log("stopping every process the benchmark started");
+  await system.stop();
+};
+process.once("SIGINT", () => void stop().finally(() => process.exit(130)));
+process.once("SIGTERM", () => void stop().finally(() => process.exit(143)));
+
+try {
+  const report = await measure(system);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(outDir, "report.svg"), renderChart(report));
+  writeFileSync(join(outDir, "report.md"), renderMarkdown(report, "report.svg"));
+  progress.log(`report: ${join(outDir, "report.md")} (and .json, .svg)`);
+  for (const t of report.targets) progress.log(`${t.met ? "met   " : "MISSED"} ${t.name}: ${t.actual} (target ${t.target})`);
+  // Lost or doubled work is a failure of the system, not a figure to report.
+  process.exitCode = report.correctness.total === 0 ? 0 : 1;
+} finally {
+  await stop();
+}
+
+async function measure(sys: SystemHandle): Promise<BenchReport> {
+  const runTag = newRunTag();
+  const regions = sys.regions.map((r) => r.name);
+  const skus = Object.fromEntries(regions.map((r) => [r, Array.from({ length: scale.skus }, (_, k) => `bench-${runTag}-${k}`)]));
+  for (const r of sys.regions)
+    for (const sku of skus[r.name]!) {
+      const res = await fetch(`${r.gatewayUrl}/inventory/${sku}`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ available: 100_000_000 }),
+      });
+      if (res.status !== 200) throw new Error(`seeding stock of ${sku} in ${r.name} answered ${res.status}`);
+    }
+  const placed: BenchOrder[] = [];
+  const home = new Map<string, Seen>();
+  const requests = { failed: 0, retried: 0 };
+  const ctx: PhaseContext = { system: sys, skus, runTag, progress, placed, home, requests, drainTimeoutMs };
+
+  progress.log("warm-up");
+  await loadRegions(ctx, "warm-up", Object.fromEntries(regions.map((r) => [r, 20])), 2);
+  const probe = throughputOf((await loadRegions(ctx, "probe", { [regions[0]!]: 300 }, scale.probeSeconds))[0]!);
+  const estimate = Number.isFinite(probe.confirmedPerSecond) ? probe.confirmedPerSecond : 20;
+  progress.log(`probe: about ${estimate.toFixed(1)} orders confirmed/s in one region`);
+
+  const single = [];
+  for (const r of regions) single.push(...(await saturate(ctx, [r], estimate, scale.saturationSeconds)));
+
+  const watched = watchedProcesses(sys);
+  const eventsBefore = await eventsWritten(sys);
+  const cpuBefore = snapshot(watched);
+  const oneRegion = Math.min(...single.map((t) => t.confirmedPerSecond));
+  const both = await saturate(ctx, regions, oneRegion * 0.6, scale.saturationSeconds);
+  const events = (await eventsWritten(sys)) - eventsBefore;
+  const usage = usageBetween(cpuBefore, watched);
+
+  const rates = Object.fromEntries(both.map((t) => [t.region, Math.max(1, t.confirmedPerSecond * 0.5)]));
+  progress.log(`latency at 50% of saturation: ${JSON.stringify(rates)} orders/s for ${scale.latencySeconds} s`);
+  const latencyLoads = await loadRegions(ctx, "latency", rates, scale.latencySeconds);
+  const toConfirmed: number[] = [];
+  const toPeer: number[] = [];
+  const lag: number[] = [];
+  for (const load of latencyLoads) {
+    for (const peer of regions.filter((r) => r !== load.region)) {
+      const seenThere = await awaitViews({
+        gatewayUrl: sys.region(peer).gatewayUrl,
+        orders: load.placed,
+        status: "confirmed",
+        timeoutMs: drainTimeoutMs,
+        onTick: (n, total) => progress.status(`latency: ${load.region} orders confirmed in ${peer}: ${n}/${total}`),
+      });
+      for (const o of load.placed) {
+        const atHome = load.home.get(o.orderId);
+        const there = seenThere.get(o.orderId);
+        if (atHome?.status === "confirmed") toConfirmed.push(atHome.projectedAt - o.dueAt);
+        if (atHome?.status === "confirmed" && there?.status === "confirmed") {
+          toPeer.push(there.projectedAt - o.dueAt);
+          lag.push(there.projectedAt - atHome.committedAt);
+        }
+      }
+    }
+  }
+
+  progress.log(`correctness: ${placed.length} orders`);
+  const peers = new Map<string, Map<string, Seen>>();
+  for (const r of regions)
+    peers.set(
+      r,
+      await awaitViews({
+        gatewayUrl: sys.region(r).gatewayUrl,
+        orders: placed.filter((o) => o.region !== r),
+        status: "confirmed",
+        timeoutMs: drainTimeoutMs,
+        onTick: (n, total) => progress.status(`correctness: replicas confirmed in ${r}: ${n}/${total}`),
+      }),
+    );
+  const correctness = { ...(await checkCorrectness(sys, placed, home, peers, scale.histories)), requests };
+
+  const postToConfirmedMs = summarize(toConfirmed);
+  const bothTotal = both.reduce((s, t) => s + t.confirmedPerSecond, 0);
+  const partial: Omit<BenchReport, "targets"> = {
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    settings: { scale: scaleName, publishOnCommit, daprVersion, cpus: cpus().length, node: process.version, regions },
+    readySeconds,
+    throughput: { single, both, bothTotalPerSecond: bothTotal },
+    latency: {
+      ratePerSecond: rates,
+      postToConfirmedMs,
+      postToPeerVisibleMs: summarize(toPeer),
+      replicationLagMs: summarize(lag),
+      maxSendDelayMs: Math.max(...latencyLoads.map((l) => l.maxSendDelayMs)),
+    },
+    direct,
+    ratios: {
+      throughputSingleRegionToDirect: Math.max(...single.map((t) => t.confirmedPerSecond)) / direct.saturation.perSecond,
+      throughputBothRegionsToDirect: bothTotal / direct.saturation.perSecond,
+      p50ToDirect: postToConfirmedMs.p50 / direct.atHalf.latencyMs.p50,
+      p99ToDirect: postToConfirmedMs.p99 / direct.atHalf.latencyMs.p99,
+    },
+    resources: {
+      window: "both regions at saturation, until drained",
+      events,
+      processes: usage.map((u) => ({
+        name: u.name,
+        kind: u.kind,
+        region: u.region,
+        cpuSecondsPer1000Events: events > 0 ? (u.cpuSeconds / events) * 1000 : Number.NaN,
+        peakRssMb: u.peakRssMb,
+      })),
+    },
+    correctness,
+  };
+  return { ...partial, targets: checkTargets(partial) };
+}
+
+function watchedProcesses(sys: SystemHandle): Watched[] {
+  const watched: Watched[] = [{ name: "bench (load generator, link relays)", kind: "bench", region: "-", pid: process.pid }];
+  for (const r of sys.regions) {
+    if (r.redis.process.child.pid)
+      watched.push({ name: `${r.name}/redis-server`, kind: "broker", region: r.name, pid: r.redis.process.child.pid });
+    for (const a of Object.values(r.apps)) {
+      if (a.service.child.pid) watched.push({ name: `${r.name}/${a.app}`, kind: "service", region: r.name, pid: a.service.child.pid });
+      if (a.sidecar.child.pid) watched.push({ name: `${r.name}/${a.app} daprd`, kind: "daprd", region: r.name, pid: a.sidecar.child.pid });
+    }
+  }
+  return watched;
+}
+
+/** Events every service wrote (events_published_total), summed over the system. */
+async function eventsWritten(sys: SystemHandle): Promise<number> {
+  let total = 0;
+  for (const r of sys.regions)
+    for (const a of Object.values(r.apps)) {
+      const text = await (await fetch(`http://127.0.0.1:${a.appPort}/metrics`)).text();
+      for (const line of text.split("\n")) if (line.startsWith("events_published_total{")) total += Number(line.split(" ").pop());
+    }
+  return total;
+}
