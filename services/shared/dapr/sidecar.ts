@@ -1,4 +1,6 @@
-import { Agent, request } from "node:http";
+// The module object, not named imports: OpenTelemetry's HTTP instrumentation patches
+// `http.request` on it, which is how the trace context reaches the sidecar.
+import http from "node:http";
 import { HttpProblem, unavailable } from "../http/problem.js";
 
 export interface SidecarOptions {
@@ -70,7 +72,7 @@ interface Answer {
  * strings. Requests share keep-alive sockets to the sidecar.
  */
 export class Sidecar {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
   private readonly baseHeaders: Record<string, string>;
 
   constructor(private readonly opts: SidecarOptions) {
@@ -189,7 +191,7 @@ export class Sidecar {
   private call(method: string, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs = 60_000): Promise<Answer> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise<Answer>((resolve, reject) => {
-      const req = request(
+      const req = http.request(
         {
           host: "127.0.0.1",
           port: this.opts.httpPort,

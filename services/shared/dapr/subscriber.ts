@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { ROOT_CONTEXT, context, propagation } from "@opentelemetry/api";
 import type { RequestHandler, Router } from "express";
 import { deliveryRetry, components, topics } from "../../../platform/topology.js";
 import { ContractError, checkEvent } from "../events/contracts.js";
@@ -61,8 +62,8 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
     opts.log.warn("dead-lettered", { faultId: fault.faultId, kind, reason, ceId: cloudEvent["id"], topic: opts.topic });
   }
 
-  return async (req, res) => {
-    const cloudEvent = (req.body ?? {}) as Record<string, unknown>;
+  /** The fate of one delivered CloudEvent: SUCCESS (done, or dead-lettered by us) or RETRY (Dapr redelivers). */
+  async function deliver(cloudEvent: Record<string, unknown>): Promise<Verdict> {
     let event: EventRecord;
     try {
       event = checkEvent(cloudEvent["data"]);
@@ -70,8 +71,7 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
       if (!(err instanceof ContractError)) throw err;
       await deadLetter(cloudEvent, "contract", err.message, 1);
       opts.metrics.consumed.inc({ topic: opts.topic, type: "invalid", outcome: "dead_lettered" });
-      res.json({ status: "SUCCESS" });
-      return;
+      return "SUCCESS";
     }
     const end = opts.metrics.handlerDuration.startTimer({ topic: opts.topic, type: event.type });
     try {
@@ -79,24 +79,58 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
       attempts.delete(event.id);
       opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome });
       if (outcome === "duplicate") opts.metrics.duplicates.inc({ type: event.type });
-      res.json({ status: "SUCCESS" });
+      return "SUCCESS";
     } catch (err) {
       const tries = (attempts.get(event.id) ?? 0) + 1;
       if (tries >= maxAttempts && !opts.retryForever) {
         attempts.delete(event.id);
         await deadLetter(cloudEvent, "handler", err instanceof Error ? err.message : String(err), tries);
         opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome: "dead_lettered" });
-        res.json({ status: "SUCCESS" });
-        return;
+        return "SUCCESS";
       }
       attempts.set(event.id, tries);
       opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome: "retry" });
       opts.log.warn("delivery failed, will retry", { ...errorFields(err), eventId: event.id, type: event.type, attempt: tries });
-      res.status(500).json({ status: "RETRY" });
+      return "RETRY";
     } finally {
       end();
     }
+  }
+
+  return async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (Array.isArray(body["entries"])) {
+      // Bulk delivery: one request carries many events. Each is handled on its own (in the trace
+      // its CloudEvent carries) and gets its own verdict; Dapr retries only the entries that ask.
+      const entries = body["entries"] as BulkEntry[];
+      const statuses = await Promise.all(
+        entries.map(async (entry) => {
+          const cloudEvent = entryEvent(entry);
+          const status = await context.with(propagation.extract(ROOT_CONTEXT, cloudEvent), () =>
+            deliver(cloudEvent).catch(() => "RETRY" as const),
+          );
+          return { entryId: entry.entryId, status };
+        }),
+      );
+      res.json({ statuses });
+      return;
+    }
+    const verdict = await deliver(body);
+    res.status(verdict === "SUCCESS" ? 200 : 500).json({ status: verdict });
   };
+}
+
+type Verdict = "SUCCESS" | "RETRY";
+
+interface BulkEntry {
+  readonly entryId: string;
+  /** The CloudEvent, as an object (or its JSON text). */
+  readonly event: unknown;
+}
+
+function entryEvent(entry: BulkEntry): Record<string, unknown> {
+  const event = typeof entry.event === "string" ? (JSON.parse(entry.event) as unknown) : entry.event;
+  return event && typeof event === "object" ? (event as Record<string, unknown>) : {};
 }
 
 /** Mounts a subscriber per topic at `/events/<topic>`: the routes the declarative subscriptions name. */
