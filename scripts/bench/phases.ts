@@ -18,6 +18,8 @@ export interface PhaseContext {
   readonly home: Map<string, Seen>;
   /** POSTs that failed for good (after retries with the same Idempotency-Key), and retries made. */
   readonly requests: { failed: number; retried: number };
+  /** Orders whose POST failed for good; the correctness check finds out whether they exist. */
+  readonly unacknowledged: BenchOrder[];
   readonly drainTimeoutMs: number;
 }
 
@@ -76,6 +78,7 @@ export async function loadRegions(
     });
     for (const [id, seen] of home) ctx.home.set(id, seen);
     ctx.requests.failed += run.failures.length;
+    ctx.unacknowledged.push(...run.unacknowledged);
     if (run.failures.length > 0)
       ctx.progress.log(`${phase}: ${run.failures.length} POSTs in ${name} failed for good, e.g. ${run.failures[0]}`);
     ctx.requests.retried += run.retries;

@@ -115,7 +115,8 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   const placed: BenchOrder[] = [];
   const home = new Map<string, Seen>();
   const requests = { failed: 0, retried: 0 };
-  const ctx: PhaseContext = { system: sys, skus, runTag, progress, placed, home, requests, drainTimeoutMs };
+  const unacknowledged: BenchOrder[] = [];
+  const ctx: PhaseContext = { system: sys, skus, runTag, progress, placed, home, requests, unacknowledged, drainTimeoutMs };
 
   progress.log("warm-up");
   await loadRegions(ctx, "warm-up", Object.fromEntries(regions.map((r) => [r, 20])), 2);
@@ -161,7 +162,31 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
     }
   }
 
-  progress.log(`correctness: ${placed.length} orders`);
+  // A POST that failed for good may still have placed its order (it timed out after the write).
+  // Such orders count like any other: they must confirm once, and their effects must happen once.
+  for (const region of regions) {
+    const maybe = unacknowledged.filter((o) => o.region === region);
+    const found = await awaitViews({ gatewayUrl: sys.region(region).gatewayUrl, orders: maybe, status: "confirmed", timeoutMs: 5_000 });
+    const exists = await Promise.all(
+      maybe.map(
+        async (o) => found.has(o.orderId) || (await fetch(`${sys.region(region).gatewayUrl}/orders/${o.orderId}/events`)).status === 200,
+      ),
+    );
+    for (const [i, o] of maybe.entries()) if (exists[i]) placed.push(o);
+    for (const [id, seen] of found) home.set(id, seen);
+  }
+  const unacknowledgedButPlaced = placed.filter((o) => unacknowledged.includes(o)).length;
+  // Orders that exist but were never confirmed within the drain stay counted as lost.
+  for (const o of unacknowledged.filter((u) => placed.includes(u) && !home.has(u.orderId))) {
+    const late = await awaitViews({
+      gatewayUrl: sys.region(o.region).gatewayUrl,
+      orders: [o],
+      status: "confirmed",
+      timeoutMs: drainTimeoutMs / 4,
+    });
+    for (const [id, seen] of late) home.set(id, seen);
+  }
+  progress.log(`correctness: ${placed.length} orders (${unacknowledgedButPlaced} of them placed by a POST that failed for good)`);
   const peers = new Map<string, Map<string, Seen>>();
   for (const r of regions)
     peers.set(
@@ -174,7 +199,10 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
         onTick: (n, total) => progress.status(`correctness: replicas confirmed in ${r}: ${n}/${total}`),
       }),
     );
-  const correctness = { ...(await checkCorrectness(sys, placed, home, peers, scale.histories)), requests };
+  const correctness = {
+    ...(await checkCorrectness(sys, placed, home, peers, scale.histories)),
+    requests: { ...requests, unacknowledgedButPlaced },
+  };
 
   const postToConfirmedMs = summarize(toConfirmed);
   const bothTotal = both.reduce((s, t) => s + t.confirmedPerSecond, 0);

@@ -4,6 +4,7 @@
  * became visible), read after the fact, so measuring adds no polling load while the load runs.
  */
 import { randomUUID } from "node:crypto";
+import { orderIdForKey } from "../../services/gateway/idempotency.js";
 import { type LoadProgress, runOpenModel } from "./open-model.js";
 
 export interface BenchOrder {
@@ -17,6 +18,8 @@ export interface BenchOrder {
 export interface PlaceResult {
   readonly placed: readonly BenchOrder[];
   readonly failures: readonly string[];
+  /** Orders whose POST failed for good: they may exist all the same (see correctness). */
+  readonly unacknowledged: readonly BenchOrder[];
   /** POSTs sent again after a failure or timeout (same Idempotency-Key). */
   readonly retries: number;
   /** How late the generator sent its latest request; large values mean the load box itself was the limit. */
@@ -63,6 +66,7 @@ async function postOrder(gatewayUrl: string, key: string, body: string): Promise
 
 export async function placeOrders(opts: PlaceOptions): Promise<PlaceResult> {
   let retries = 0;
+  const unacknowledged: BenchOrder[] = [];
   const load = await runOpenModel<BenchOrder>({
     ratePerSecond: opts.ratePerSecond,
     count: opts.count,
@@ -90,12 +94,16 @@ export async function placeOrders(opts: PlaceOptions): Promise<PlaceResult> {
         retries++;
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
+      // Unacknowledged, not necessarily absent: the order may exist (a POST that timed out after
+      // the order was written). Its id follows from the key, so the correctness check can look.
+      unacknowledged.push({ orderId: orderIdForKey(opts.region, key), region: opts.region, dueAt, lines });
       throw new Error(lastError);
     },
   });
   return {
     placed: load.results.flatMap((r) => (r.ok ? [r.value] : [])),
     failures: load.results.flatMap((r) => (r.ok ? [] : [r.error])),
+    unacknowledged,
     retries,
     maxSendDelayMs: load.maxSendDelayMs,
     startedAt: load.startedAt,

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { distDir } from "../../platform/paths.js";
+import { daprdEnv, serviceNodeFlags } from "../../platform/process-tuning.js";
 import { type AppId, allApps, appHealthCheck, apps } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
@@ -198,7 +199,13 @@ async function startRegion(
       group.spawn(
         `${name}-${app}`,
         process.execPath,
-        ["--enable-source-maps", "--import", join(distDir, "services/shared/instrumentation.js"), join(distDir, `services/${app}/main.js`)],
+        [
+          ...serviceNodeFlags,
+          "--enable-source-maps",
+          "--import",
+          join(distDir, "services/shared/instrumentation.js"),
+          join(distDir, `services/${app}/main.js`),
+        ],
         serviceEnv,
         join(runDir, `${app}.log`),
       );
@@ -243,7 +250,7 @@ async function startRegion(
           "--log-level",
           "warn",
         ],
-        { PATH: process.env["PATH"], DAPR_API_TOKEN: daprApiToken, APP_API_TOKEN: appApiToken, HOME: process.env["HOME"] },
+        { PATH: process.env["PATH"], DAPR_API_TOKEN: daprApiToken, APP_API_TOKEN: appApiToken, HOME: process.env["HOME"], ...daprdEnv },
         join(runDir, `${app}.daprd.log`),
       );
     started[app] = { app, ...ports, service: launchService(), sidecar: launchSidecar(), launchService, launchSidecar };
