@@ -1,4 +1,4 @@
-import { type AppId, apps, componentScopes, invocations, stores, subscriptions } from "../platform/topology.js";
+import { type AppId, apps, componentScopes, invocations, relayTopicOf, stores, subscriptions } from "../platform/topology.js";
 
 /** Container resources as Kubernetes quantities. */
 export interface Resources {
@@ -61,11 +61,11 @@ export function componentsOf(app: AppId): string[] {
 }
 
 /**
- * Topics the app publishes: the outbox topic of each store it owns, and the dead-letter topic of
+ * Topics the app publishes: the outbox topic of each store it owns and its relay topic, and the dead-letter topic of
  * each of its subscriptions (its sidecar dead-letters there, and the app publishes faults there).
  */
 export function topicsPublishedBy(app: AppId): string[] {
-  const outbox = stores.flatMap((s) => (s.owner === app && s.outboxTopic ? [s.outboxTopic] : []));
+  const outbox = stores.flatMap((s) => (s.owner === app && s.outboxTopic ? [s.outboxTopic, relayTopicOf(s.outboxTopic)] : []));
   const deadLetters = subscriptionsOf(app).flatMap((s) => (s.deadLetterTopic ? [s.deadLetterTopic] : []));
   return [...new Set([...outbox, ...deadLetters])];
 }

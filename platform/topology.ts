@@ -65,6 +65,15 @@ export const topics = {
   replicationAcks: "replication-acks",
 } as const;
 
+/**
+ * Where a store's outbox publishes: an internal topic read only by the store's writer, which
+ * forwards to the public topic what it has not already published on commit (see CommitPublisher).
+ * So Dapr's outbox stays the guarantee, while subscribers of the public topic get each event once.
+ */
+export function relayTopicOf(topic: string): string {
+  return `${topic}-relay`;
+}
+
 /** Topics whose events cross regions: only order changes (stock and payments are regional). */
 export const replicatedTopics: readonly string[] = [topics.orders];
 
@@ -152,6 +161,10 @@ export const subscriptions: readonly SubscriptionSpec[] = [
   subscription(apps.replicator, topics.inventory),
   subscription(apps.replicator, topics.payments),
   subscription(apps.replicator, topics.replicationAcks),
+  // Each writer reads what its store's outbox relays (see relayTopicOf).
+  subscription(apps.orders, relayTopicOf(topics.orders)),
+  subscription(apps.inventory, relayTopicOf(topics.inventory)),
+  subscription(apps.payments, relayTopicOf(topics.payments)),
 ];
 
 /** The `spec` of a Dapr Subscription resource (dapr.io/v2alpha1) for a subscription. */
@@ -180,7 +193,10 @@ export interface StoreSpec {
   readonly name: string;
   /** The one app that writes this store: each service is the single writer of its data. */
   readonly owner: AppId;
-  /** When set, the store's transactions publish to this topic through Dapr's outbox. */
+  /**
+   * When set, the store's transactions publish to this topic through Dapr's outbox (by way of
+   * its relay topic, `relayTopicOf`).
+   */
   readonly outboxTopic?: string;
 }
 

@@ -7,6 +7,7 @@ import {
   peerConsumerGroup,
   peerLinkName,
   pubsubTuning,
+  relayTopicOf,
   replicatedTopics,
   stores,
   subscriptions,
@@ -132,7 +133,7 @@ export function addComponents(scope: Construct, region: RegionConfig): void {
     const outbox: Metadata = store.outboxTopic
       ? [
           { name: "outboxPublishPubsub", value: components.pubsub },
-          { name: "outboxPublishTopic", value: store.outboxTopic },
+          { name: "outboxPublishTopic", value: relayTopicOf(store.outboxTopic) },
           { name: "outboxPubsub", value: components.outboxPubsub },
         ]
       : [];

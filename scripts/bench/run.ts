@@ -37,7 +37,7 @@ const scales = {
     latencySeconds: 30,
     histories: 300,
   },
-  quick: { directMessages: 2_000, directSeconds: 3, skus: 20, probeSeconds: 0.3, saturationSeconds: 3, latencySeconds: 5, histories: 30 },
+  quick: { directMessages: 2_000, directSeconds: 3, skus: 20, probeSeconds: 1, saturationSeconds: 3, latencySeconds: 5, histories: 30 },
 } as const;
 
 const { values: args } = parseArgs({
@@ -120,7 +120,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
 
   progress.log("warm-up");
   await loadRegions(ctx, "warm-up", Object.fromEntries(regions.map((r) => [r, 20])), 2);
-  const probe = throughputOf((await loadRegions(ctx, "probe", { [regions[0]!]: 300 }, scale.probeSeconds))[0]!);
+  const probe = throughputOf((await loadRegions(ctx, "probe", { [regions[0]!]: 100 }, scale.probeSeconds))[0]!);
   const estimate = Number.isFinite(probe.confirmedPerSecond) ? probe.confirmedPerSecond : 20;
   progress.log(`probe: about ${estimate.toFixed(1)} orders confirmed/s in one region`);
 

@@ -11,6 +11,7 @@ import {
   peerConsumerGroup,
   peerLinkName,
   pubsubTuning,
+  relayTopicOf,
   replicationSubscription,
   stores,
   subscriptionResourceSpec,
@@ -109,7 +110,7 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
       doc.spec.metadata = [
         ...(doc.spec.metadata ?? []),
         { name: "outboxPublishPubsub", value: components.pubsub },
-        { name: "outboxPublishTopic", value: store.outboxTopic },
+        { name: "outboxPublishTopic", value: relayTopicOf(store.outboxTopic) },
         { name: "outboxPubsub", value: components.outboxPubsub },
       ];
     }

@@ -1,7 +1,7 @@
 import { apps, components } from "../../platform/topology.js";
 import { baseEnvSchema } from "../shared/config.js";
 import { RecordStore } from "../shared/dapr/record-store.js";
-import { commitPublisherFor } from "../shared/dapr/commit-publisher.js";
+import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
@@ -13,15 +13,17 @@ await runService({
   routes: ({ config, sidecar, log, registry }) => {
     const metrics = eventMetrics(registry);
     const source = `${apps.inventory}/${config.REGION}`;
-    const publisher = commitPublisherFor({
-      enabled: config.PUBLISH_ON_COMMIT,
+    const { publisher, relayRoutes } = commitPublishing({
+      publishOnCommit: config.PUBLISH_ON_COMMIT,
       sidecar,
       store: components.inventoryStore,
-      source,
+      app: apps.inventory,
+      region: config.REGION,
       log,
       metrics,
     });
     return [
+      relayRoutes,
       inventoryRoutes({
         region: config.REGION,
         records: new RecordStore(sidecar, components.inventoryStore, source, publisher),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { apps, components } from "../../platform/topology.js";
 import { baseEnvSchema } from "../shared/config.js";
 import { EventStore } from "../shared/dapr/event-store.js";
-import { commitPublisherFor } from "../shared/dapr/commit-publisher.js";
+import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
@@ -20,15 +20,17 @@ await runService({
   routes: ({ config, sidecar, log, registry }) => {
     const metrics = eventMetrics(registry);
     const source = `${apps.orders}/${config.REGION}`;
-    const publisher = commitPublisherFor({
-      enabled: config.PUBLISH_ON_COMMIT,
+    const { publisher, relayRoutes } = commitPublishing({
+      publishOnCommit: config.PUBLISH_ON_COMMIT,
       sidecar,
       store: components.ordersStore,
-      source,
+      app: apps.orders,
+      region: config.REGION,
       log,
       metrics,
     });
     return [
+      relayRoutes,
       ordersRoutes({
         region: config.REGION,
         currency: config.CURRENCY,

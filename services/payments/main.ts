@@ -2,7 +2,7 @@ import { z } from "zod";
 import { apps, components } from "../../platform/topology.js";
 import { baseEnvSchema } from "../shared/config.js";
 import { RecordStore } from "../shared/dapr/record-store.js";
-import { commitPublisherFor } from "../shared/dapr/commit-publisher.js";
+import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
@@ -15,15 +15,17 @@ await runService({
   routes: ({ config, sidecar, log, registry }) => {
     const metrics = eventMetrics(registry);
     const source = `${apps.payments}/${config.REGION}`;
-    const publisher = commitPublisherFor({
-      enabled: config.PUBLISH_ON_COMMIT,
+    const { publisher, relayRoutes } = commitPublishing({
+      publishOnCommit: config.PUBLISH_ON_COMMIT,
       sidecar,
       store: components.paymentsStore,
-      source,
+      app: apps.payments,
+      region: config.REGION,
       log,
       metrics,
     });
     return [
+      relayRoutes,
       paymentsRoutes({
         region: config.REGION,
         limit: config.PAYMENT_LIMIT,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { writeRegionResources } from "../../scripts/local/resources.js";
-import { componentScopes, components, deliveryRetry, stores, subscriptions, topics } from "../../platform/topology.js";
+import { componentScopes, components, deliveryRetry, relayTopicOf, stores, subscriptions, topics } from "../../platform/topology.js";
 
 type Doc = {
   kind: string;
@@ -42,13 +42,13 @@ describe("local Dapr resources", () => {
       Object.fromEntries((docs.find((d) => d.metadata.name === name)?.spec.metadata ?? []).map((m) => [m.name, m.value]));
     expect(meta(components.ordersStore)).toMatchObject({
       outboxPublishPubsub: components.pubsub,
-      outboxPublishTopic: topics.orders,
+      outboxPublishTopic: relayTopicOf(topics.orders),
       outboxPubsub: components.outboxPubsub,
       redisHost: "127.0.0.1:7000",
     });
     expect(meta(components.viewStore)["outboxPublishTopic"]).toBeUndefined();
-    expect(meta(components.inventoryStore)).toMatchObject({ outboxPublishTopic: topics.inventory });
-    expect(meta(components.paymentsStore)).toMatchObject({ outboxPublishTopic: topics.payments });
+    expect(meta(components.inventoryStore)).toMatchObject({ outboxPublishTopic: relayTopicOf(topics.inventory) });
+    expect(meta(components.paymentsStore)).toMatchObject({ outboxPublishTopic: relayTopicOf(topics.payments) });
     expect(stores.filter((s) => s.outboxTopic).map((s) => s.outboxTopic)).toEqual([topics.orders, topics.inventory, topics.payments]);
   });
 

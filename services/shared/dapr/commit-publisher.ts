@@ -1,75 +1,99 @@
-import { components, outboxTopicOf } from "../../../platform/topology.js";
+import { Router } from "express";
+import { components, outboxTopicOf, relayTopicOf } from "../../../platform/topology.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
 import type { EventMetrics } from "../events/metrics.js";
 import type { Logger } from "../log.js";
 import type { Sidecar } from "./sidecar.js";
+import { type Outcome, subscribeTopics } from "./subscriber.js";
+
+/** How many recently published event ids a writer remembers: far more than a few seconds of events. */
+const rememberedIds = 50_000;
 
 /**
- * Publishes events right after the transaction that wrote them committed, next to Dapr's outbox.
+ * Publishes a writer's committed events to its public topic: at once after the commit, and again
+ * from Dapr's outbox for whatever was not.
  *
  * Dapr's outbox relay waits a fixed second before it publishes each committed message
  * (`defaultStateScanDelay` in dapr's pkg/runtime/pubsub/outbox.go), so every saga hop would cost
- * at least a second. The writer therefore also publishes what it committed itself: consumers get
- * the event at broker speed, and the outbox's copy about a second later, which they drop as a
- * duplicate (every consumer is idempotent by event id). The outbox stays the guarantee: should
- * this process die between commit and publish, or the publish fail, its copy still arrives; and
- * since this runs only after a successful commit, nothing uncommitted is ever published.
+ * at least a second. The writer therefore publishes what it committed itself, right after the
+ * commit: subscribers get the event at broker speed. The outbox stays the guarantee, but it
+ * publishes to the store's relay topic (`relayTopicOf`), read only by this writer, which forwards
+ * to the public topic only the events it has not published itself: those whose publish failed,
+ * or that were committed by a process that died before publishing (or by another replica).
+ * Subscribers of the public topic thus get each event once in the normal case, and at least once
+ * always (they are idempotent by event id). Nothing uncommitted is ever published: this runs only
+ * after a successful commit, and the outbox relays only committed state.
  *
- * The message is the same CloudEvent the outbox sends (same data, type, subject, extensions), so
- * consumers and routing rules cannot tell the two apart.
+ * The message is the same CloudEvent the outbox sends (same data, type, subject, extensions).
  */
 export class CommitPublisher {
-  private failures = 0;
+  private readonly published = new Set<string>();
+  readonly topic: string;
 
   constructor(
     private readonly sidecar: Sidecar,
-    private readonly topic: string,
+    store: string,
     private readonly source: string,
+    /** PUBLISH_ON_COMMIT: off leaves publishing to the outbox alone (a second per hop). */
+    private readonly onCommit: boolean,
     private readonly onFailure: (error: string) => void = () => undefined,
-  ) {}
-
-  /** Failed publishes so far (each one was delivered by the outbox instead, a second later). */
-  get failed(): number {
-    return this.failures;
+  ) {
+    this.topic = outboxTopicOf(store);
   }
 
-  /** Never throws: the events are committed, and the outbox delivers them whatever happens here. */
-  async publish(events: readonly EventRecord[]): Promise<void> {
+  /** Called after a successful commit. Never throws: the outbox relays whatever fails here. */
+  async committed(events: readonly EventRecord[]): Promise<void> {
+    if (!this.onCommit) return;
     await Promise.all(
-      events.map(async (event) => {
-        const cloudEvent = {
-          specversion: "1.0",
-          id: event.id,
-          datacontenttype: "application/json",
-          ...cloudEventAttributes(event, this.source),
-          data: event,
-        };
-        await this.sidecar.publish(components.pubsub, this.topic, cloudEvent, "application/cloudevents+json").catch((err: unknown) => {
-          this.failures++;
-          this.onFailure(err instanceof Error ? err.message : String(err));
-        });
-      }),
+      events.map((event) => this.publish(event).catch((err: unknown) => this.onFailure(err instanceof Error ? err.message : String(err)))),
     );
+  }
+
+  /** An event the outbox relayed: forwarded unless this process already published it. */
+  async relayed(event: EventRecord): Promise<Outcome> {
+    if (this.published.has(event.id)) return "ignored";
+    await this.publish(event);
+    return "applied";
+  }
+
+  private async publish(event: EventRecord): Promise<void> {
+    const cloudEvent = {
+      specversion: "1.0",
+      id: event.id,
+      datacontenttype: "application/json",
+      ...cloudEventAttributes(event, this.source),
+      data: event,
+    };
+    await this.sidecar.publish(components.pubsub, this.topic, cloudEvent, "application/cloudevents+json");
+    this.published.add(event.id);
+    // A Set iterates in insertion order: the first entry is the oldest.
+    if (this.published.size > rememberedIds) this.published.delete(this.published.values().next().value!);
   }
 }
 
 export interface PublisherSettings {
-  /** PUBLISH_ON_COMMIT: off leaves publishing to the outbox alone (a second per hop). */
-  readonly enabled: boolean;
+  readonly publishOnCommit: boolean;
   readonly sidecar: Sidecar;
-  /** The outbox-enabled store whose commits are published; its topic comes from the topology. */
+  /** The outbox-enabled store whose commits are published; its topics come from the topology. */
   readonly store: string;
-  readonly source: string;
+  readonly app: string;
+  readonly region: string;
   readonly log: Logger;
   readonly metrics: EventMetrics;
 }
 
-/** The publisher a writer of `store` uses, or none when publishing on commit is off. */
-export function commitPublisherFor(s: PublisherSettings): CommitPublisher | undefined {
-  if (!s.enabled) return undefined;
+/** The publisher a writer of `store` uses, and the route that reads the store's relay topic. */
+export function commitPublishing(s: PublisherSettings): { publisher: CommitPublisher; relayRoutes: Router } {
   const topic = outboxTopicOf(s.store);
-  return new CommitPublisher(s.sidecar, topic, s.source, (error) => {
+  const publisher = new CommitPublisher(s.sidecar, s.store, `${s.app}/${s.region}`, s.publishOnCommit, (error) => {
     s.metrics.commitPublishFailures.inc({ topic });
-    s.log.warn("publish on commit failed; the outbox delivers the event instead", { topic, error });
+    s.log.warn("publish on commit failed; the outbox relays the event instead", { topic, error });
   });
+  const relayRoutes = Router();
+  subscribeTopics(
+    relayRoutes,
+    { app: s.app, region: s.region, sidecar: s.sidecar, log: s.log, metrics: s.metrics },
+    { [relayTopicOf(topic)]: (event) => publisher.relayed(event) },
+  );
+  return { publisher, relayRoutes };
 }

@@ -34,8 +34,8 @@ export class EventStore {
     /** CloudEvent `source`, e.g. `orders/east`. */
     private readonly source: string,
     private readonly keyPrefix: string,
-    /** Publishes each appended event at once, ahead of the outbox's delayed copy; none: outbox only. */
-    private readonly publisher?: CommitPublisher,
+    /** Publishes each appended event once committed (see CommitPublisher). */
+    private readonly publisher: CommitPublisher,
   ) {}
 
   key(id: string): string {
@@ -79,7 +79,7 @@ export class EventStore {
       { key, value, etag: prior?.etag, metadata: { ...cloudEventAttributes(event, this.source), ...traceMetadata() } },
       { key, value: event, metadata: { "outbox.projection": "true" }, contentType: "application/json" },
     ]);
-    await this.publisher?.publish([event]);
+    await this.publisher.committed([event]);
   }
 }
 

@@ -21,8 +21,8 @@ export class RecordStore {
     private readonly sidecar: Sidecar,
     private readonly store: string,
     private readonly source: string,
-    /** Publishes each committed record at once, ahead of the outbox's delayed copy; none: outbox only. */
-    private readonly publisher?: CommitPublisher,
+    /** Publishes each committed record (see CommitPublisher). */
+    private readonly publisher: CommitPublisher,
   ) {}
 
   async getMany(keys: readonly string[]): Promise<Map<string, Versioned<EventRecord>>> {
@@ -41,6 +41,6 @@ export class RecordStore {
         contentType: "application/json",
       })),
     );
-    await this.publisher?.publish(writes.map((w) => w.event));
+    await this.publisher.committed(writes.map((w) => w.event));
   }
 }
