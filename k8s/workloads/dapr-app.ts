@@ -9,6 +9,7 @@ import type { RegionConfig } from "../../platform/regions.js";
 import { type AppId, apps } from "../../platform/topology.js";
 import type { AppSpec } from "../apps.js";
 import { addModel } from "../kobj.js";
+import { serviceNodeFlags } from "../../platform/process-tuning.js";
 import {
   appLabels,
   collector,
@@ -86,6 +87,7 @@ export class DaprApp extends Construct {
       ...(spec.public ? [] : [secretEnv("APP_API_TOKEN", secrets.appApiToken)]),
       { name: "SERVICE_VERSION", value: version },
       { name: "NODE_ENV", value: "production" },
+      { name: "NODE_OPTIONS", value: serviceNodeFlags.join(" ") },
       { name: "DEPLOYMENT_ENVIRONMENT", value: region.deploymentEnvironment },
       { name: "OTEL_SERVICE_NAME", value: app },
       { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: `http://${collectorHost(region.namespace)}:${collector.httpPort}` },

@@ -56,6 +56,8 @@ export interface BenchReport {
     readonly window: string;
     readonly events: number;
     readonly processes: readonly ProcessCost[];
+    /** Every process the benchmark started for the regions, by PID (all stopped when it ends). */
+    readonly pids: readonly number[];
   };
   readonly correctness: Correctness & {
     readonly requests: { readonly failed: number; readonly retried: number; readonly unacknowledgedButPlaced: number };

@@ -135,6 +135,18 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   const events = (await eventsWritten(sys)) - eventsBefore;
   const usage = usageBetween(cpuBefore, watched);
 
+  // Latency is measured from a steady state: first let the saturation backlog drain everywhere
+  // (replicas in the other region, the lake, the outbox relays a second behind).
+  for (const r of regions)
+    await awaitViews({
+      gatewayUrl: sys.region(r).gatewayUrl,
+      orders: placed.filter((o) => o.region !== r),
+      status: "confirmed",
+      timeoutMs: drainTimeoutMs,
+      onTick: (n, total) => progress.status(`settling: replicas confirmed in ${r}: ${n}/${total}`),
+    });
+  await new Promise((r) => setTimeout(r, 3000));
+
   const rates = Object.fromEntries(both.map((t) => [t.region, Math.max(1, t.confirmedPerSecond * 0.5)]));
   progress.log(`latency at 50% of saturation: ${JSON.stringify(rates)} orders/s for ${scale.latencySeconds} s`);
   const latencyLoads = await loadRegions(ctx, "latency", rates, scale.latencySeconds);
@@ -229,6 +241,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
     resources: {
       window: "both regions at saturation, until drained",
       events,
+      pids: sys.group.pids,
       processes: usage.map((u) => ({
         name: u.name,
         kind: u.kind,

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { distDir } from "../../platform/paths.js";
-import { daprdEnv, serviceNodeFlags } from "../../platform/process-tuning.js";
+import { serviceNodeFlags } from "../../platform/process-tuning.js";
 import { type AppId, allApps, appHealthCheck, apps } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
@@ -250,7 +250,7 @@ async function startRegion(
           "--log-level",
           "warn",
         ],
-        { PATH: process.env["PATH"], DAPR_API_TOKEN: daprApiToken, APP_API_TOKEN: appApiToken, HOME: process.env["HOME"], ...daprdEnv },
+        { PATH: process.env["PATH"], DAPR_API_TOKEN: daprApiToken, APP_API_TOKEN: appApiToken, HOME: process.env["HOME"] },
         join(runDir, `${app}.daprd.log`),
       );
     started[app] = { app, ...ports, service: launchService(), sidecar: launchSidecar(), launchService, launchSidecar };

@@ -1,0 +1,42 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { projectRoot } from "../../platform/paths.js";
+import type { BenchReport } from "../../scripts/bench/report.js";
+import { isAlive } from "../support/system.js";
+
+describe("npm run bench (the benchmark, at smoke scale)", () => {
+  it("measures every figure, finds nothing lost or doubled, writes JSON, Markdown and a chart, and leaves nothing behind", async () => {
+    const out = mkdtempSync(join(tmpdir(), "meridian-bench-test-"));
+    const bench = spawn(process.execPath, [join(projectRoot, "dist/scripts/bench/run.js"), "--scale", "quick", "--out", out], {
+      env: { ...process.env, DAPRD: inject("daprd") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    bench.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    bench.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => bench.once("exit", resolve));
+    expect(code, output.slice(-3000)).toBe(0);
+
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
+    expect(report.correctness).toMatchObject({ lost: 0, notReplicated: 0, stockMismatches: 0, extraPayments: 0, duplicatedHistories: 0 });
+    expect(report.correctness.ordersPlaced).toBeGreaterThan(50);
+    for (const t of [...report.throughput.single, ...report.throughput.both]) expect(t.confirmedPerSecond).toBeGreaterThan(0);
+    expect(report.direct.saturation.perSecond).toBeGreaterThan(0);
+    expect(report.latency.postToConfirmedMs.count).toBeGreaterThan(0);
+    expect(report.latency.replicationLagMs.count).toBe(report.latency.postToConfirmedMs.count);
+    // Every sidecar and service of both regions was measured from /proc.
+    expect(report.resources.processes.filter((p) => p.kind === "daprd")).toHaveLength(12);
+    expect(report.resources.processes.filter((p) => p.kind === "service")).toHaveLength(12);
+    expect(report.targets.map((t) => t.name)).toHaveLength(8);
+    expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(/## Saturation throughput/);
+    expect(readFileSync(join(out, "report.svg"), "utf8")).toMatch(/^<svg /);
+    expect(existsSync(join(out, "report.json"))).toBe(true);
+    // Every process it started (26 for the regions, then the direct baseline's own) is gone.
+    expect(report.resources.pids.length).toBeGreaterThanOrEqual(26);
+    expect(report.resources.pids.filter(isAlive)).toEqual([]);
+    expect([report.direct.pids.worker, report.direct.pids.redis].filter(isAlive)).toEqual([]);
+  });
+});
