@@ -10,7 +10,7 @@ import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { type Outcome, subscribeTopics, subscriber } from "../shared/dapr/subscriber.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import type { EventMetrics } from "../shared/events/metrics.js";
-import { badRequest } from "../shared/http/problem.js";
+import { HttpProblem, badRequest } from "../shared/http/problem.js";
 import type { Logger } from "../shared/log.js";
 import { type Lake, maxReplayMinutes } from "./lake.js";
 import type { ReplicationMetrics } from "./metrics.js";
@@ -28,11 +28,33 @@ export interface ReplicatorDeps {
   readonly ackIntervalMs: number;
 }
 
+/** How long a replica that overtook its predecessor waits in-process: up to 10 × 20 ms. */
+const inOrderAttempts = 10;
+const inOrderWaitMs = 20;
+
 const rangeSchema = z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) });
 
 export function replicatorRoutes(deps: ReplicatorDeps): Router {
   const router = Router();
   const common = { app: apps.replicator, region: deps.region, sidecar: deps.sidecar, log: deps.log, metrics: deps.metrics };
+
+  /**
+   * Hands a replicated event to this region's orders service. Events of one order may overtake
+   * each other on the link (deliveries run concurrently); a version that arrives before the one it
+   * follows waits here a little, because the earlier one is usually being applied at that very
+   * moment. Only then is it handed back to Dapr, whose retry comes half a second later.
+   */
+  async function applyInOrder(event: EventRecord): Promise<{ outcome: "applied" | "duplicate" }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await deps.sidecar.invoke<{ outcome: "applied" | "duplicate" }>(apps.orders, "replica/events", HttpMethod.POST, event);
+      } catch (err) {
+        const mustWait = err instanceof HttpProblem && err.status === 409 && err.extensions["heldVersion"] !== undefined;
+        if (!mustWait || attempt >= inOrderAttempts) throw err;
+        await new Promise((r) => setTimeout(r, inOrderWaitMs));
+      }
+    }
+  }
 
   /**
    * From a peer's broker (read with this region's own durable consumer group, so nothing is
@@ -43,12 +65,7 @@ export function replicatorRoutes(deps: ReplicatorDeps): Router {
     const route = `/replicate/${peer}`;
     const handle = async (event: EventRecord): Promise<Outcome> => {
       if (event.originRegion !== peer) return "ignored";
-      const { outcome } = await deps.sidecar.invoke<{ outcome: "applied" | "duplicate" }>(
-        apps.orders,
-        "replica/events",
-        HttpMethod.POST,
-        event,
-      );
+      const { outcome } = await applyInOrder(event);
       deps.replication.events.inc({ peer, outcome });
       if (outcome === "applied") {
         deps.replication.lag.observe({ peer }, Math.max(0, (deps.clock().getTime() - Date.parse(event.occurredAt)) / 1000));
