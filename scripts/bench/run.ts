@@ -118,6 +118,23 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   const unacknowledged: BenchOrder[] = [];
   const ctx: PhaseContext = { system: sys, skus, runTag, progress, placed, home, requests, unacknowledged, drainTimeoutMs };
 
+  /** What each region's view shows of the orders placed elsewhere, once they are confirmed there. */
+  async function replicasSeen(phase: string): Promise<Map<string, Map<string, Seen>>> {
+    const seen = new Map<string, Map<string, Seen>>();
+    for (const r of regions)
+      seen.set(
+        r,
+        await awaitViews({
+          gatewayUrl: sys.region(r).gatewayUrl,
+          orders: placed.filter((o) => o.region !== r),
+          status: "confirmed",
+          timeoutMs: drainTimeoutMs,
+          onTick: (n, total) => progress.status(`${phase}: replicas confirmed in ${r}: ${n}/${total}`),
+        }),
+      );
+    return seen;
+  }
+
   progress.log("warm-up");
   await loadRegions(ctx, "warm-up", Object.fromEntries(regions.map((r) => [r, 20])), 2);
   const probe = throughputOf((await loadRegions(ctx, "probe", { [regions[0]!]: 100 }, scale.probeSeconds))[0]!);
@@ -137,14 +154,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
 
   // Latency is measured from a steady state: first let the saturation backlog drain everywhere
   // (replicas in the other region, the lake, the outbox relays a second behind).
-  for (const r of regions)
-    await awaitViews({
-      gatewayUrl: sys.region(r).gatewayUrl,
-      orders: placed.filter((o) => o.region !== r),
-      status: "confirmed",
-      timeoutMs: drainTimeoutMs,
-      onTick: (n, total) => progress.status(`settling: replicas confirmed in ${r}: ${n}/${total}`),
-    });
+  await replicasSeen("settling");
   await new Promise((r) => setTimeout(r, 3000));
 
   const rates = Object.fromEntries(both.map((t) => [t.region, Math.max(1, t.confirmedPerSecond * 0.5)]));
@@ -199,18 +209,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
     for (const [id, seen] of late) home.set(id, seen);
   }
   progress.log(`correctness: ${placed.length} orders (${unacknowledgedButPlaced} of them placed by a POST that failed for good)`);
-  const peers = new Map<string, Map<string, Seen>>();
-  for (const r of regions)
-    peers.set(
-      r,
-      await awaitViews({
-        gatewayUrl: sys.region(r).gatewayUrl,
-        orders: placed.filter((o) => o.region !== r),
-        status: "confirmed",
-        timeoutMs: drainTimeoutMs,
-        onTick: (n, total) => progress.status(`correctness: replicas confirmed in ${r}: ${n}/${total}`),
-      }),
-    );
+  const peers = await replicasSeen("correctness");
   const correctness = {
     ...(await checkCorrectness(sys, placed, home, peers, scale.histories)),
     requests: { ...requests, unacknowledgedButPlaced },

@@ -3,7 +3,7 @@
  * region, heal, and converge with nothing lost and no side effect doubled.
  */
 import type { SystemHandle } from "../local/system.js";
-import { backlog, converge, effects, place, setStock } from "./probes.js";
+import { backlog, converge, effects, finalStatuses, orderStatus, place, setStock } from "./probes.js";
 
 export interface PartitionReport {
   readonly placed: Record<string, number>;
@@ -35,8 +35,15 @@ export async function partitionDrill(
       placed.set(id, region.name);
     }
   }
-  // Each region serves its own orders while cut off; the peers' backlog builds up.
-  await new Promise((r) => setTimeout(r, 2500));
+  // Each region serves its own orders while cut off: every saga completes at home (two order
+  // events each: placed, confirmed), and the peers' backlog builds up by exactly those events.
+  const settleBy = Date.now() + opts.convergeTimeoutMs;
+  for (const [id, home] of placed) {
+    while (!finalStatuses.includes((await orderStatus(system.region(home), id))?.status ?? "") && Date.now() < settleBy)
+      await new Promise((r) => setTimeout(r, 100));
+  }
+  // The lake counts each event in the transaction that archives it, a moment after the view.
+  await new Promise((r) => setTimeout(r, 1500));
   const backlogWhileCut = Object.fromEntries(await Promise.all(system.regions.map(async (r) => [r.name, await backlog(r)] as const)));
   log(`healing the links`);
   for (const link of links) link.heal();

@@ -79,8 +79,9 @@ describe("multi-region drills", () => {
     const report = await partitionDrill(system, { ordersPerRegion: 10, convergeTimeoutMs: convergeBoundMs });
     expect(report.placed).toEqual({ east: 10, west: 10 });
     expect(report.present).toEqual({ east: 20, west: 20 });
-    // While cut, each region counts the orders its peer has not got; after healing, none.
-    expect(report.backlogWhileCut).toEqual({ east: { west: 10 }, west: { east: 10 } });
+    // While cut, each region counts the order events its peer has not got (ten orders a region,
+    // two events each: placed, confirmed); after healing, none.
+    expect(report.backlogWhileCut).toEqual({ east: { west: 20 }, west: { east: 20 } });
     expect(report.backlogAfter).toEqual({ east: { west: 0 }, west: { east: 0 } });
     expect(report.convergeMs).toBeLessThan(convergeBoundMs);
     expect(report.effects).toEqual({ missing: [], misplaced: [], stockMismatch: [] });
