@@ -22,7 +22,6 @@ export function addResiliency(scope: Construct, peerLinks: readonly string[]): v
         timeouts: { ...spec.policies.timeouts, component: "5s" },
         retries: { ...spec.policies.retries, component: { policy: "exponential", maxInterval: "5s", maxRetries: 5 } },
         circuitBreakers: {
-          ...spec.policies.circuitBreakers,
           // Half-open after 30 s with one probe; ten failures in a row trip it.
           component: { maxRequests: 1, interval: "0s", timeout: "30s", trip: "consecutiveFailures >= 10" },
         },

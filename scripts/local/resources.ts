@@ -47,7 +47,7 @@ export function resiliency(): Doc {
   };
   const invoked = [...new Set(invocations.map((i) => i.to))];
   doc.spec["targets"] = {
-    apps: Object.fromEntries(invoked.map((app) => [app, { timeout: "invoke", retry: "invoke", circuitBreaker: "app" }])),
+    apps: Object.fromEntries(invoked.map((app) => [app, { timeout: "invoke", retry: "invoke" }])),
     components: { [components.pubsub]: { inbound: { timeout: "delivery", retry: "delivery" } } },
   };
   return doc;

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
@@ -152,6 +153,21 @@ describe("bad input gets a problem+json answer, never a 500", () => {
     expect(problem.status).toBe(status);
     expect(problem.detail).toMatch(detail);
     expect(JSON.stringify(problem)).not.toMatch(/at .*\.js:\d+/);
+  });
+});
+
+describe("resiliency", () => {
+  it("answers 4xx as answers: a run of lookups of unknown orders does not cut the gateway off order-view", async () => {
+    const { gatewayUrl } = ctx.system.region("east");
+    const placed = await postJson(`${gatewayUrl}/orders`, order);
+    const { orderId } = placed.body as { orderId: string };
+    await eventually(
+      () => call(`${gatewayUrl}/orders/${orderId}`),
+      (a) => a.status === 200,
+    );
+    // More 404s in a row than any circuit breaker would allow (Dapr counts 4xx as failures).
+    for (let i = 0; i < 15; i++) expect((await call(`${gatewayUrl}/orders/${randomUUID()}`)).status).toBe(404);
+    expect((await call(`${gatewayUrl}/orders/${orderId}`)).status).toBe(200);
   });
 });
 
