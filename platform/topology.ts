@@ -98,17 +98,6 @@ export const pubsubTuning = {
   outbox: { processingTimeout: "20s", redeliverInterval: "2s", concurrency: "500", queueDepth: "1000" },
 } as const;
 
-/**
- * daprd's app health check where it is on (locally; in Kubernetes the kubelet's probes decide).
- * An unhealthy app has its subscriptions closed, and what was in flight comes back only after
- * `processingTimeout`: a busy app must never look dead. The benchmark saw a saturated service's
- * event loop answer /healthz seconds late (every request queues behind the work in hand), so a
- * probe gets 2.5 s (daprd's default is 500 ms; it must stay below the interval) and it takes five
- * failures in a row, 15 s, to call the app unhealthy. A dead app fails every probe at once; while
- * it restarts, deliveries are retried by the Resiliency policy as for any failure.
- */
-export const appHealthCheck = { probeIntervalSeconds: 3, probeTimeoutMs: 2500, threshold: 5 } as const;
-
 export interface SubscriptionSpec {
   /** Name of the Dapr Subscription resource. */
   readonly name: string;
