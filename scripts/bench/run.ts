@@ -155,7 +155,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   // Latency is measured from a steady state: first let the saturation backlog drain everywhere
   // (replicas in the other region, the lake, the outbox relays a second behind).
   await replicasSeen("settling");
-  await new Promise((r) => setTimeout(r, 3000));
+  await quiet(watched);
 
   const rates = Object.fromEntries(both.map((t) => [t.region, Math.max(1, t.confirmedPerSecond * 0.5)]));
   progress.log(`latency at 50% of saturation: ${JSON.stringify(rates)} orders/s for ${scale.latencySeconds} s`);
@@ -252,6 +252,23 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
     correctness,
   };
   return { ...partial, targets: checkTargets(partial) };
+}
+
+/**
+ * Waits until the system is idle: saturation leaves work queued behind the views (the lake, the
+ * outbox's relays a second behind, the other region), and latency must be measured without it.
+ * Idle means all its processes together used under a third of a core over two seconds.
+ */
+async function quiet(watched: readonly Watched[], timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const systemOnly = watched.filter((w) => w.kind !== "bench");
+  while (Date.now() < deadline) {
+    const before = snapshot(systemOnly);
+    await new Promise((r) => setTimeout(r, 2000));
+    const cores = usageBetween(before, systemOnly).reduce((sum, u) => sum + u.cpuSeconds, 0) / 2;
+    progress.status(`settling: the system uses ${cores.toFixed(2)} cores`);
+    if (cores < 0.33) return;
+  }
 }
 
 function watchedProcesses(sys: SystemHandle): Watched[] {
