@@ -90,7 +90,6 @@ export async function placeOrders(opts: PlaceOptions): Promise<PlaceResult> {
         );
         if ("orderId" in answer) return { orderId: answer.orderId, region: opts.region, dueAt, lines };
         lastError = answer.error;
-        if (process.env["BENCH_DEBUG"]) process.stderr.write(`POST ${key} attempt ${attempt}: ${answer.error}\n`);
         retries++;
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
