@@ -4,6 +4,7 @@
  * reserved exactly once per line, one payment per order, one event of each kind per order stream).
  */
 import type { SystemHandle } from "../local/system.js";
+import { sumCounter } from "./metrics-text.js";
 import type { BenchOrder, Seen } from "./saga-load.js";
 
 export interface Correctness {
@@ -27,14 +28,6 @@ async function getJson<T>(url: string, headers: Record<string, string> = {}): Pr
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
   return (await res.json()) as T;
-}
-
-/** Sum of a counter's samples with the given label set in a Prometheus text exposition. */
-function counter(text: string, name: string, label: string): number {
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith(`${name}{`) && l.includes(label))
-    .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -68,7 +61,7 @@ export async function checkCorrectness(
     stockMismatches += [...taken.values()].filter((q, i) => levels[i]!.reserved !== q).length;
 
     const metrics = await (await fetch(`http://127.0.0.1:${region.apps.payments.appPort}/metrics`)).text();
-    extraPayments += Math.max(0, counter(metrics, "events_published_total", 'type="payment.authorized"') - mine.length);
+    extraPayments += Math.max(0, sumCounter(metrics, "events_published_total", 'type="payment.authorized"') - mine.length);
 
     // Spread the sample over the whole run: early, saturated and late orders alike.
     const step = Math.max(1, Math.floor(mine.length / historySample));

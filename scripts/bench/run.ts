@@ -22,6 +22,7 @@ import { checkCorrectness } from "./correctness.js";
 import { runDirectBaseline } from "./direct.js";
 import { type PhaseContext, loadRegions, saturate, throughputOf } from "./phases.js";
 import { type Watched, snapshot, usageBetween } from "./proc.js";
+import { sumCounter } from "./metrics-text.js";
 import { Progress } from "./progress.js";
 import { type BenchReport, checkTargets, renderMarkdown } from "./report.js";
 import { type BenchOrder, type Seen, awaitViews, newRunTag } from "./saga-load.js";
@@ -289,8 +290,7 @@ async function eventsWritten(sys: SystemHandle): Promise<number> {
   let total = 0;
   for (const r of sys.regions)
     for (const a of Object.values(r.apps)) {
-      const text = await (await fetch(`http://127.0.0.1:${a.appPort}/metrics`)).text();
-      for (const line of text.split("\n")) if (line.startsWith("events_published_total{")) total += Number(line.split(" ").pop());
+      total += sumCounter(await (await fetch(`http://127.0.0.1:${a.appPort}/metrics`)).text(), "events_published_total");
     }
   return total;
 }

@@ -137,14 +137,7 @@ export function ordersRoutes(deps: OrdersDeps): Router {
         if (home === deps.region) throw conflict(`order ${orderId} is homed here; only its home region writes it`);
         if (event.aggregateVersion <= held) return "duplicate";
         if (event.aggregateVersion > held + 1)
-          throw new HttpProblem(
-            409,
-            "Conflict",
-            `replica of ${orderId} holds version ${held}; version ${event.aggregateVersion} must wait`,
-            {
-              heldVersion: held,
-            },
-          );
+          throw conflict(`replica of ${orderId} holds version ${held}; version ${event.aggregateVersion} must wait`, { heldVersion: held });
         if (held === 0) await deps.catalog.add(orderId);
         await deps.events.appendReplica(orderId, stream, event);
         return "applied";

@@ -84,16 +84,15 @@ export interface PublisherSettings {
 
 /** The publisher a writer of `store` uses, and the route that reads the store's relay topic. */
 export function commitPublishing(s: PublisherSettings): { publisher: CommitPublisher; relayRoutes: Router } {
-  const topic = outboxTopicOf(s.store);
-  const publisher = new CommitPublisher(s.sidecar, s.store, `${s.app}/${s.region}`, s.publishOnCommit, (error) => {
-    s.metrics.commitPublishFailures.inc({ topic });
-    s.log.warn("publish on commit failed; the outbox relays the event instead", { topic, error });
+  const publisher: CommitPublisher = new CommitPublisher(s.sidecar, s.store, `${s.app}/${s.region}`, s.publishOnCommit, (error) => {
+    s.metrics.commitPublishFailures.inc({ topic: publisher.topic });
+    s.log.warn("publish on commit failed; the outbox relays the event instead", { topic: publisher.topic, error });
   });
   const relayRoutes = Router();
   subscribeTopics(
     relayRoutes,
     { app: s.app, region: s.region, sidecar: s.sidecar, log: s.log, metrics: s.metrics },
-    { [relayTopicOf(topic)]: (event) => publisher.relayed(event) },
+    { [relayTopicOf(publisher.topic)]: (event) => publisher.relayed(event) },
   );
   return { publisher, relayRoutes };
 }

@@ -18,7 +18,7 @@ export class HttpProblem extends Error {
 
 export const badRequest = (detail: string, ext?: Record<string, unknown>) => new HttpProblem(400, "Bad Request", detail, ext);
 export const notFound = (detail: string) => new HttpProblem(404, "Not Found", detail);
-export const conflict = (detail: string) => new HttpProblem(409, "Conflict", detail);
+export const conflict = (detail: string, extensions: Record<string, unknown> = {}) => new HttpProblem(409, "Conflict", detail, extensions);
 export const unprocessable = (detail: string) => new HttpProblem(422, "Unprocessable Content", detail);
 export const unavailable = (detail: string, retryAfterSeconds = 5) =>
   new HttpProblem(503, "Service Unavailable", detail, {}, { "Retry-After": String(retryAfterSeconds) });
