@@ -294,7 +294,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
         (a) =>
           ((a.body as { faults: { cloudEvent: { data?: { id?: string } } }[] }).faults ?? []).filter(
             (f) => f.cloudEvent.data?.id === poison.id,
-          ).length >= 3,
+          ).length >= 4,
       );
       const faults = (
         list.body as { faults: { kind: string; reason: string; subscriber: string; cloudEvent: { data?: { id?: string } } }[] }
