@@ -18,6 +18,11 @@ export interface AppSpec {
   readonly port: number;
   /** Serves callers outside the cluster (the one public entry per region). */
   readonly public: boolean;
+  /**
+   * Operator endpoints on a port of their own, behind the operator's credential: reachable only
+   * through the cluster-internal `<app>-admin` Service, from pods labelled as operators.
+   */
+  readonly adminPort?: number;
   /** The app container; the sidecar's resources are set once for all apps in workloads/. */
   readonly resources: Resources;
 }
@@ -29,7 +34,7 @@ const small: Resources = { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: 
  * a row here: adding inventory, payments or replicator is one line each.
  */
 export const appSpecs: Readonly<Record<AppId, AppSpec>> = {
-  [apps.gateway]: { port: 8080, public: true, resources: small },
+  [apps.gateway]: { port: 8080, public: true, adminPort: 8081, resources: small },
   [apps.orders]: { port: 8080, public: false, resources: small },
   [apps.inventory]: { port: 8080, public: false, resources: small },
   [apps.payments]: { port: 8080, public: false, resources: small },

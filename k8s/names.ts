@@ -17,7 +17,12 @@ export const secrets = {
   /** daprd -> apps (`APP_API_TOKEN`); Dapr reads key `token`. */
   appApiToken: "dapr-app-token",
   tokenKey: "token",
+  /** The operator's credential for the gateway's admin port (`ADMIN_TOKEN`), key `token`. */
+  adminToken: "gateway-admin-token",
 } as const;
+
+/** Pods with this label may reach admin ports (an operator's toolbox pod, a CI job). */
+export const operatorLabel = { "meridian.io/operator": "true" } as const;
 
 export const daprPorts = {
   http: 3500,

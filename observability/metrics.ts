@@ -44,6 +44,14 @@ export const replicationMetrics = {
   archived: { name: "lake_events_archived_total", labels: { topic: "topic", originRegion: "origin_region" } },
 } as const satisfies Record<string, MetricSpec>;
 
+/** order-view's dead-letter redriver (services/order-view/dead-letters.ts). */
+export const deadLetterMetrics = {
+  open: { name: "dead_letters_open", labels: { subscriber: "subscriber", autoRedrive: "auto_redrive" } },
+} as const satisfies Record<string, MetricSpec>;
+
+/** Values of dead_letters_open's auto_redrive label. */
+export const autoRedriveStates = { scheduled: "scheduled", manual: "manual" } as const;
+
 /** Node runtime metrics from prom-client's collectDefaultMetrics. */
 export const nodeMetrics = {
   eventLoopLagP99: "nodejs_eventloop_lag_p99_seconds",

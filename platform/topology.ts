@@ -10,6 +10,9 @@ export const defaultRegions = ["east", "west"] as const;
 /** Public gateway port of the n-th region on a local machine (east 8081, west 8082, ...). */
 export const defaultGatewayPortBase = 8081;
 
+/** The gateway's operator port of the n-th region on a local machine (east 9081, west 9082, ...): loopback only. */
+export const defaultAdminPortBase = 9081;
+
 /** Dapr app-ids. The same in every region: name resolution is per region (per cluster). */
 export const apps = {
   gateway: "gateway",
@@ -56,7 +59,11 @@ export const topics = {
   orders: "orders",
   inventory: "inventory",
   payments: "payments",
-  /** Fault events: deliveries that could not be processed, with the reason. */
+  /**
+   * Fault events: deliveries that could not be processed, with the reason. One topic per
+   * subscriber app (see deadLetterTopicOf), so a fault always names who failed it, also when
+   * Dapr dead-letters the raw event itself because the app was unreachable.
+   */
   deadLetter: "deadletter",
   /**
    * How far a region has applied each peer's changes, sent by the receiving replicator through
@@ -78,12 +85,25 @@ export function relayTopicOf(topic: string): string {
 export const replicatedTopics: readonly string[] = [topics.orders];
 
 /**
- * How often a failing delivery is retried before it is dead-lettered. Rendered into the Dapr
- * Resiliency policy and read by the subscribers, which publish a fault with the reason on the
- * last attempt. Ten seconds of retries ride out an app restart; daprd's app health check pauses
- * delivery while the app is down for longer.
+ * How a failing delivery is retried inside the sidecar before it is dead-lettered: Dapr's
+ * exponential policy (first wait 500 ms, ×1.5 each time with ±50 % jitter, at most
+ * `maxIntervalMs`), about 30 s in all (16–48 s with the jitter). That rides out an app or
+ * sidecar restart, a pod being rescheduled or a rolling update. Longer outages are the dead-letter
+ * redriver's (see deadLetterRedrive): nothing waits on a human before that gives up.
+ *
+ * Rendered into the Dapr Resiliency policy and read by the subscribers, which publish a fault
+ * with the reason on the last attempt. The whole budget must stay below the broker's
+ * processingTimeout (pubsubTuning), or a message still being retried is handed out again.
  */
-export const deliveryRetry = { maxRetries: 20, intervalMs: 500 } as const;
+export const deliveryRetry = { maxRetries: 9, maxIntervalMs: 8000, worstCaseMs: 48_000 } as const;
+
+/**
+ * Dead letters whose handler failed (not contract violations) are handed back to their
+ * subscriber automatically, with exponential backoff (2 s, 4 s, … at most a minute apart) for
+ * half an hour; only then do they wait for an operator (and the open-dead-letters alert fires
+ * long before). So an order is never stranded by an outage of minutes.
+ */
+export const deadLetterRedrive = { firstDelayMs: 2000, maxDelayMs: 60_000, giveUpAfterMs: 30 * 60_000, scanEveryMs: 2000 } as const;
 
 /**
  * Redis Streams tuning per pub/sub component, for the local runner and Kubernetes alike.
@@ -94,7 +114,7 @@ export const deliveryRetry = { maxRetries: 20, intervalMs: 500 } as const;
  * is its concurrency per second: it gets many workers.
  */
 export const pubsubTuning = {
-  events: { processingTimeout: "15s", redeliverInterval: "2s", concurrency: "32", queueDepth: "100" },
+  events: { processingTimeout: "60s", redeliverInterval: "2s", concurrency: "32", queueDepth: "100" },
   outbox: { processingTimeout: "20s", redeliverInterval: "2s", concurrency: "500", queueDepth: "1000" },
 } as const;
 
@@ -122,14 +142,25 @@ export interface SubscriptionSpec {
  */
 export const bulkDelivery = { maxMessagesCount: 32, maxAwaitDurationMs: 5 } as const;
 
+/** Where Dapr and the app's own subscriber put what `app` could not process. */
+export function deadLetterTopicOf(app: AppId): string {
+  return `${topics.deadLetter}-${app}`;
+}
+
+/** The app whose dead letters a topic holds, if it is a dead-letter topic. */
+export function subscriberOfDeadLetterTopic(topic: string): AppId | undefined {
+  return allApps.find((app) => deadLetterTopicOf(app) === topic);
+}
+
 function subscription(app: AppId, topic: string): SubscriptionSpec {
+  const isDeadLetter = subscriberOfDeadLetterTopic(topic) !== undefined;
   return {
     name: `${app}-${topic}`,
     pubsub: components.pubsub,
     topic,
     route: `/events/${topic}`,
     app,
-    ...(topic === topics.deadLetter ? {} : { deadLetterTopic: topics.deadLetter, bulk: true }),
+    ...(isDeadLetter ? {} : { deadLetterTopic: deadLetterTopicOf(app), bulk: true }),
   };
 }
 
@@ -138,7 +169,7 @@ function subscription(app: AppId, topic: string): SubscriptionSpec {
  * Kubernetes alike. Each delivers every event of the topic to one route; the app picks the
  * types it cares about (a routing rule with no match would dead-letter the rest).
  */
-export const subscriptions: readonly SubscriptionSpec[] = [
+const eventSubscriptions: readonly SubscriptionSpec[] = [
   subscription(apps.inventory, topics.orders),
   subscription(apps.inventory, topics.payments),
   subscription(apps.payments, topics.inventory),
@@ -146,7 +177,6 @@ export const subscriptions: readonly SubscriptionSpec[] = [
   subscription(apps.orders, topics.inventory),
   subscription(apps.orders, topics.payments),
   subscription(apps.orderView, topics.orders),
-  subscription(apps.orderView, topics.deadLetter),
   // The event lake archives everything the region sees, its own and replicated events alike.
   subscription(apps.replicator, topics.orders),
   subscription(apps.replicator, topics.inventory),
@@ -156,6 +186,15 @@ export const subscriptions: readonly SubscriptionSpec[] = [
   subscription(apps.orders, relayTopicOf(topics.orders)),
   subscription(apps.inventory, relayTopicOf(topics.inventory)),
   subscription(apps.payments, relayTopicOf(topics.payments)),
+];
+
+/** Apps whose deliveries can be dead-lettered: each has its own dead-letter topic. */
+export const deadLetteringApps: readonly AppId[] = [...new Set(eventSubscriptions.map((s) => s.app))];
+
+export const subscriptions: readonly SubscriptionSpec[] = [
+  ...eventSubscriptions,
+  // order-view keeps every dead letter of the region, and redrives them.
+  ...deadLetteringApps.map((app) => subscription(apps.orderView, deadLetterTopicOf(app))),
 ];
 
 /** The `spec` of a Dapr Subscription resource (dapr.io/v2alpha1) for a subscription. */
@@ -216,6 +255,8 @@ export const invocations: readonly { readonly from: AppId; readonly to: AppId }[
   // Redrive of dead letters hands the event back to the subscriber that failed it.
   { from: apps.orderView, to: apps.inventory },
   { from: apps.orderView, to: apps.payments },
+  { from: apps.orderView, to: apps.replicator },
+  { from: apps.orderView, to: apps.orderView },
   // Replicated events become replicas through the region's single writer of orders.
   { from: apps.replicator, to: apps.orders },
   { from: apps.gateway, to: apps.replicator },

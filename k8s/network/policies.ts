@@ -6,7 +6,7 @@ import { type Endpoint, type RegionConfig, peerLinkApp } from "../../platform/re
 import { type AppId, allApps } from "../../platform/topology.js";
 import { appSpecs, calleesOf, callersOf, componentsOf } from "../apps.js";
 import { addModel } from "../kobj.js";
-import { appLabels, collector, daprControlPlane, daprPorts, partOf } from "../names.js";
+import { appLabels, collector, daprControlPlane, daprPorts, operatorLabel, partOf } from "../names.js";
 
 const tcp = (port: number): INetworkPolicyPort => ({ protocol: "TCP", port });
 const namespace = (name: string): INetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
@@ -76,6 +76,8 @@ function appPolicy(region: RegionConfig, app: AppId, peers: readonly RegionConfi
       ingress: [
         // The public entry takes traffic from anywhere (the cluster's ingress or load balancer).
         ...(spec.public ? [{ ports: [tcp(spec.port)] }] : []),
+        // The admin port only from operators' pods in the region's namespace.
+        ...(spec.adminPort ? [{ from: [{ podSelector: { matchLabels: { ...operatorLabel } } }], ports: [tcp(spec.adminPort)] }] : []),
         ...(callers.length > 0 ? [{ from: callers.map(pods), ports: [tcp(daprPorts.internalGrpc)] }] : []),
         { from: [namespace(region.monitoring.namespace)], ports: [tcp(spec.port), tcp(daprPorts.metrics)] },
       ],

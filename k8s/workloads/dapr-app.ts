@@ -85,6 +85,13 @@ export class DaprApp extends Construct {
       secretEnv("DAPR_API_TOKEN", secrets.daprApiToken),
       // A public app's callers are users, not daprd, so only internal apps demand the app token.
       ...(spec.public ? [] : [secretEnv("APP_API_TOKEN", secrets.appApiToken)]),
+      ...(spec.adminPort
+        ? [
+            { name: "ADMIN_PORT", value: String(spec.adminPort) },
+            { name: "ADMIN_BIND_HOST", value: "0.0.0.0" },
+            secretEnv("ADMIN_TOKEN", secrets.adminToken),
+          ]
+        : []),
       { name: "SERVICE_VERSION", value: version },
       { name: "NODE_ENV", value: "production" },
       { name: "NODE_OPTIONS", value: serviceNodeFlags.join(" ") },
@@ -134,7 +141,10 @@ export class DaprApp extends Construct {
                   name: app,
                   image: `${region.images.registry}/${app}:${version}`,
                   imagePullPolicy: "IfNotPresent",
-                  ports: [{ name: "http", containerPort: spec.port, protocol: "TCP" }],
+                  ports: [
+                    { name: "http", containerPort: spec.port, protocol: "TCP" },
+                    ...(spec.adminPort ? [{ name: "admin", containerPort: spec.adminPort, protocol: "TCP" as const }] : []),
+                  ],
                   env,
                   readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
                   // A saturated service answers seconds late (requests queue behind the work in
@@ -170,6 +180,17 @@ export class DaprApp extends Construct {
         spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
       }),
     );
+
+    // Operator endpoints get a Service of their own, never exposed outside the cluster.
+    if (spec.adminPort)
+      addModel(
+        this,
+        "admin-service",
+        new Service({
+          metadata: { name: `${app}-admin`, labels },
+          spec: { type: "ClusterIP", selector: labels, ports: [{ name: "admin", port: 80, targetPort: "admin", protocol: "TCP" }] },
+        }),
+      );
 
     addModel(
       this,

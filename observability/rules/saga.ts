@@ -1,9 +1,10 @@
-import { appMetrics, consumeOutcomes, serviceLabels } from "../metrics.js";
+import { appMetrics, autoRedriveStates, consumeOutcomes, deadLetterMetrics, serviceLabels } from "../metrics.js";
 import { eq, increaseFromZero, rate, sumBy } from "../promql.js";
 import { unfinishedSagas } from "../saga.js";
 import type { RuleGroup } from "./rule.js";
 
 const { eventsConsumed, deadLetters } = appMetrics;
+const { open } = deadLetterMetrics;
 const { service, region } = serviceLabels;
 
 /**
@@ -37,7 +38,30 @@ export const sagaRules: RuleGroup = {
       annotations: {
         summary: "{{ $labels.service }} in {{ $labels.region }} dead-lettered events from {{ $labels.topic }} ({{ $labels.kind }})",
         description:
-          "{{ $value | humanize }} fault events in 10 minutes. List them with GET /admin/dead-letters on the region's gateway, fix the cause, then redrive.",
+          "{{ $value | humanize }} fault events in 10 minutes. They are redriven automatically for half an hour; list them with GET /admin/dead-letters on the region's admin port.",
+      },
+    },
+    {
+      // The redriver tried for half an hour and gave up: nothing moves these without an operator.
+      alert: "MeridianDeadLettersNeedOperator",
+      expr: `${sumBy([service, region, open.labels.subscriber], `${open.name}{${open.labels.autoRedrive}="${autoRedriveStates.manual}"}`)} > 0`,
+      for: "5m",
+      labels: { severity: "page" },
+      annotations: {
+        summary: "{{ $labels.subscriber }} in {{ $labels.region }} has dead letters that are no longer redriven automatically",
+        description:
+          "{{ $value | humanize }} faults wait for an operator: contract violations, or handler failures the redriver gave up on after 30 minutes. Their orders may be pending. List them with GET /admin/dead-letters on the region's admin port (npm run dead-letters -- list), fix the cause, then redrive.",
+      },
+    },
+    {
+      alert: "MeridianDeadLettersRedriving",
+      expr: `${sumBy([service, region, open.labels.subscriber], `${open.name}{${open.labels.autoRedrive}="${autoRedriveStates.scheduled}"}`)} > 0`,
+      for: "10m",
+      labels: { severity: "ticket" },
+      annotations: {
+        summary: "{{ $labels.subscriber }} in {{ $labels.region }} keeps failing redriven events",
+        description:
+          "{{ $value | humanize }} faults are still being redriven after 10 minutes; the subscriber or a store it needs is down or failing.",
       },
     },
     {

@@ -108,7 +108,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
     for (const sku of skus[r.name]!) {
       const res = await fetch(`${r.gatewayUrl}/inventory/${sku}`, {
         method: "PUT",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${r.adminToken}` },
         body: JSON.stringify({ available: 100_000_000 }),
       });
       if (res.status !== 200) throw new Error(`seeding stock of ${sku} in ${r.name} answered ${res.status}`);

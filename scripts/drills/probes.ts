@@ -19,7 +19,9 @@ async function json<T>(url: string, init?: RequestInit): Promise<{ status: numbe
 }
 
 export async function digest(region: RegionHandle): Promise<Digest | undefined> {
-  const res = await json<Digest>(`${region.gatewayUrl}/admin/digest`).catch(() => undefined);
+  const res = await json<Digest>(`${region.adminUrl}/admin/digest`, { headers: { authorization: `Bearer ${region.adminToken}` } }).catch(
+    () => undefined,
+  );
   return res?.status === 200 ? res.body : undefined;
 }
 
@@ -40,7 +42,7 @@ export async function place(region: RegionHandle, key: string, sku: string): Pro
 export async function setStock(region: RegionHandle, sku: string, available: number): Promise<void> {
   const res = await json(`${region.gatewayUrl}/inventory/${sku}`, {
     method: "PUT",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${region.adminToken}` },
     body: JSON.stringify({ available }),
   });
   if (res.status !== 200) throw new Error(`cannot set stock in ${region.name}: ${res.status}`);

@@ -42,7 +42,7 @@ export function resiliency(): Doc {
   const policies = doc.spec["policies"] as { retries: { delivery: Record<string, unknown> } };
   policies.retries.delivery = {
     ...policies.retries.delivery,
-    duration: `${deliveryRetry.intervalMs}ms`,
+    maxInterval: `${deliveryRetry.maxIntervalMs}ms`,
     maxRetries: deliveryRetry.maxRetries,
   };
   const invoked = [...new Set(invocations.map((i) => i.to))];

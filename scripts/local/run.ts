@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { projectRoot } from "../../platform/paths.js";
-import { defaultGatewayPortBase, defaultRegions } from "../../platform/topology.js";
+import { defaultAdminPortBase, defaultGatewayPortBase, defaultRegions } from "../../platform/topology.js";
 import { loadConfig, port, regionName } from "../../services/shared/config.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { startPrometheus } from "./prometheus.js";
@@ -24,6 +24,8 @@ const env = z.object({
     ),
   /** East gets this port, west the next, and so on; GATEWAY_PORT_<REGION> overrides one. */
   GATEWAY_PORT_BASE: port.default(defaultGatewayPortBase),
+  /** The gateways' operator ports (loopback only), numbered like the gateway ports. */
+  ADMIN_PORT_BASE: port.default(defaultAdminPortBase),
   /** host:port of an OTLP/HTTP receiver (a collector) for the services' and sidecars' traces. */
   OTLP_ENDPOINT: z
     .string()
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
       return [r, override ? port.parse(override) : config.GATEWAY_PORT_BASE + i];
     }),
   );
+  const adminPorts = Object.fromEntries(config.REGIONS.map((r, i) => [r, config.ADMIN_PORT_BASE + i]));
   const daprd = await ensureDaprd();
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
   const started = Date.now();
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
     serviceEnv,
     regions: config.REGIONS,
     gatewayPorts,
+    adminPorts,
     runDir,
     daprd,
     otlpEndpoint: config.OTLP_ENDPOINT,
@@ -70,7 +74,10 @@ async function main(): Promise<void> {
       : undefined;
 
   process.stdout.write(`\nready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  for (const r of system.regions) process.stdout.write(`  ${r.name.padEnd(8)} ${r.gatewayUrl}   (logs: ${r.runDir})\n`);
+  for (const r of system.regions) {
+    process.stdout.write(`  ${r.name.padEnd(8)} ${r.gatewayUrl}   (logs: ${r.runDir})\n`);
+    process.stdout.write(`  ${"".padEnd(8)} admin ${r.adminUrl}   (ADMIN_TOKEN=$(cat ${join(r.runDir, "admin-token")}))\n`);
+  }
   if (prometheus) process.stdout.write(`  prometheus ${prometheus.url}   (Grafana: observability/README.md)\n`);
   process.stdout.write(
     `\ntry:\n  curl -s -XPOST ${system.regions[0]?.gatewayUrl}/orders -H 'content-type: application/json' \\\n    -d '{"customerId":"c1","items":[{"sku":"sku-1","quantity":1,"unitPrice":9.5}]}'\n`,

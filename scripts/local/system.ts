@@ -3,7 +3,7 @@
  * daprd. Used by `npm start`, by the tests and by the benchmark, so all three run the same thing.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { distDir } from "../../platform/paths.js";
 import { serviceNodeFlags } from "../../platform/process-tuning.js";
@@ -37,12 +37,18 @@ export interface RegionHandle {
   readonly daprApiToken: string;
   /** Token sidecars present to their app; tests use it to call an app directly. */
   readonly appApiToken: string;
+  /** The gateway's operator port (loopback only): /admin/*, with `adminToken` as bearer. */
+  readonly adminUrl: string;
+  /** The operator's credential (also in `<runDir>/admin-token`, readable by its owner only). */
+  readonly adminToken: string;
 }
 
 export interface SystemOptions {
   readonly regions: readonly string[];
   /** Public gateway port per region; a free port when absent. */
   readonly gatewayPorts?: Readonly<Record<string, number>>;
+  /** The gateway's operator port per region; a free port when absent. */
+  readonly adminPorts?: Readonly<Record<string, number>>;
   readonly runDir: string;
   readonly daprd: string;
   readonly otlpEndpoint?: string | undefined;
@@ -60,6 +66,12 @@ export interface SystemHandle {
   region(name: string): RegionHandle;
   /** Kills one app's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
   restart(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  /** Kills one app's service, sidecar or both (SIGKILL) and leaves them down: an outage. */
+  kill(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  /** Starts again what `kill` stopped, with the same ports and settings, and waits until ready. */
+  revive(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  /** Kills a region's broker (SIGKILL) and starts it again on the same port and data after `downMs`. */
+  crashBroker(region: string, downMs: number): Promise<void>;
   /** The relay through which region `from` reaches the broker of region `to`. */
   link(from: string, to: string): LinkProxy;
   /** Stops every process of a region, broker included: SIGTERM, or SIGKILL for a crash. */
@@ -106,17 +118,32 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
       return found;
     };
     const timeout = opts.readyTimeoutMs ?? 60_000;
+    const kill = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void> => {
+      const a = region(regionName).apps[app];
+      if (part !== "sidecar") await ProcessGroup.stop([a.service], 0);
+      if (part !== "service") await ProcessGroup.stop([a.sidecar], 0);
+    };
+    const revive = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void> => {
+      const a = region(regionName).apps[app];
+      if (part !== "sidecar") a.service = a.launchService();
+      if (part !== "service") a.sidecar = a.launchSidecar();
+      await awaitReady(regionName, a, timeout);
+    };
     return {
       regions,
       group,
       region,
       restart: async (regionName, app, part) => {
-        const a = region(regionName).apps[app];
-        if (part !== "sidecar") await ProcessGroup.stop([a.service], 0);
-        if (part !== "service") await ProcessGroup.stop([a.sidecar], 0);
-        if (part !== "sidecar") a.service = a.launchService();
-        if (part !== "service") a.sidecar = a.launchSidecar();
-        await awaitReady(regionName, a, timeout);
+        await kill(regionName, app, part);
+        await revive(regionName, app, part);
+      },
+      kill,
+      revive,
+      crashBroker: async (name, downMs) => {
+        const r = region(name);
+        await ProcessGroup.stop([r.redis.process], 0);
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.port);
       },
       link: (from, to) => {
         const found = links.get(`${from}->${to}`);
@@ -169,6 +196,9 @@ async function startRegion(
   });
   const daprApiToken = randomBytes(16).toString("hex");
   const appApiToken = randomBytes(16).toString("hex");
+  const adminToken = randomBytes(24).toString("hex");
+  const adminPort = opts.adminPorts?.[name] ?? (await freePort());
+  writeFileSync(join(runDir, "admin-token"), `${adminToken}\n`, { mode: 0o600 });
 
   const started = {} as Record<AppId, AppProcess>;
   for (const app of allApps) {
@@ -191,8 +221,9 @@ async function startRegion(
       LOG_LEVEL: opts.logLevel ?? "info",
       ...opts.serviceEnv,
       ...(app === apps.replicator ? { PEER_REGIONS: peers.map((p) => p.name).join(",") } : {}),
-      // The gateway is the public entry: callers are users, not daprd, so it takes no app token.
-      ...(app === apps.gateway ? {} : { APP_API_TOKEN: appApiToken }),
+      // The gateway is the public entry: callers are users, not daprd, so it takes no app token;
+      // its operator endpoints are on a port of their own, behind the operator's credential.
+      ...(app === apps.gateway ? { ADMIN_PORT: String(adminPort), ADMIN_TOKEN: adminToken } : { APP_API_TOKEN: appApiToken }),
       ...(opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${opts.otlpEndpoint}` } : {}),
     };
     const launchService = () =>
@@ -254,7 +285,17 @@ async function startRegion(
 
   const timeout = opts.readyTimeoutMs ?? 60_000;
   await Promise.all(Object.values(started).map((a) => awaitReady(name, a, timeout)));
-  return { name, gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`, redis, apps: started, runDir, daprApiToken, appApiToken };
+  return {
+    name,
+    gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    adminToken,
+    redis,
+    apps: started,
+    runDir,
+    daprApiToken,
+    appApiToken,
+  };
 }
 
 /** Waits for an app and its sidecar; fails at once, naming the log, if either exits. */

@@ -1,17 +1,15 @@
 /**
  * Lists and redrives dead letters of a region through its gateway's operator API.
  *
- *   npm run dead-letters -- list [--region-url http://127.0.0.1:8081]
- *   npm run dead-letters -- redrive <faultId> [--region-url …]
+ *   npm run dead-letters -- list [--admin-url http://127.0.0.1:9081] [--token-file F]
+ *   npm run dead-letters -- redrive <faultId> [--admin-url …]
+ *
+ * The credential comes from ADMIN_TOKEN or --token-file.
  */
 import { parseArgs } from "node:util";
-import { defaultGatewayPortBase } from "../../platform/topology.js";
+import { adminClient, adminOptions, runMain } from "./admin-client.js";
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: { "region-url": { type: "string", default: `http://127.0.0.1:${defaultGatewayPortBase}` } },
-});
-const base = values["region-url"];
+const { positionals, values } = parseArgs({ allowPositionals: true, options: adminOptions });
 const [command, faultId] = positionals;
 
 interface Fault {
@@ -26,9 +24,9 @@ interface Fault {
 }
 
 async function main(): Promise<void> {
+  const admin = adminClient(values["admin-url"], values["token-file"]);
   if (command === "list") {
-    const res = await fetch(`${base}/admin/dead-letters`);
-    const { faults } = (await res.json()) as { faults: Fault[] };
+    const { faults } = await admin.json<{ faults: Fault[] }>("/admin/dead-letters");
     if (faults.length === 0) process.stdout.write("no dead letters\n");
     for (const f of faults) {
       const type = f.cloudEvent.data?.type ?? f.cloudEvent.type ?? "?";
@@ -39,13 +37,13 @@ async function main(): Promise<void> {
     return;
   }
   if (command === "redrive" && faultId) {
-    const res = await fetch(`${base}/admin/dead-letters/${encodeURIComponent(faultId)}/redrive`, { method: "POST" });
+    const res = await admin.fetch(`/admin/dead-letters/${encodeURIComponent(faultId)}/redrive`, { method: "POST" });
     process.stdout.write(`${res.status} ${await res.text()}\n`);
     if (!res.ok) process.exitCode = 1;
     return;
   }
-  process.stderr.write("usage: npm run dead-letters -- list | redrive <faultId>  [--region-url URL]\n");
+  process.stderr.write("usage: npm run dead-letters -- list | redrive <faultId>  [--admin-url URL] [--token-file F]\n");
   process.exitCode = 2;
 }
 
-void main();
+runMain(main);

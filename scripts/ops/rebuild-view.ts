@@ -1,13 +1,12 @@
 /**
  * Rebuilds a region's order-view read model by replaying every order stream, and waits for it.
  *
- *   npm run rebuild-view -- [--region-url http://127.0.0.1:8081]
+ *   npm run rebuild-view -- [--admin-url http://127.0.0.1:9081] [--token-file F]
  */
 import { parseArgs } from "node:util";
-import { defaultGatewayPortBase } from "../../platform/topology.js";
+import { adminClient, adminOptions, runMain } from "./admin-client.js";
 
-const { values } = parseArgs({ options: { "region-url": { type: "string", default: `http://127.0.0.1:${defaultGatewayPortBase}` } } });
-const url = `${values["region-url"]}/admin/rebuild-view`;
+const { values } = parseArgs({ options: adminOptions });
 
 interface Status {
   status: string;
@@ -17,15 +16,16 @@ interface Status {
 }
 
 async function main(): Promise<void> {
-  let status = (await (await fetch(url, { method: "POST" })).json()) as Status;
+  const admin = adminClient(values["admin-url"], values["token-file"]);
+  let status = await admin.json<Status>("/admin/rebuild-view", { method: "POST" });
   process.stdout.write("rebuilding");
   while (status.status === "running") {
     await new Promise((r) => setTimeout(r, 500));
     process.stdout.write(".");
-    status = (await (await fetch(url)).json()) as Status;
+    status = await admin.json<Status>("/admin/rebuild-view");
   }
   process.stdout.write(`\n${JSON.stringify(status)}\n`);
   if (status.status !== "done") process.exitCode = 1;
 }
 
-void main();
+runMain(main);

@@ -3,35 +3,41 @@
  * holds (its own and its replicas of the lost region's) is put back as the lake has it, without
  * re-running any side effect, then the region's read model is rebuilt by replay.
  *
- *   npm run reseed -- --from http://127.0.0.1:8082 --to http://127.0.0.1:8081
+ *   npm run reseed -- --from http://127.0.0.1:9082 --to http://127.0.0.1:9081 \
+ *     [--from-token-file F] [--to-token-file F]
+ *
+ * Both are admin URLs; each credential comes from its file, or from ADMIN_TOKEN for both.
  */
 import { parseArgs } from "node:util";
 import { catalogShards } from "../../services/shared/orders/catalog-shards.js";
+import { adminClient, runMain } from "./admin-client.js";
 
-const { values } = parseArgs({ options: { from: { type: "string" }, to: { type: "string" } } });
-if (!values.from || !values.to) {
-  process.stderr.write("usage: npm run reseed -- --from <healthy region gateway URL> --to <region to re-seed gateway URL>\n");
-  process.exit(2);
-}
-const from = values.from;
-const to = values.to;
-
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init?.method ?? "GET"} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const { values } = parseArgs({
+  options: {
+    from: { type: "string" },
+    to: { type: "string" },
+    "from-token-file": { type: "string" },
+    "to-token-file": { type: "string" },
+  },
+});
 
 async function main(): Promise<void> {
+  if (!values.from || !values.to) {
+    process.stderr.write("usage: npm run reseed -- --from <healthy region admin URL> --to <region to re-seed admin URL>\n");
+    process.exitCode = 2;
+    return;
+  }
+  const from = adminClient(values.from, values["from-token-file"]);
+  const to = adminClient(values.to, values["to-token-file"]);
   const counts: Record<string, number> = {};
   for (const shard of catalogShards) {
-    const { orderIds } = await json<{ orderIds: string[] }>(`${from}/admin/catalog/${shard}`);
+    const { orderIds } = await from.json<{ orderIds: string[] }>(`/admin/catalog/${shard}`);
     for (const orderId of orderIds) {
-      const { events } = await json<{ events: { type: string }[] }>(`${from}/admin/lake/orders/${orderId}`);
+      const { events } = await from.json<{ events: { type: string }[] }>(`/admin/lake/orders/${orderId}`);
       // The lake also holds the order's stock and payment events where it is homed; those are regional.
       const stream = events.filter((e) => e.type.startsWith("order."));
       if (stream.length === 0) continue;
-      const { outcome } = await json<{ outcome: string }>(`${to}/admin/restore`, {
+      const { outcome } = await to.json<{ outcome: string }>("/admin/restore", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ orderId, events: stream }),
@@ -40,17 +46,14 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`streams: ${JSON.stringify(counts)}\nrebuilding the read model`);
-  let status = await json<{ status: string }>(`${to}/admin/rebuild-view`, { method: "POST" });
+  let status = await to.json<{ status: string }>("/admin/rebuild-view", { method: "POST" });
   while (status.status === "running") {
     await new Promise((r) => setTimeout(r, 500));
     process.stdout.write(".");
-    status = await json<{ status: string }>(`${to}/admin/rebuild-view`);
+    status = await to.json<{ status: string }>("/admin/rebuild-view");
   }
   process.stdout.write(`\n${JSON.stringify({ streams: counts, readModel: status })}\n`);
   if (status.status !== "done") process.exitCode = 1;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain(main);

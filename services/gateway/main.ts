@@ -1,19 +1,19 @@
 import { apps } from "../../platform/topology.js";
-import { baseEnvSchema } from "../shared/config.js";
+import { adminEnvSchema, baseEnvSchema } from "../shared/config.js";
 import { runService } from "../shared/service.js";
+import { gatewayAdminRoutes } from "./admin-routes.js";
 import { gatewayRoutes } from "./routes.js";
+
+const targets = { ordersApp: apps.orders, viewApp: apps.orderView, inventoryApp: apps.inventory, replicatorApp: apps.replicator };
 
 await runService({
   name: apps.gateway,
-  env: baseEnvSchema,
-  routes: ({ config, sidecar }) => [
-    gatewayRoutes({
-      region: config.REGION,
-      sidecar,
-      ordersApp: apps.orders,
-      viewApp: apps.orderView,
-      inventoryApp: apps.inventory,
-      replicatorApp: apps.replicator,
-    }),
-  ],
+  env: baseEnvSchema.extend(adminEnvSchema.shape),
+  routes: ({ config, sidecar }) => [gatewayRoutes({ region: config.REGION, sidecar, adminToken: config.ADMIN_TOKEN, ...targets })],
+  adminRoutes: ({ config, sidecar }) => [gatewayAdminRoutes({ region: config.REGION, sidecar, ...targets })],
+  // Every order needs orders, every read order-view: without them the gateway could only answer 503.
+  readiness: ({ sidecar }) => ({
+    [apps.orders]: () => sidecar.canReach(apps.orders),
+    [apps.orderView]: () => sidecar.canReach(apps.orderView),
+  }),
 });

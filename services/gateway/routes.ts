@@ -3,8 +3,9 @@ import { Router } from "express";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { describeIssues, placeOrderSchema } from "../shared/events/order-input.js";
+import { requireBearer } from "../shared/http/app.js";
 import { customerIdQuery, orderIdParam, skuParam } from "../shared/http/params.js";
-import { badRequest } from "../shared/http/problem.js";
+import { HttpProblem, badRequest } from "../shared/http/problem.js";
 import { canonicalJson, orderIdForKey, parseIdempotencyKey, sha256Hex } from "./idempotency.js";
 
 export interface GatewayDeps {
@@ -14,6 +15,8 @@ export interface GatewayDeps {
   readonly viewApp: string;
   readonly inventoryApp: string;
   readonly replicatorApp: string;
+  /** The operator's credential: setting stock is an operator's act even on the public API. */
+  readonly adminToken: string;
 }
 
 /** The public API of a region. It validates, then delegates through Dapr service invocation. */
@@ -24,16 +27,23 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     if (req.body === undefined) throw badRequest("request body is required");
     const parsed = placeOrderSchema.safeParse(req.body);
     if (!parsed.success) throw badRequest(describeIssues(parsed.error));
-    const key = parseIdempotencyKey(req.header("idempotency-key"));
-    const orderId = key ? orderIdForKey(deps.region, key) : randomUUID();
-    const answer = await deps.sidecar.invoke<{ orderId: string; status: string; region: string }>(
-      deps.ordersApp,
-      "orders",
-      HttpMethod.POST,
-      { ...parsed.data, orderId, requestHash: sha256Hex(canonicalJson(parsed.data)) },
-      { "x-correlation-id": orderId },
-    );
-    res.status(202).location(`/orders/${answer.orderId}`).json(answer);
+    // Without a client key the gateway makes one: every order id comes from a key, so an answer
+    // lost on the way (a 503 after the order was written) can be retried without a second order.
+    const given = parseIdempotencyKey(req.header("idempotency-key"));
+    const key = given ?? randomUUID();
+    const orderId = orderIdForKey(deps.region, key);
+    const answer = await deps.sidecar
+      .invoke<{ orderId: string; status: string; region: string }>(
+        deps.ordersApp,
+        "orders",
+        HttpMethod.POST,
+        { ...parsed.data, orderId, requestHash: sha256Hex(canonicalJson(parsed.data)) },
+        { "x-correlation-id": orderId },
+      )
+      .catch((err: unknown) => {
+        throw err instanceof HttpProblem && err.status >= 500 ? outcomeUnknown(err, orderId, key) : err;
+      });
+    res.status(202).location(`/orders/${answer.orderId}`).set("Idempotency-Key", key).json(answer);
   });
 
   router.get("/orders/:orderId", async (req, res) => {
@@ -57,7 +67,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     res.json(await deps.sidecar.invoke(deps.ordersApp, `orders/${orderId}/events${at}`, HttpMethod.GET));
   });
 
-  router.put("/inventory/:sku", async (req, res) => {
+  router.put("/inventory/:sku", requireBearer(deps.adminToken), async (req, res) => {
     const sku = skuParam(req.params["sku"]);
     res.json(await deps.sidecar.invoke(deps.inventoryApp, `inventory/${encodeURIComponent(sku)}`, HttpMethod.PUT, req.body));
   });
@@ -67,48 +77,19 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     res.json(await deps.sidecar.invoke(deps.inventoryApp, `inventory/${encodeURIComponent(sku)}`, HttpMethod.GET));
   });
 
-  // Operator endpoints; in a cluster, expose /admin only to operators (see k8s/README.md).
-  router.get("/admin/dead-letters", async (_req, res) => {
-    res.json(await deps.sidecar.invoke(deps.viewApp, "dead-letters", HttpMethod.GET));
-  });
-
-  /** Convergence check: a digest of every order this region holds (see orders /digest). */
-  router.get("/admin/digest", async (_req, res) => {
-    res.json(await deps.sidecar.invoke(deps.ordersApp, "digest", HttpMethod.GET));
-  });
-
-  /** The event lake: replay one order, or a time range (`?from=&to=`, ISO 8601). */
-  router.get("/admin/lake/orders/:orderId", async (req, res) => {
-    const orderId = orderIdParam(req.params["orderId"]);
-    res.json(await deps.sidecar.invoke(deps.replicatorApp, `lake/subjects/${orderId}`, HttpMethod.GET));
-  });
-
-  router.get("/admin/lake/events", async (req, res) => {
-    const query = new URLSearchParams({ from: String(req.query["from"] ?? ""), to: String(req.query["to"] ?? "") });
-    res.json(await deps.sidecar.invoke(deps.replicatorApp, `lake/events?${query.toString()}`, HttpMethod.GET));
-  });
-
-  /** Re-seeding: list what this region holds, and put back a stream it lost. */
-  router.get("/admin/catalog/:shard", async (req, res) => {
-    res.json(await deps.sidecar.invoke(deps.ordersApp, `catalog/${encodeURIComponent(String(req.params["shard"]))}`, HttpMethod.GET));
-  });
-
-  router.post("/admin/restore", async (req, res) => {
-    res.json(await deps.sidecar.invoke(deps.ordersApp, "restore", HttpMethod.POST, req.body));
-  });
-
-  router.post("/admin/rebuild-view", async (_req, res) => {
-    res.status(202).json(await deps.sidecar.invoke(deps.viewApp, "rebuild", HttpMethod.POST));
-  });
-
-  router.get("/admin/rebuild-view", async (_req, res) => {
-    res.json(await deps.sidecar.invoke(deps.viewApp, "rebuild", HttpMethod.GET));
-  });
-
-  router.post("/admin/dead-letters/:faultId/redrive", async (req, res) => {
-    const faultId = String(req.params["faultId"]);
-    res.json(await deps.sidecar.invoke(deps.viewApp, `dead-letters/${encodeURIComponent(faultId)}/redrive`, HttpMethod.POST));
-  });
-
   return router;
+}
+
+/**
+ * Placing failed after the request left the gateway: the order may or may not exist. The answer
+ * says so and hands the client what makes a retry safe (the key, which maps to this order id).
+ */
+function outcomeUnknown(cause: HttpProblem, orderId: string, key: string): HttpProblem {
+  return new HttpProblem(
+    cause.status,
+    cause.title,
+    `${cause.detail}. The order may have been placed: GET /orders/${orderId} tells, and retrying with Idempotency-Key: ${key} never places it twice`,
+    { ...cause.extensions, orderId, idempotencyKey: key },
+    { ...cause.headers, "Idempotency-Key": key },
+  );
 }

@@ -1,100 +1,258 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
-import { type Fault, faultSchema } from "../shared/events/fault.js";
+import { Gauge, type Registry } from "prom-client";
+import { z } from "zod";
+import { autoRedriveStates, deadLetterMetrics } from "../../observability/metrics.js";
+import { type AppId, deadLetterRedrive, deadLetterTopicOf, deadLetteringApps } from "../../platform/topology.js";
+import { retryOnConflict } from "../shared/dapr/event-store.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
+import { redriveHeader } from "../shared/dapr/subscriber.js";
+import { type Fault, faultSchema } from "../shared/events/fault.js";
 import { conflict, notFound } from "../shared/http/problem.js";
-import type { Logger } from "../shared/log.js";
-import { retryOnConflict } from "../shared/dapr/event-store.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
-import { z } from "zod";
+import { type Logger, errorFields } from "../shared/log.js";
 
 export interface StoredFault extends Fault {
   readonly status: "open" | "redriven";
   readonly redrivenAt?: string;
+  /** Automatic redrive: when next, how often tried; absent when it is not redriven automatically. */
+  readonly autoRedrive?: { readonly attempts: number; readonly nextAt: string; readonly lastError?: string; readonly gaveUp?: boolean };
 }
 
 interface FaultIndex {
   readonly faultIds: string[];
 }
 
-const indexKey = "faults";
+/** Every fault ever recorded, and the ones the redriver still works on. */
+const allKey = "faults";
+const scheduledKey = "faults-scheduled";
 const faultKey = (id: string) => `fault-${id}`;
 
+export interface DeadLetterDeps {
+  readonly sidecar: Sidecar;
+  readonly store: string;
+  readonly region: string;
+  readonly log: Logger;
+}
+
 /**
- * The dead-letter topic as a read model: every fault is kept with its reason, can be listed, and
- * redriven by handing the original CloudEvent back to the subscriber that failed it (all
- * handlers are idempotent, so a redrive of something already applied changes nothing).
+ * The dead-letter topics as a read model: every fault is kept with its reason and the subscriber
+ * that failed it, can be listed, and is redriven by handing the original CloudEvent back to that
+ * subscriber (all handlers are idempotent, so a redrive of something already applied changes
+ * nothing). Faults of failing handlers are redriven automatically with backoff; contract
+ * violations wait for an operator, since the same bytes would fail the same way.
  */
-export function deadLetterRoutes(deps: { sidecar: Sidecar; store: string; region: string; log: Logger }): Router {
-  const router = Router();
+export class DeadLetters {
+  private readonly lock = new KeyedLock();
 
-  const lock = new KeyedLock();
+  constructor(private readonly deps: DeadLetterDeps) {}
 
-  /** Stores a fault and adds it to the index; the index is one key, so writers queue for it. */
-  function save(fault: StoredFault): Promise<void> {
-    return lock.run(indexKey, () =>
+  /** Stores a fault once, and adds it to the indexes (one key each, so writers queue for them). */
+  async record(fault: Fault, now = new Date()): Promise<void> {
+    const scheduled = fault.kind === "handler";
+    const stored: StoredFault = {
+      ...fault,
+      status: "open",
+      ...(scheduled
+        ? { autoRedrive: { attempts: 0, nextAt: new Date(now.getTime() + deadLetterRedrive.firstDelayMs).toISOString() } }
+        : {}),
+    };
+    await this.deps.sidecar.write(this.deps.store, [{ key: faultKey(fault.faultId), value: stored, overwrite: true }]);
+    await this.addTo(allKey, fault.faultId);
+    if (scheduled) await this.addTo(scheduledKey, fault.faultId);
+  }
+
+  async list(): Promise<StoredFault[]> {
+    return this.read(allKey);
+  }
+
+  /** Faults the redriver still works on. */
+  async scheduled(): Promise<StoredFault[]> {
+    return this.read(scheduledKey);
+  }
+
+  async get(faultId: string): Promise<{ value: StoredFault; etag: string } | undefined> {
+    return this.deps.sidecar.get<StoredFault>(this.deps.store, faultKey(faultId));
+  }
+
+  /**
+   * Hands the event back to its subscriber. Resolves when the subscriber accepted it; throws
+   * (a 4xx or 503 problem) when it did not, leaving the fault open.
+   */
+  async redrive(fault: StoredFault, etag: string, now = new Date()): Promise<void> {
+    const answer = await this.deps.sidecar.invoke<{ status?: string }>(
+      fault.subscriber,
+      fault.route.replace(/^\//, ""),
+      HttpMethod.POST,
+      fault.cloudEvent,
+      { [redriveHeader]: "1" },
+    );
+    if (answer?.status !== "SUCCESS")
+      throw conflict(`${fault.subscriber} did not accept the event again (${answer?.status ?? "no answer"})`);
+    const { autoRedrive: _done, ...rest } = fault;
+    await this.deps.sidecar.write(this.deps.store, [
+      { key: faultKey(fault.faultId), value: { ...rest, status: "redriven", redrivenAt: now.toISOString() }, etag },
+    ]);
+    await this.removeFrom(scheduledKey, fault.faultId);
+  }
+
+  /** After a failed automatic redrive: the next try, further away each time, until giving up. */
+  async reschedule(fault: StoredFault, etag: string, error: string, now = new Date()): Promise<StoredFault> {
+    const attempts = (fault.autoRedrive?.attempts ?? 0) + 1;
+    const delay = Math.min(deadLetterRedrive.maxDelayMs, deadLetterRedrive.firstDelayMs * 2 ** attempts);
+    const gaveUp = now.getTime() - Date.parse(fault.failedAt) >= deadLetterRedrive.giveUpAfterMs;
+    const next: StoredFault = {
+      ...fault,
+      autoRedrive: {
+        attempts,
+        nextAt: new Date(now.getTime() + delay).toISOString(),
+        lastError: error.slice(0, 500),
+        ...(gaveUp ? { gaveUp } : {}),
+      },
+    };
+    await this.deps.sidecar.write(this.deps.store, [{ key: faultKey(fault.faultId), value: next, etag }]);
+    if (gaveUp) await this.removeFrom(scheduledKey, fault.faultId);
+    return next;
+  }
+
+  private async read(indexKey: string): Promise<StoredFault[]> {
+    const index = await this.deps.sidecar.get<FaultIndex>(this.deps.store, indexKey);
+    const found = await this.deps.sidecar.getMany<StoredFault>(this.deps.store, (index?.value.faultIds ?? []).map(faultKey));
+    return [...found.values()].map((v) => v.value).sort((a, b) => b.failedAt.localeCompare(a.failedAt));
+  }
+
+  private addTo(indexKey: string, faultId: string): Promise<void> {
+    return this.changeIndex(indexKey, (ids) => (ids.includes(faultId) ? undefined : [...ids, faultId]));
+  }
+
+  private removeFrom(indexKey: string, faultId: string): Promise<void> {
+    return this.changeIndex(indexKey, (ids) => (ids.includes(faultId) ? ids.filter((id) => id !== faultId) : undefined));
+  }
+
+  private changeIndex(indexKey: string, change: (ids: string[]) => string[] | undefined): Promise<void> {
+    return this.lock.run(indexKey, () =>
       retryOnConflict(async () => {
-        const index = await deps.sidecar.get<FaultIndex>(deps.store, indexKey);
-        const ids = index?.value.faultIds ?? [];
-        await deps.sidecar.write(deps.store, [{ key: faultKey(fault.faultId), value: fault, overwrite: true }]);
-        if (ids.includes(fault.faultId)) return;
-        await deps.sidecar.write(deps.store, [{ key: indexKey, value: { faultIds: [...ids, fault.faultId] }, etag: index?.etag }]);
+        const index = await this.deps.sidecar.get<FaultIndex>(this.deps.store, indexKey);
+        const next = change(index?.value.faultIds ?? []);
+        if (next) await this.deps.sidecar.write(this.deps.store, [{ key: indexKey, value: { faultIds: next }, etag: index?.etag }]);
       }),
     );
   }
+}
 
-  router.post("/events/deadletter", async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const parsed = faultSchema.safeParse(body["data"]);
-    // Our subscribers publish faults with the reason; what Dapr itself dead-letters after its
-    // retries arrives as the original CloudEvent, which we wrap.
-    const fault: Fault = parsed.success
-      ? parsed.data
-      : {
-          faultId: randomUUID(),
-          kind: "handler",
-          reason: "Dapr dead-lettered the delivery after its retries (the subscriber's log has the errors)",
-          subscriber: "",
-          route: "",
-          topic: typeof body["topic"] === "string" ? body["topic"] : "",
-          attempts: 1,
-          failedAt: new Date().toISOString(),
-          region: deps.region,
-          cloudEvent: body,
-        };
-    await save({ ...fault, status: "open" });
-    deps.log.warn("fault recorded", { faultId: fault.faultId, kind: fault.kind, reason: fault.reason, subscriber: fault.subscriber });
-    res.json({ status: "SUCCESS" });
-  });
+/**
+ * What a dead-letter topic delivers, as a fault naming its subscriber: our subscribers publish
+ * faults with the reason; what Dapr itself dead-lettered after its retries (the app was down or
+ * kept failing) arrives as the original CloudEvent, whose `topic` says where it came from.
+ */
+export function faultFrom(body: Record<string, unknown>, subscriber: AppId, region: string, now = new Date()): Fault {
+  const parsed = faultSchema.safeParse(body["data"]);
+  if (parsed.success) return parsed.data;
+  const topic = typeof body["topic"] === "string" ? body["topic"] : "";
+  return {
+    faultId: randomUUID(),
+    kind: "handler",
+    reason: `Dapr dead-lettered the delivery after its retries (${subscriber} was unreachable or kept failing; its log has the errors)`,
+    subscriber,
+    route: `/events/${topic}`,
+    topic,
+    attempts: 1,
+    failedAt: now.toISOString(),
+    region,
+    cloudEvent: body,
+  };
+}
+
+export function deadLetterRoutes(deps: { readonly region: string; readonly log: Logger; readonly deadLetters: DeadLetters }): Router {
+  const router = Router();
+
+  for (const app of deadLetteringApps) {
+    router.post(`/events/${deadLetterTopicOf(app)}`, async (req, res) => {
+      const fault = faultFrom((req.body ?? {}) as Record<string, unknown>, app, deps.region);
+      await deps.deadLetters.record(fault);
+      deps.log.warn("fault recorded", { faultId: fault.faultId, kind: fault.kind, reason: fault.reason, subscriber: fault.subscriber });
+      res.json({ status: "SUCCESS" });
+    });
+  }
 
   router.get("/dead-letters", async (_req, res) => {
-    const index = await deps.sidecar.get<FaultIndex>(deps.store, indexKey);
-    const found = await deps.sidecar.getMany<StoredFault>(deps.store, (index?.value.faultIds ?? []).map(faultKey));
-    const faults = [...found.values()].map((v) => v.value).sort((a, b) => b.failedAt.localeCompare(a.failedAt));
-    res.json({ region: deps.region, faults });
+    res.json({ region: deps.region, faults: await deps.deadLetters.list() });
   });
 
   router.post("/dead-letters/:faultId/redrive", async (req, res) => {
     const id = z.uuid().safeParse(req.params["faultId"]);
     if (!id.success) throw notFound(`no fault ${req.params["faultId"]}`);
-    const found = await deps.sidecar.get<StoredFault>(deps.store, faultKey(id.data));
+    const found = await deps.deadLetters.get(id.data);
     if (!found) throw notFound(`no fault ${id.data}`);
-    const fault = found.value;
-    if (!fault.subscriber) throw conflict(`fault ${fault.faultId} does not say which subscriber failed it; republish it by hand`);
-    const answer = await deps.sidecar.invoke<{ status?: string }>(
-      fault.subscriber,
-      fault.route.replace(/^\//, ""),
-      HttpMethod.POST,
-      fault.cloudEvent,
-    );
-    if (answer?.status !== "SUCCESS")
-      throw conflict(`${fault.subscriber} did not accept the event again (${answer?.status ?? "no answer"})`);
-    await deps.sidecar.write(deps.store, [
-      { key: faultKey(fault.faultId), value: { ...fault, status: "redriven", redrivenAt: new Date().toISOString() }, etag: found.etag },
-    ]);
-    res.json({ faultId: fault.faultId, status: "redriven", subscriber: fault.subscriber });
+    await deps.deadLetters.redrive(found.value, found.etag);
+    res.json({ faultId: found.value.faultId, status: "redriven", subscriber: found.value.subscriber });
   });
 
   return router;
+}
+
+/**
+ * Hands due faults back to their subscribers every few seconds, and publishes how many are open
+ * per subscriber (`dead_letters_open`, which the open-dead-letters alert watches). Returns stop.
+ */
+export function startRedriver(deadLetters: DeadLetters, registry: Registry, log: Logger): { stop(): void } {
+  const open = openFaultsGauge(registry);
+  let running = false;
+  let ticks = 0;
+  const tick = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    ticks++;
+    try {
+      const now = new Date();
+      for (const fault of await deadLetters.scheduled()) {
+        if (fault.status !== "open" || !fault.autoRedrive || Date.parse(fault.autoRedrive.nextAt) > now.getTime()) continue;
+        const current = await deadLetters.get(fault.faultId);
+        if (!current || current.value.status !== "open") continue;
+        try {
+          await deadLetters.redrive(current.value, current.etag, now);
+          log.info("dead letter redriven", {
+            faultId: fault.faultId,
+            subscriber: fault.subscriber,
+            attempts: fault.autoRedrive.attempts + 1,
+          });
+        } catch (err) {
+          const next = await deadLetters.reschedule(current.value, current.etag, errorFields(err)["error"] as string, now);
+          if (next.autoRedrive?.gaveUp) log.error("dead letter redrive gave up; an operator must look", { faultId: fault.faultId });
+        }
+      }
+      // Every fault ever recorded is read for the gauge: not on every pass.
+      if (ticks % 5 !== 1) return;
+      const counts = new Map<string, number>();
+      for (const f of await deadLetters.list()) {
+        if (f.status !== "open") continue;
+        const state = f.autoRedrive && !f.autoRedrive.gaveUp ? autoRedriveStates.scheduled : autoRedriveStates.manual;
+        const key = `${f.subscriber}\n${state}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      open.reset();
+      for (const [key, n] of counts) {
+        const [subscriber = "", autoRedrive = ""] = key.split("\n");
+        open.set({ subscriber, auto_redrive: autoRedrive }, n);
+      }
+    } catch (err) {
+      log.warn("dead-letter redriver pass failed; next pass retries", errorFields(err));
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), deadLetterRedrive.scanEveryMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/** Faults not yet redriven, per subscriber and whether the redriver still tries them. */
+export function openFaultsGauge(registry: Registry): Gauge<"subscriber" | "auto_redrive"> {
+  return new Gauge({
+    name: deadLetterMetrics.open.name,
+    help: "Faults not yet redriven, per subscriber; auto_redrive says whether the redriver still tries them (scheduled) or an operator must (manual).",
+    labelNames: ["subscriber", "auto_redrive"] as const,
+    registers: [registry],
+  });
 }

@@ -8,7 +8,7 @@ import { type EventRecord, causedBy } from "../shared/events/envelope.js";
 import { describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
 import { orderIdParam } from "../shared/http/params.js";
 import { HttpProblem, badRequest, conflict, notFound } from "../shared/http/problem.js";
-import { checkEvent } from "../shared/events/contracts.js";
+import { ContractError, checkEvent } from "../shared/events/contracts.js";
 import type { WriterDeps } from "../shared/writer-deps.js";
 import { fold, publicOrder } from "../shared/orders/order-state.js";
 import { catalogShards } from "../shared/orders/catalog-shards.js";
@@ -40,6 +40,16 @@ function notHome(homeRegion: string): HttpProblem {
     { homeRegion, retryAfterSeconds: notHomeRetrySeconds },
     { "Retry-After": String(notHomeRetrySeconds) },
   );
+}
+
+/** An event a caller hands in (replication, restore): one that breaks its contract is the caller's error. */
+function eventFromCaller(raw: unknown, where: string): EventRecord {
+  try {
+    return checkEvent(raw);
+  } catch (err) {
+    if (err instanceof ContractError) throw badRequest(`${where}: ${err.message}`);
+    throw err;
+  }
 }
 
 export function ordersRoutes(deps: OrdersDeps): Router {
@@ -126,7 +136,7 @@ export function ordersRoutes(deps: OrdersDeps): Router {
    * from acting on it and the replicator from sending it back.
    */
   router.post("/replica/events", async (req, res) => {
-    const event = checkEvent(req.body);
+    const event = eventFromCaller(req.body, "event");
     const orderId = event.subject;
     if (event.originRegion === deps.region) throw conflict(`event ${event.id} originated here; a region never replicates to itself`);
     const outcome = await deps.lock.run(orderId, () =>
@@ -176,7 +186,9 @@ export function ordersRoutes(deps: OrdersDeps): Router {
   router.post("/restore", async (req, res) => {
     const body = z.object({ orderId: orderIdSchema, events: z.array(z.unknown()).min(1) }).safeParse(req.body);
     if (!body.success) throw badRequest(describeIssues(body.error));
-    const events = body.data.events.map(checkEvent).sort((a, b) => a.aggregateVersion - b.aggregateVersion);
+    const events = body.data.events
+      .map((e, i) => eventFromCaller(e, `events[${i}]`))
+      .sort((a, b) => a.aggregateVersion - b.aggregateVersion);
     if (events.some((e, i) => e.subject !== body.data.orderId || e.aggregateVersion !== i + 1)) {
       throw badRequest("events must be one order's stream, versions 1 to n without gaps");
     }

@@ -31,6 +31,16 @@ export const baseEnvSchema = z.object({
 });
 export type BaseConfig = z.infer<typeof baseEnvSchema>;
 
+/** The operator port of a service that has admin endpoints (the gateway). */
+export const adminEnvSchema = z.object({
+  ADMIN_PORT: port,
+  /** Loopback locally; 0.0.0.0 in a pod, where only the admin Service (cluster-internal) reaches it. */
+  ADMIN_BIND_HOST: z.string().default("127.0.0.1"),
+  /** The operator's credential, sent as `Authorization: Bearer …`. Long and random: it guards writes. */
+  ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters (a random secret)"),
+});
+export type AdminConfig = z.infer<typeof adminEnvSchema>;
+
 /** Parses the environment once at start-up; the error message names each offending variable. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);

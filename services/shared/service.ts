@@ -2,11 +2,12 @@ import type { Server } from "node:http";
 import type { Express, Router } from "express";
 import type { Registry } from "prom-client";
 import type { z } from "zod";
-import { type BaseConfig, ConfigError, loadConfig } from "./config.js";
+import { type AdminConfig, type BaseConfig, ConfigError, adminEnvSchema, loadConfig } from "./config.js";
 import { Sidecar } from "./dapr/sidecar.js";
 import { createServiceApp } from "./http/app.js";
 import { type Logger, createLogger, errorFields } from "./log.js";
 import { createRegistry } from "./metrics.js";
+import { type Check, readinessOf } from "./readiness.js";
 import { tracingEnabled } from "./tracing-enabled.js";
 
 export interface ServiceContext<C extends BaseConfig> {
@@ -21,13 +22,24 @@ export interface ServiceDefinition<S extends z.ZodType<BaseConfig>> {
   readonly env: S;
   /** Builds the routers from the context; the composition root of the service. */
   readonly routes: (ctx: ServiceContext<z.infer<S>>) => Router[] | Promise<Router[]>;
+  /**
+   * Operator endpoints, served on their own port (`ADMIN_PORT`) and only with the operator's
+   * credential (`Authorization: Bearer $ADMIN_TOKEN`): never on the public port.
+   */
+  readonly adminRoutes?: (ctx: ServiceContext<z.infer<S>>) => Router[];
+  /** Background work started once the service listens, stopped when it stops (never in route factories). */
+  readonly workers?: (ctx: ServiceContext<z.infer<S>>) => readonly { stop(): void }[];
+  /** Named readiness checks besides the service's own sidecar (see readinessOf). */
+  readonly readiness?: (ctx: ServiceContext<z.infer<S>>) => Readonly<Record<string, Check>>;
 }
 
 /** Starts a service: config validated once, one app, graceful stop on SIGTERM/SIGINT. */
 export async function runService<S extends z.ZodType<BaseConfig>>(def: ServiceDefinition<S>): Promise<{ app: Express; server: Server }> {
   let config: z.infer<S>;
+  let admin: AdminConfig | undefined;
   try {
     config = loadConfig(def.env);
+    admin = def.adminRoutes ? loadConfig(adminEnvSchema) : undefined;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${def.name}: ${err.message}\n`);
@@ -38,25 +50,35 @@ export async function runService<S extends z.ZodType<BaseConfig>>(def: ServiceDe
   const log = createLogger(def.name, config.REGION, config.LOG_LEVEL);
   const registry = createRegistry(def.name, config.REGION);
   const sidecar = new Sidecar({ httpPort: config.DAPR_HTTP_PORT, apiToken: config.DAPR_API_TOKEN });
-  const { app, finish } = createServiceApp({ registry, log, ready: () => sidecar.ready(), appApiToken: config.APP_API_TOKEN });
-  for (const router of await def.routes({ config, log, registry, sidecar })) app.use(router);
+  const ctx = { config, log, registry, sidecar };
+  const ready = readinessOf({ sidecar: () => sidecar.ready(), ...def.readiness?.(ctx) });
+  const { app, finish, requestMetrics } = createServiceApp({ registry, log, ready, appApiToken: config.APP_API_TOKEN });
+  for (const router of await def.routes(ctx)) app.use(router);
   finish();
-
-  const server = app.listen(config.APP_PORT, config.BIND_HOST);
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  // Longer than daprd's keep-alive so the sidecar never reuses a socket we are closing.
-  server.keepAliveTimeout = 65_000;
+  const servers = [await listen(app, config.APP_PORT, config.BIND_HOST)];
   log.info("listening", { port: config.APP_PORT, daprHttpPort: config.DAPR_HTTP_PORT });
+
+  if (def.adminRoutes && admin) {
+    const adminApp = createServiceApp({ registry, log, ready, bearerToken: admin.ADMIN_TOKEN, requestMetrics });
+    for (const router of def.adminRoutes(ctx)) adminApp.app.use(router);
+    adminApp.finish();
+    servers.push(await listen(adminApp.app, admin.ADMIN_PORT, admin.ADMIN_BIND_HOST));
+    log.info("admin listening", { port: admin.ADMIN_PORT });
+  }
+  const [server] = servers as [Server];
+  const workers = def.workers?.(ctx) ?? [];
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info("stopping", { signal });
+    for (const worker of workers) worker.stop();
     // In-flight requests finish; idle keep-alive sockets are closed so close() can complete.
+    for (const extra of servers.slice(1)) {
+      extra.close();
+      extra.closeIdleConnections();
+    }
     server.close(() => {
       // Pending spans are flushed; telemetry.js is loaded only where instrumentation loaded it.
       const flushed = tracingEnabled() ? import("./telemetry.js").then((t) => t.shutdownTelemetry()) : Promise.resolve();
@@ -69,4 +91,15 @@ export async function runService<S extends z.ZodType<BaseConfig>>(def: ServiceDe
   process.once("SIGINT", () => stop("SIGINT"));
   process.on("unhandledRejection", (err) => log.error("unhandled rejection", errorFields(err)));
   return { app, server };
+}
+
+async function listen(app: Express, port: number, host: string): Promise<Server> {
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // Longer than daprd's keep-alive so the sidecar never reuses a socket we are closing.
+  server.keepAliveTimeout = 65_000;
+  return server;
 }

@@ -49,7 +49,17 @@ describe("multi-region drills", () => {
 
     const run = spawnSync(
       process.execPath,
-      [join(projectRoot, "dist/scripts/ops/reseed.js"), "--from", west.gatewayUrl, "--to", east.gatewayUrl],
+      [
+        join(projectRoot, "dist/scripts/ops/reseed.js"),
+        "--from",
+        west.adminUrl,
+        "--from-token-file",
+        join(west.runDir, "admin-token"),
+        "--to",
+        east.adminUrl,
+        "--to-token-file",
+        join(east.runDir, "admin-token"),
+      ],
       { encoding: "utf8", timeout: 120_000 },
     );
     expect(run.status, run.stdout + run.stderr).toBe(0);

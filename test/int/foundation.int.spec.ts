@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { relayTopicOf } from "../../platform/topology.js";
 import { daprVersion } from "../../platform/versions.js";
-import { type Answer, call, postJson } from "../support/http.js";
+import { type Answer, adminCall, call, postJson } from "../support/http.js";
 import { eventually, useTestSystem } from "../support/system.js";
 
 const order = { customerId: "cust-1", items: [{ sku: "sku-1", quantity: 2, unitPrice: 9.99 }] };
@@ -143,6 +143,31 @@ describe("bad input gets a problem+json answer, never a 500", () => {
     ["malformed order id", "/orders/not-a-uuid", undefined, 400, /orderId: must be a UUID/],
     ["list without customerId", "/orders", { method: "GET" }, 400, /customerId/],
     ["unknown route", "/nope", undefined, 404, /no route/],
+    ["malformed percent-encoding in an id", "/orders/%ff", undefined, 400, /decode|malformed/i],
+    ["overlong UTF-8 in an id", "/orders/%c0%ae%c0%ae", undefined, 400, /decode|malformed/i],
+    [
+      "gzip declared, body not compressed",
+      "/orders",
+      raw(JSON.stringify(order), "application/json", { "content-encoding": "gzip" }),
+      400,
+      /./,
+    ],
+    [
+      "an unsupported content encoding",
+      "/orders",
+      raw(JSON.stringify(order), "application/json", { "content-encoding": "br2" }),
+      415,
+      /encoding/,
+    ],
+    ["JSON nested 5000 deep", "/orders", raw(`${"[".repeat(5000)}${"]".repeat(5000)}`), 400, /nests deeper/],
+    ["admin path on the public port", "/admin/restore", raw(JSON.stringify({ orderId: unknownId, events: [{}] })), 404, /no route/],
+    [
+      "stock change without the operator credential",
+      "/inventory/sku-1",
+      { ...raw(JSON.stringify({ available: 5 })), method: "PUT" },
+      401,
+      /operator credential/,
+    ],
   ];
 
   it.each(cases)("%s", async (_name, path, init, status, detail) => {
@@ -153,6 +178,51 @@ describe("bad input gets a problem+json answer, never a 500", () => {
     expect(problem.status).toBe(status);
     expect(problem.detail).toMatch(detail);
     expect(JSON.stringify(problem)).not.toMatch(/at .*\.js:\d+/);
+  });
+});
+
+describe("the operator port", () => {
+  it("refuses every request without the operator credential, and a wrong one", async () => {
+    const east = ctx.system.region("east");
+    for (const [path, method] of [
+      ["/admin/digest", "GET"],
+      ["/admin/restore", "POST"],
+      ["/admin/dead-letters", "GET"],
+      ["/admin/rebuild-view", "POST"],
+    ] as const) {
+      for (const authorization of [undefined, "Bearer wrong", `Bearer ${east.adminToken}x`, east.adminToken]) {
+        const answer = await call(`${east.adminUrl}${path}`, { method, headers: authorization ? { authorization } : {} });
+        expect(answer.status, `${method} ${path} with ${authorization ?? "nothing"}`).toBe(401);
+        expect(answer.contentType).toContain("application/problem+json");
+      }
+    }
+    expect((await adminCall(east, "/admin/digest")).status).toBe(200);
+  });
+
+  it("listens on loopback only", async () => {
+    const east = ctx.system.region("east");
+    const port = Number(new URL(east.adminUrl).port);
+    const listening = readFileSync("/proc/net/tcp", "utf8") + readFileSync("/proc/net/tcp6", "utf8");
+    const hex = port.toString(16).toUpperCase().padStart(4, "0");
+    const rows = listening.split("\n").filter((l) => l.includes(`:${hex} `) && l.trim().split(/\s+/)[3] === "0A");
+    expect(rows.length).toBeGreaterThan(0);
+    // 0100007F is 127.0.0.1 in /proc's little-endian notation.
+    for (const row of rows) expect(row.trim().split(/\s+/)[1]).toBe(`0100007F:${hex}`);
+  });
+
+  it("answers junk restore input as a client error, and bad events are never stored", async () => {
+    const east = ctx.system.region("east");
+    const orderId = randomUUID();
+    for (const body of [{ orderId, events: [{ junk: true }] }, { orderId, events: "x" }, { orderId: "nope", events: [] }, [1]]) {
+      const answer = await adminCall(east, "/admin/restore", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect(answer.contentType).toContain("application/problem+json");
+    }
+    expect((await call(`${east.gatewayUrl}/orders/${orderId}/events`)).status).toBe(404);
   });
 });
 
@@ -176,7 +246,7 @@ describe("publish on commit, with Dapr's outbox as the safety net", () => {
     const east = ctx.system.region("east");
     await call(`${east.gatewayUrl}/inventory/sku-fast`, {
       method: "PUT",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${east.adminToken}` },
       body: JSON.stringify({ available: 5 }),
     });
     const placed = await postJson(`${east.gatewayUrl}/orders`, {

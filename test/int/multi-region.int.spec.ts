@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call } from "../support/http.js";
+import { adminCall, call } from "../support/http.js";
 import { ordersApi } from "../support/orders-api.js";
 import { eventually, useTestSystem } from "../support/system.js";
 
@@ -50,7 +50,7 @@ describe("replication between regions", () => {
       () =>
         Promise.all(
           ctx.system.regions.map(
-            async (r) => (await call(`${r.gatewayUrl}/admin/digest`)).body as { digest: string; byStatus: Record<string, number> },
+            async (r) => (await adminCall(r, "/admin/digest")).body as { digest: string; byStatus: Record<string, number> },
           ),
         ),
       ([a, b]) => a!.digest === b!.digest && !a!.byStatus["pending"],
@@ -64,7 +64,7 @@ describe("replication between regions", () => {
       // The lake archives what its region's topics carry, a moment after the stream has it.
       const lake = (
         await eventually(
-          () => call(`${region.gatewayUrl}/admin/lake/orders/${ids[0]}`),
+          () => adminCall(region, `/admin/lake/orders/${ids[0]}`),
           (a) => (a.body as Lake).events.some((e) => e.type === "order.confirmed"),
         )
       ).body as Lake;
@@ -73,7 +73,7 @@ describe("replication between regions", () => {
     }
     const homeLake = (
       await eventually(
-        () => call(`${ctx.system.region("east").gatewayUrl}/admin/lake/orders/${ids[0]}`),
+        () => adminCall(ctx.system.region("east"), `/admin/lake/orders/${ids[0]}`),
         (a) => (a.body as Lake).events.length === 4,
       )
     ).body as Lake;
@@ -115,11 +115,11 @@ describe("replication between regions", () => {
     await eventually(eastMetrics, (m) => /replication_backlog_events\{[^}]*peer="west"[^}]*\} 0$/m.test(m), 20_000);
     const to = new Date(Date.now() + 60_000).toISOString();
     const from = new Date(Date.now() - 10 * 60_000).toISOString();
-    const replay = (await call(`${west.gatewayUrl}/admin/lake/events?from=${from}&to=${to}`)).body as {
+    const replay = (await adminCall(west, `/admin/lake/events?from=${from}&to=${to}`)).body as {
       events: { originRegion: string }[];
     };
     expect(replay.events.some((e) => e.originRegion === "east")).toBe(true);
     expect(replay.events.some((e) => e.originRegion === "west")).toBe(true);
-    expect((await call(`${west.gatewayUrl}/admin/lake/events?from=${from}`)).status).toBe(400);
+    expect((await adminCall(west, `/admin/lake/events?from=${from}`)).status).toBe(400);
   });
 });

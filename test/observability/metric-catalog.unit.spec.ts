@@ -1,6 +1,14 @@
 import type { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { appMetrics, nodeMetrics, processMetrics, replicationMetrics, serviceLabels } from "../../observability/metrics.js";
+import { openFaultsGauge } from "../../services/order-view/dead-letters.js";
+import {
+  appMetrics,
+  deadLetterMetrics,
+  nodeMetrics,
+  processMetrics,
+  replicationMetrics,
+  serviceLabels,
+} from "../../observability/metrics.js";
 import { replicationMetrics as serviceReplicationMetrics } from "../../services/replicator/metrics.js";
 import { eventMetrics } from "../../services/shared/events/metrics.js";
 import { createRegistry, httpMetrics } from "../../services/shared/metrics.js";
@@ -31,6 +39,14 @@ describe("the dashboards' metric catalog matches what the services export", () =
     serviceReplicationMetrics(replicator);
     const metric = replicator.getSingleMetric(spec.name) as unknown as { labelNames?: readonly string[] } | undefined;
     expect(metric, `${spec.name} is not registered by the replicator`).toBeDefined();
+    expect([...(metric?.labelNames ?? [])].sort()).toEqual(Object.values(spec.labels).sort());
+  });
+
+  it.each(Object.values(deadLetterMetrics))("$name exists on order-view with the labels the alerts use", (spec) => {
+    const view = createRegistry("order-view", "east");
+    openFaultsGauge(view);
+    const metric = view.getSingleMetric(spec.name) as unknown as { labelNames?: readonly string[] } | undefined;
+    expect(metric).toBeDefined();
     expect([...(metric?.labelNames ?? [])].sort()).toEqual(Object.values(spec.labels).sort());
   });
 

@@ -12,7 +12,7 @@ import type { RegionHandle, SystemHandle } from "../../scripts/local/system.js";
 import { assertPublishable, createEvent } from "../../services/shared/events/contracts.js";
 import { inventoryEventTypes } from "../../services/shared/events/inventory-events.js";
 import { orderEventTypes } from "../../services/shared/events/order-events.js";
-import { call } from "../support/http.js";
+import { adminCall, call } from "../support/http.js";
 import { ordersApi } from "../support/orders-api.js";
 import { eventually } from "../support/system.js";
 
@@ -95,7 +95,7 @@ export async function driveScenario(system: SystemHandle, home: string, other: s
     data: { nonsense: true },
   });
   await failingHandlerEvent(region);
-  const faults = async () => ((await call(`${region.gatewayUrl}/admin/dead-letters`)).body as { faults?: { kind: string }[] }).faults ?? [];
+  const faults = async () => ((await adminCall(region, "/admin/dead-letters")).body as { faults?: { kind: string }[] }).faults ?? [];
   await eventually(faults, (f) => f.some((x) => x.kind === "contract") && f.some((x) => x.kind === "handler"), 30_000, 250);
 
   // The other region serves traffic too, so the region variable lists both.

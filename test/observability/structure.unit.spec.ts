@@ -48,6 +48,8 @@ describe("alert rules", () => {
   it("cover the failure modes the system has", () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
       "MeridianDeadLetters",
+      "MeridianDeadLettersNeedOperator",
+      "MeridianDeadLettersRedriving",
       "MeridianEventHandlerFailures",
       "MeridianHighErrorRatio",
       "MeridianPubsubDeliveryFailures",

@@ -21,3 +21,11 @@ export async function call(url: string, init: RequestInit = {}): Promise<Answer>
 export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   return call(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 }
+
+/** One call to a region's operator port, with the operator's credential. */
+export function adminCall(region: { adminUrl: string; adminToken: string }, path: string, init: RequestInit = {}): Promise<Answer> {
+  return call(`${region.adminUrl}${path}`, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${region.adminToken}` },
+  });
+}

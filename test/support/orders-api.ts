@@ -43,7 +43,7 @@ export function ordersApi(region: RegionHandle) {
     async setStock(sku: string, available: number): Promise<void> {
       const res = await call(`${base}/inventory/${sku}`, {
         method: "PUT",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${region.adminToken}` },
         body: JSON.stringify({ available }),
       });
       expect(res.status, JSON.stringify(res.body)).toBe(200);

@@ -8,7 +8,7 @@ import { topics } from "../../platform/topology.js";
 import { orderIdForKey } from "../../services/gateway/idempotency.js";
 import type { StateStoreProfile } from "../../scripts/local/resources.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
-import { call } from "./http.js";
+import { adminCall, call } from "./http.js";
 import { ordersApi } from "./orders-api.js";
 import { eventually, isAlive, startTestSystem } from "./system.js";
 
@@ -259,8 +259,9 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       await eventually(loseReadModel, (views) => views.every((v) => v === undefined), 30_000, 0);
 
       // The documented command, as an operator runs it.
-      const run = spawnSync(process.execPath, [join(projectRoot, "dist/scripts/ops/rebuild-view.js"), "--region-url", region.gatewayUrl], {
+      const run = spawnSync(process.execPath, [join(projectRoot, "dist/scripts/ops/rebuild-view.js"), "--admin-url", region.adminUrl], {
         encoding: "utf8",
+        env: { ...process.env, ADMIN_TOKEN: region.adminToken },
         timeout: 120_000,
       });
       expect(run.status, run.stdout + run.stderr).toBe(0);
@@ -290,7 +291,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       });
       expect(published.status).toBe(204);
       const list = await eventually(
-        () => call(`${region.gatewayUrl}/admin/dead-letters`),
+        () => adminCall(region, "/admin/dead-letters"),
         (a) =>
           ((a.body as { faults: { cloudEvent: { data?: { id?: string } } }[] }).faults ?? []).filter(
             (f) => f.cloudEvent.data?.id === poison.id,
@@ -350,7 +351,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
         cloudEvent: { data?: { id?: string } };
       };
       const find = async () =>
-        ((await call(`${region.gatewayUrl}/admin/dead-letters`)).body as { faults: Listed[] }).faults.find(
+        ((await adminCall(region, "/admin/dead-letters")).body as { faults: Listed[] }).faults.find(
           (f) => f.cloudEvent.data?.id === event.id,
         );
       const fault = (await eventually(find, (f) => f !== undefined, 30_000))!;
@@ -358,7 +359,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       expect(fault.reason).toMatch(/unknown order/);
       expect(fault.attempts).toBeGreaterThanOrEqual(4);
       // Still unknown: the redrive is refused by the subscriber and the fault stays open.
-      const refused = await call(`${region.gatewayUrl}/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
+      const refused = await adminCall(region, `/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
       expect(refused.status).toBeGreaterThanOrEqual(400);
       expect((await find())?.status).toBe("open");
 
@@ -367,7 +368,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       await api.place("ghost", [{ sku: `none-${randomUUID().slice(0, 8)}`, quantity: 1, unitPrice: 1 }], key);
       await api.settled(orderId, ["rejected"]);
       const before = (await api.events(orderId)).body;
-      const redriven = await call(`${region.gatewayUrl}/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
+      const redriven = await adminCall(region, `/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
       expect(redriven.status, JSON.stringify(redriven.body)).toBe(200);
       expect(redriven.body).toMatchObject({ faultId: fault.faultId, status: "redriven", subscriber: "orders" });
       expect((await find())?.status).toBe("redriven");

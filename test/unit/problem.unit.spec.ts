@@ -14,7 +14,13 @@ let close: () => void = () => {};
 
 beforeAll(async () => {
   const registry = createRegistry("test", "east");
-  const { app, finish } = createServiceApp({ registry, log, ready: async () => true, bodyLimit: "1kb", appApiToken: "secret" });
+  const { app, finish } = createServiceApp({
+    registry,
+    log,
+    ready: async () => ({ ready: true, checks: {} }),
+    bodyLimit: "1kb",
+    appApiToken: "secret",
+  });
   const router = Router();
   router.post("/echo", (req, res) => void res.json(req.body));
   router.get("/conflict", () => {

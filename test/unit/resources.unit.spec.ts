@@ -4,7 +4,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { writeRegionResources } from "../../scripts/local/resources.js";
-import { componentScopes, components, deliveryRetry, relayTopicOf, stores, subscriptions, topics } from "../../platform/topology.js";
+import {
+  componentScopes,
+  components,
+  deadLetterTopicOf,
+  deliveryRetry,
+  relayTopicOf,
+  stores,
+  subscriptions,
+  topics,
+} from "../../platform/topology.js";
 
 type Doc = {
   kind: string;
@@ -57,7 +66,7 @@ describe("local Dapr resources", () => {
     const subs = docs.filter((d) => d.kind === "Subscription");
     expect(subs).toHaveLength(subscriptions.length + 1);
     expect(subs.find((s) => s.metadata.name === "order-view-orders")).toMatchObject({
-      spec: { topic: topics.orders, routes: { default: "/events/orders" }, deadLetterTopic: topics.deadLetter },
+      spec: { topic: topics.orders, routes: { default: "/events/orders" }, deadLetterTopic: deadLetterTopicOf("order-view") },
       scopes: ["order-view"],
     });
     // The dead-letter topic's own subscription must not dead-letter into itself.
@@ -82,7 +91,11 @@ describe("local Dapr resources", () => {
     const { docs } = render();
     const resiliency = docs.find((d) => d.kind === "Resiliency");
     expect(resiliency?.spec).toMatchObject({
-      policies: { retries: { delivery: { maxRetries: deliveryRetry.maxRetries, duration: `${deliveryRetry.intervalMs}ms` } } },
+      policies: {
+        retries: {
+          delivery: { policy: "exponential", maxRetries: deliveryRetry.maxRetries, maxInterval: `${deliveryRetry.maxIntervalMs}ms` },
+        },
+      },
       targets: { components: { pubsub: { inbound: { retry: "delivery" } } } },
     });
   });

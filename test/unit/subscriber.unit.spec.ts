@@ -38,7 +38,7 @@ async function post(handler: ReturnType<typeof subscriber>, body: unknown): Prom
       return res;
     },
   };
-  await handler({ body } as Request, res as unknown as Response, () => undefined);
+  await handler({ body, headers: {} } as Request, res as unknown as Response, () => undefined);
   return { status, json };
 }
 

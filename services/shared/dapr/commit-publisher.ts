@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { components, outboxTopicOf, relayTopicOf } from "../../../platform/topology.js";
+import { type AppId, components, outboxTopicOf, relayTopicOf } from "../../../platform/topology.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
 import type { EventMetrics } from "../events/metrics.js";
 import type { Logger } from "../log.js";
@@ -76,7 +76,7 @@ export interface PublisherSettings {
   readonly sidecar: Sidecar;
   /** The outbox-enabled store whose commits are published; its topics come from the topology. */
   readonly store: string;
-  readonly app: string;
+  readonly app: AppId;
   readonly region: string;
   readonly log: Logger;
   readonly metrics: EventMetrics;

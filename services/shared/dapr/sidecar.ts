@@ -1,6 +1,7 @@
 // The module object, not named imports: OpenTelemetry's HTTP instrumentation patches
 // `http.request` on it, which is how the trace context reaches the sidecar.
 import http from "node:http";
+import { DependencyError } from "../errors.js";
 import { HttpProblem, unavailable } from "../http/problem.js";
 
 export interface SidecarOptions {
@@ -40,7 +41,7 @@ export const HttpMethod = { GET: "GET", POST: "POST", PUT: "PUT", DELETE: "DELET
 export type HttpMethod = (typeof HttpMethod)[keyof typeof HttpMethod];
 
 /** A non-2xx answer of the sidecar (or, through invocation, of the app behind it). */
-export class SidecarError extends Error {
+export class SidecarError extends DependencyError {
   override name = "SidecarError";
   constructor(
     readonly status: number,
@@ -49,6 +50,14 @@ export class SidecarError extends Error {
     what: string,
   ) {
     super(`${what} answered ${status}: ${body.slice(0, 500)}`);
+  }
+}
+
+/** Some keys of a bulk read could not be read: unknown, which is not absent. */
+export class StateReadError extends DependencyError {
+  override name = "StateReadError";
+  constructor(store: string, failures: readonly string[]) {
+    super(`reading ${failures.length} key(s) of ${store} failed: ${failures.slice(0, 3).join("; ").slice(0, 500)}`);
   }
 }
 
@@ -85,21 +94,43 @@ export class Sidecar {
     return answer !== undefined && answer.status < 300;
   }
 
+  /**
+   * True when another app answers its readiness probe through Dapr invocation: its sidecar and
+   * the app behind it are up, and this sidecar can reach them (name resolution, mTLS, policy).
+   */
+  async canReach(appId: string): Promise<boolean> {
+    const answer = await this.call("GET", `/v1.0/invoke/${enc(appId)}/method/readyz`, undefined, {}, 1000).catch(() => undefined);
+    return answer !== undefined && answer.status < 300;
+  }
+
   /** Reads one key with its ETag; undefined when absent. */
   async get<T>(store: string, key: string): Promise<Versioned<T> | undefined> {
     return (await this.getMany<T>(store, [key])).get(key);
   }
 
-  /** Reads several keys in one call; absent keys are missing from the map. */
+  /**
+   * Reads several keys in one call; absent keys are missing from the map.
+   *
+   * Dapr answers a bulk read 200 even when single keys failed (a store that restarts mid-read),
+   * marking each with `error` and no data. Such a key is not absent, and taking it for absent
+   * makes the caller's next write start from nothing: every read-then-write in the services
+   * goes through here, so a failed key fails the whole read.
+   */
   async getMany<T>(store: string, keys: readonly string[]): Promise<Map<string, Versioned<T>>> {
     const found = new Map<string, Versioned<T>>();
     if (keys.length === 0) return found;
-    const items = await this.json<{ key: string; data?: T; etag?: string }[]>(
+    const items = await this.json<{ key: string; data?: T; etag?: string; error?: string }[]>(
       "POST",
       `/v1.0/state/${enc(store)}/bulk`,
       { keys, parallelism: 16 },
       `reading ${keys.length} key(s) of ${store}`,
     );
+    const failed = items.filter((item) => item.error);
+    if (failed.length > 0)
+      throw new StateReadError(
+        store,
+        failed.map((item) => `${item.key}: ${item.error ?? ""}`),
+      );
     for (const item of items) {
       if (item.data === undefined || item.data === null || (item.data as unknown) === "" || !item.etag) continue;
       found.set(item.key, { value: item.data, etag: item.etag });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ROOT_CONTEXT, context, propagation } from "@opentelemetry/api";
 import type { RequestHandler, Router } from "express";
-import { deliveryRetry, components, topics } from "../../../platform/topology.js";
+import { type AppId, components, deadLetterTopicOf, deliveryRetry } from "../../../platform/topology.js";
 import { ContractError, checkEvent } from "../events/contracts.js";
 import type { EventRecord } from "../events/envelope.js";
 import type { Fault } from "../events/fault.js";
@@ -13,7 +13,7 @@ import type { Sidecar } from "./sidecar.js";
 export type Outcome = "applied" | "duplicate" | "ignored";
 
 export interface SubscriberOptions {
-  readonly app: string;
+  readonly app: AppId;
   readonly region: string;
   readonly topic: string;
   readonly route: string;
@@ -32,6 +32,12 @@ export interface SubscriberOptions {
 
 /** Attempts Dapr makes before dead-lettering: the first plus the Resiliency policy's retries. */
 const maxAttempts = deliveryRetry.maxRetries + 1;
+
+/**
+ * Marks a delivery handed back by the dead-letter redriver (through service invocation). Such a
+ * delivery is never dead-lettered again: the redriver keeps the fault and its own backoff.
+ */
+export const redriveHeader = "x-meridian-redrive";
 
 /**
  * Turns a Dapr delivery into a checked, upcast event for `handle`, and decides its fate:
@@ -57,13 +63,13 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
       region: opts.region,
       cloudEvent,
     };
-    await opts.sidecar.publish(components.pubsub, topics.deadLetter, fault);
+    await opts.sidecar.publish(components.pubsub, deadLetterTopicOf(opts.app), fault);
     opts.metrics.deadLetters.inc({ topic: opts.topic, kind });
     opts.log.warn("dead-lettered", { faultId: fault.faultId, kind, reason, ceId: cloudEvent["id"], topic: opts.topic });
   }
 
   /** The fate of one delivered CloudEvent: SUCCESS (done, or dead-lettered by us) or RETRY (Dapr redelivers). */
-  async function deliver(cloudEvent: Record<string, unknown>): Promise<Verdict> {
+  async function deliver(cloudEvent: Record<string, unknown>, redriven = false): Promise<Verdict> {
     let event: EventRecord;
     try {
       event = checkEvent(cloudEvent["data"]);
@@ -82,13 +88,13 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
       return "SUCCESS";
     } catch (err) {
       const tries = (attempts.get(event.id) ?? 0) + 1;
-      if (tries >= maxAttempts && !opts.retryForever) {
+      if (tries >= maxAttempts && !opts.retryForever && !redriven) {
         attempts.delete(event.id);
         await deadLetter(cloudEvent, "handler", err instanceof Error ? err.message : String(err), tries);
         opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome: "dead_lettered" });
         return "SUCCESS";
       }
-      attempts.set(event.id, tries);
+      if (!redriven) attempts.set(event.id, tries);
       opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome: "retry" });
       opts.log.warn("delivery failed, will retry", { ...errorFields(err), eventId: event.id, type: event.type, attempt: tries });
       return "RETRY";
@@ -107,7 +113,11 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
         entries.map(async (entry) => {
           const cloudEvent = entryEvent(entry);
           const status = await context.with(propagation.extract(ROOT_CONTEXT, cloudEvent), () =>
-            deliver(cloudEvent).catch(() => "RETRY" as const),
+            deliver(cloudEvent).catch((err: unknown) => {
+              // Dapr retries the entry; the reason must still reach the log.
+              opts.log.error("bulk entry failed", { ...errorFields(err), entryId: entry.entryId, topic: opts.topic });
+              return "RETRY" as const;
+            }),
           );
           return { entryId: entry.entryId, status };
         }),
@@ -115,7 +125,7 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
       res.json({ statuses });
       return;
     }
-    const verdict = await deliver(body);
+    const verdict = await deliver(body, req.headers[redriveHeader] === "1");
     res.status(verdict === "SUCCESS" ? 200 : 500).json({ status: verdict });
   };
 }

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { DependencyError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { errorFields } from "../log.js";
 
@@ -58,6 +59,20 @@ function fromBodyParser(err: { type?: string; limit?: number; charset?: string }
 }
 
 /**
+ * Errors raised by Express itself or its parsers (http-errors) carry the status they mean: a
+ * path with malformed percent-encoding (400), a body whose Content-Encoding lies (400), and so
+ * on. Every client error is answered as such, whatever part of the stack noticed it.
+ */
+function fromHttpError(raw: unknown): HttpProblem | undefined {
+  if (raw === null || typeof raw !== "object") return undefined;
+  const err = raw as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+  const status = typeof err.status === "number" ? err.status : typeof err.statusCode === "number" ? err.statusCode : undefined;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  const detail = err.expose === true && typeof err.message === "string" ? err.message : "the request is malformed";
+  return new HttpProblem(status, status === 400 ? "Bad Request" : "Client Error", detail);
+}
+
+/**
  * Requests that carry a body must say it is JSON. An empty chunked body without a content type
  * (what a bodiless POST becomes after service invocation) is no body.
  */
@@ -84,7 +99,12 @@ export function problemMiddleware(log: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    let problem = err instanceof HttpProblem ? err : fromBodyParser(err as { type?: string });
+    let problem = err instanceof HttpProblem ? err : (fromBodyParser(err as { type?: string }) ?? fromHttpError(err));
+    if (!problem && err instanceof DependencyError) {
+      // Not the client's fault and usually brief (a sidecar or store restarting): say so, and when to retry.
+      log.warn("dependency failed", { ...errorFields(err), method: req.method, path: req.path });
+      problem = unavailable("a dependency of this service is unavailable; retry later");
+    }
     if (!problem) {
       log.error("unhandled error", { ...errorFields(err), method: req.method, path: req.path });
       problem = new HttpProblem(500, "Internal Server Error", "an unexpected error occurred; it has been logged");
