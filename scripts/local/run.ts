@@ -8,6 +8,7 @@ import { projectRoot } from "../../platform/paths.js";
 import { defaultGatewayPortBase, defaultRegions } from "../../platform/topology.js";
 import { loadConfig, port, regionName } from "../../services/shared/config.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
+import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { startPrometheus } from "./prometheus.js";
 import { startSystem } from "./system.js";
 
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     }),
   );
   const daprd = await ensureDaprd();
+  const sentry = await ensureSentry();
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
   const started = Date.now();
   process.stdout.write(`starting regions ${config.REGIONS.join(", ")} with ${daprd}\n`);
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     gatewayPorts,
     runDir,
     daprd,
+    sentry,
     otlpEndpoint: config.OTLP_ENDPOINT,
     logLevel: config.LOG_LEVEL,
   });
