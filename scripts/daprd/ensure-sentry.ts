@@ -31,9 +31,10 @@ export function cachedSentryPath(): string {
   return join(cacheRoot(), "sentry", version, wrapper, "sentry");
 }
 
-/** Sentry has no --version flag; --help exits 0 when the binary runs at all. */
+/** Sentry has no --version flag; its --help (exit status 2, pflag's) shows the binary runs. */
 function runs(binary: string): boolean {
-  return spawnSync(binary, ["--help"], { encoding: "utf8", timeout: 15_000 }).status === 0;
+  const out = spawnSync(binary, ["--help"], { encoding: "utf8", timeout: 15_000 });
+  return `${out.stdout}${out.stderr}`.includes("Usage of sentry");
 }
 
 /** Returns the path of a usable Sentry of the pinned version, building it if needed. */
