@@ -1,4 +1,6 @@
-import { type AppId, apps, componentScopes, invocations, relayTopicOf, stores, subscriptions } from "../platform/topology.js";
+import { type AppId, apps, componentScopes, invocations, subscriptions } from "../platform/topology.js";
+
+export { calleesOf, callersOf, topicsPublishedBy } from "../platform/access.js";
 
 /** Container resources as Kubernetes quantities. */
 export interface Resources {
@@ -50,29 +52,11 @@ export interface InvocationPair {
 
 export const invocationPairs: readonly InvocationPair[] = invocations.map((i) => ({ caller: i.from, callee: i.to }));
 
-export function calleesOf(app: AppId): AppId[] {
-  return invocationPairs.filter((p) => p.caller === app).map((p) => p.callee);
-}
-
-export function callersOf(app: AppId): AppId[] {
-  return invocationPairs.filter((p) => p.callee === app).map((p) => p.caller);
-}
-
 /** Components the app may load (its Dapr component scopes). */
 export function componentsOf(app: AppId): string[] {
   return Object.entries(componentScopes)
     .filter(([, scoped]) => scoped.includes(app))
     .map(([name]) => name);
-}
-
-/**
- * Topics the app publishes: the outbox topic of each store it owns and its relay topic, and the dead-letter topic of
- * each of its subscriptions (its sidecar dead-letters there, and the app publishes faults there).
- */
-export function topicsPublishedBy(app: AppId): string[] {
-  const outbox = stores.flatMap((s) => (s.owner === app && s.outboxTopic ? [s.outboxTopic, relayTopicOf(s.outboxTopic)] : []));
-  const deadLetters = subscriptionsOf(app).flatMap((s) => (s.deadLetterTopic ? [s.deadLetterTopic] : []));
-  return [...new Set([...outbox, ...deadLetters])];
 }
 
 export function subscriptionsOf(app: AppId): typeof subscriptions {

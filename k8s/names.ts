@@ -10,12 +10,15 @@ export function appLabels(app: string): Record<string, string> {
   return { "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": partOf };
 }
 
-/** Secrets the operator creates once per cluster (k8s/README.md); the manifests only name them. */
+/**
+ * Secrets the operator creates once per cluster (k8s/README.md); the manifests only name them.
+ * Two per app, so one app's token never opens another app's sidecar or app.
+ */
 export const secrets = {
-  /** Apps -> daprd (`DAPR_API_TOKEN`); Dapr reads key `token`. */
-  daprApiToken: "dapr-api-token",
-  /** daprd -> apps (`APP_API_TOKEN`); Dapr reads key `token`. */
-  appApiToken: "dapr-app-token",
+  /** App -> its daprd (`DAPR_API_TOKEN`); Dapr reads key `token`. */
+  daprApiToken: (app: string): string => `${app}-dapr-api-token`,
+  /** daprd -> its app (`APP_API_TOKEN`); Dapr reads key `token`. */
+  appApiToken: (app: string): string => `${app}-dapr-app-token`,
   tokenKey: "token",
   /** The operator's credential for the gateway's admin port (`ADMIN_TOKEN`), key `token`. */
   adminToken: "gateway-admin-token",

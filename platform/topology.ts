@@ -246,20 +246,27 @@ export function outboxTopicOf(store: string): string {
   return topic;
 }
 
-/** Who may call whom through Dapr service invocation (access-control policies in Kubernetes). */
-export const invocations: readonly { readonly from: AppId; readonly to: AppId }[] = [
-  { from: apps.gateway, to: apps.orders },
-  { from: apps.gateway, to: apps.orderView },
-  { from: apps.gateway, to: apps.inventory },
-  { from: apps.orderView, to: apps.orders },
+/**
+ * Who may call whom through Dapr service invocation, and which routes (first path segments) of
+ * the callee: rendered into the callee's access-control policy, locally and in Kubernetes alike.
+ * Event delivery routes (`events`, `replica`) are listed only where a caller hands events on;
+ * no other caller may forge a delivery.
+ */
+export const invocations: readonly { readonly from: AppId; readonly to: AppId; readonly routes: readonly string[] }[] = [
+  // readyz: the gateway is ready only while it can reach the apps every order needs.
+  { from: apps.gateway, to: apps.orders, routes: ["orders", "digest", "catalog", "restore", "readyz"] },
+  { from: apps.gateway, to: apps.orderView, routes: ["orders", "dead-letters", "rebuild", "readyz"] },
+  { from: apps.gateway, to: apps.inventory, routes: ["inventory"] },
+  { from: apps.orderView, to: apps.orders, routes: ["orders", "catalog", "events"] },
   // Redrive of dead letters hands the event back to the subscriber that failed it.
-  { from: apps.orderView, to: apps.inventory },
-  { from: apps.orderView, to: apps.payments },
-  { from: apps.orderView, to: apps.replicator },
-  { from: apps.orderView, to: apps.orderView },
+  { from: apps.orderView, to: apps.inventory, routes: ["events"] },
+  { from: apps.orderView, to: apps.payments, routes: ["events"] },
+  { from: apps.orderView, to: apps.replicator, routes: ["events"] },
+  // Its own dead letters too, through its sidecar like any redrive (the same path, the same policy).
+  { from: apps.orderView, to: apps.orderView, routes: ["events"] },
   // Replicated events become replicas through the region's single writer of orders.
-  { from: apps.replicator, to: apps.orders },
-  { from: apps.gateway, to: apps.replicator },
+  { from: apps.replicator, to: apps.orders, routes: ["replica"] },
+  { from: apps.gateway, to: apps.replicator, routes: ["lake"] },
 ];
 
 /** Apps that publish to a topic without the outbox (fault events to the dead-letter topic). */

@@ -1,7 +1,6 @@
 import type { Construct } from "constructs";
 import { type Endpoint, type PubsubProfile, type RegionConfig, type StateProfile, peerLinkApp } from "../../platform/regions.js";
 import {
-  allApps,
   componentScopes,
   components,
   peerConsumerGroup,
@@ -10,11 +9,10 @@ import {
   relayTopicOf,
   replicatedTopics,
   stores,
-  subscriptions,
   topics,
 } from "../../platform/topology.js";
 import { renderTemplate } from "../../scripts/local/resources.js";
-import { topicsPublishedBy } from "../apps.js";
+import { topicScopes } from "../../platform/access.js";
 import { Component, type ComponentSpecMetadata } from "../imports/dapr-component-dapr.io.js";
 
 type Metadata = ComponentSpecMetadata[];
@@ -44,20 +42,8 @@ function scopesOf(name: string): string[] {
   return [...scoped];
 }
 
-/**
- * Topic scoping for the business pub/sub: each app may publish only what topicsPublishedBy says
- * and subscribe only to its subscriptions in topology.ts. An app listed with nothing gets nothing.
- */
-export function topicScopes(pubsub: string): Metadata {
-  const scoped = scopesOf(pubsub);
-  const entry = (app: string, topics: string[]): string => `${app}=${topics.join(",")}`;
-  const subscribed = (app: string): string[] => subscriptions.filter((s) => s.app === app && s.pubsub === pubsub).map((s) => s.topic);
-  const apps = allApps.filter((a) => scoped.includes(a));
-  return [
-    { name: "publishingScopes", value: apps.map((a) => entry(a, topicsPublishedBy(a))).join(";") },
-    { name: "subscriptionScopes", value: apps.map((a) => entry(a, subscribed(a))).join(";") },
-  ];
-}
+/** Topic scoping for the business pub/sub (platform/access.ts). */
+export { topicScopes };
 
 function pubsubSpec(
   profile: PubsubProfile,

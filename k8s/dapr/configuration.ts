@@ -1,19 +1,9 @@
 import type { Construct } from "constructs";
 import type { RegionConfig } from "../../platform/regions.js";
 import { type AppId, allApps } from "../../platform/topology.js";
-import { callersOf } from "../apps.js";
-import { Configuration, type ConfigurationSpecApiAllowed } from "../imports/dapr-configuration-dapr.io.js";
+import { accessControlOf, allowedApis } from "../../platform/access.js";
+import { Configuration } from "../imports/dapr-configuration-dapr.io.js";
 import { collector, collectorHost, daprConfigName, daprControlPlane } from "../names.js";
-
-/**
- * The Dapr APIs the apps call (all over HTTP: state, publish, invoke, plus the health and
- * metadata endpoints the SDK and readiness checks use). The gRPC rules lock the gRPC API to the
- * same set: without gRPC rules daprd would leave every gRPC API open.
- */
-export const allowedApis: readonly ConfigurationSpecApiAllowed[] = [
-  ...["state", "publish", "invoke", "healthz", "metadata"].map((name) => ({ name, version: "v1.0", protocol: "http" })),
-  ...["state", "publish", "invoke"].map((name) => ({ name, version: "v1", protocol: "grpc" })),
-];
 
 /**
  * One Configuration per app, because access control is enforced by the callee's sidecar against
@@ -38,17 +28,7 @@ function addConfiguration(scope: Construct, region: RegionConfig, app: AppId): v
       api: { allowed: [...allowedApis] },
       // No app reads secrets through Dapr; component secrets are resolved by the operator.
       secrets: { scopes: [{ storeName: "kubernetes", defaultAccess: "deny" }] },
-      accessControl: {
-        defaultAction: "deny",
-        trustDomain: "public",
-        policies: callersOf(app).map((caller) => ({
-          appId: caller,
-          defaultAction: "deny",
-          namespace: region.namespace,
-          trustDomain: "public",
-          operations: [{ name: "/**", httpVerb: ["*"], action: "allow" }],
-        })),
-      },
+      accessControl: accessControlOf(app, region.namespace),
     },
   });
 }

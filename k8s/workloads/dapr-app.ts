@@ -64,8 +64,8 @@ export class DaprApp extends Construct {
       "dapr.io/sidecar-cpu-limit": sidecarResources.cpuLimit,
       "dapr.io/sidecar-memory-request": sidecarResources.memoryRequest,
       "dapr.io/sidecar-memory-limit": sidecarResources.memoryLimit,
-      "dapr.io/api-token-secret": secrets.daprApiToken,
-      "dapr.io/app-token-secret": secrets.appApiToken,
+      "dapr.io/api-token-secret": secrets.daprApiToken(app),
+      "dapr.io/app-token-secret": secrets.appApiToken(app),
       // Pod Security `restricted` rejects a container without a seccomp profile.
       "dapr.io/sidecar-seccomp-profile-type": "RuntimeDefault",
       // The sidecar has no Kubernetes API token (automount is off); component secrets are
@@ -82,9 +82,9 @@ export class DaprApp extends Construct {
       // The kubelet probes the pod IP, not loopback.
       { name: "BIND_HOST", value: "0.0.0.0" },
       { name: "DAPR_HTTP_PORT", value: String(daprPorts.http) },
-      secretEnv("DAPR_API_TOKEN", secrets.daprApiToken),
+      secretEnv("DAPR_API_TOKEN", secrets.daprApiToken(app)),
       // A public app's callers are users, not daprd, so only internal apps demand the app token.
-      ...(spec.public ? [] : [secretEnv("APP_API_TOKEN", secrets.appApiToken)]),
+      ...(spec.public ? [] : [secretEnv("APP_API_TOKEN", secrets.appApiToken(app))]),
       ...(spec.adminPort
         ? [
             { name: "ADMIN_PORT", value: String(spec.adminPort) },

@@ -40,7 +40,9 @@ const trimEveryMs = 1000;
 
 function connect(port: number, name: string): Redis {
   // No reconnecting: a broker that went away ends the run, it is not waited for.
-  return new Redis({ host: "127.0.0.1", port, connectionName: name, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  // The broker's password comes through the environment (set by direct.ts), not argv, where `ps` shows it.
+  const password = process.env["DIRECT_REDIS_PASSWORD"];
+  return new Redis({ host: "127.0.0.1", port, password, connectionName: name, retryStrategy: () => null, maxRetriesPerRequest: 0 });
 }
 
 /** XREADGROUP's reply for one stream: [[stream, [[id, [field, value, ...]], ...]]]. */

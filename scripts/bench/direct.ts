@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Redis } from "ioredis";
 import { ProcessGroup, type Spawned } from "../local/processes.js";
-import { type RedisHandle, startRedis } from "../local/redis.js";
+import { type RedisHandle, newRedisPassword, startRedis } from "../local/redis.js";
 import type { StageSpec, WorkerConfig } from "./direct-worker.js";
 import { runOpenModel } from "./open-model.js";
 import { readProc } from "./proc.js";
@@ -130,10 +130,11 @@ function placedEvent(orderId: string): string {
   });
 }
 
-function connect(port: number, name: string, autoPipelining = false): Redis {
+function connect(redis: RedisHandle, name: string, autoPipelining = false): Redis {
   return new Redis({
     host: "127.0.0.1",
-    port,
+    port: redis.port,
+    password: redis.password,
     connectionName: name,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
@@ -277,12 +278,12 @@ export async function runDirectBaseline(opts: DirectBaselineOptions): Promise<Di
   const watchdog = setInterval(() => completions.checkStall(stallTimeoutMs), 500);
 
   try {
-    const redis: RedisHandle = await startRedis(group, "direct-redis", dataDir);
+    const redis: RedisHandle = await startRedis(group, "direct-redis", dataDir, newRedisPassword());
     const redisPid = redis.process.child.pid;
     if (redisPid === undefined) throw new Error("direct baseline: redis-server has no pid");
-    const admin = connect(redis.port, "direct-bench");
-    const injector = connect(redis.port, "direct-inject", true);
-    const doneConn = connect(redis.port, "direct-done");
+    const admin = connect(redis, "direct-bench");
+    const injector = connect(redis, "direct-inject", true);
+    const doneConn = connect(redis, "direct-done");
     clients.push(admin, injector, doneConn);
     // Groups from the start of each stream, so nothing injected before a stage's first read is missed.
     for (const s of stages) await admin.xgroup("CREATE", s.input, s.name, "0", "MKSTREAM");
@@ -292,7 +293,7 @@ export async function runDirectBaseline(opts: DirectBaselineOptions): Promise<Di
       "direct-worker",
       process.execPath,
       workerCommand(config),
-      process.env,
+      { ...process.env, DIRECT_REDIS_PASSWORD: redis.password },
       join(opts.logDir, "direct-worker.log"),
     );
     const workerPid = worker.child.pid;

@@ -16,6 +16,7 @@ import { projectRoot } from "../../platform/paths.js";
 import { defaultRegions } from "../../platform/topology.js";
 import { daprVersion } from "../../platform/versions.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
+import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { type SystemHandle, startSystem } from "../local/system.js";
 import { renderChart } from "./chart.js";
 import { checkCorrectness } from "./correctness.js";
@@ -67,12 +68,14 @@ const direct = await runDirectBaseline({
 progress.log(`direct baseline: ${direct.saturation.perSecond.toFixed(0)} messages/s; p99 at half rate ${direct.atHalf.latencyMs.p99} ms`);
 
 const daprd = await ensureDaprd();
+const sentry = await ensureSentry();
 progress.log(`starting regions ${defaultRegions.join(", ")} (logs in ${runDir})`);
 const readyStart = Date.now();
 const system = await startSystem({
   regions: defaultRegions,
   runDir,
   daprd,
+  sentry,
   logLevel: "warn",
   serviceEnv: { PUBLISH_ON_COMMIT: String(publishOnCommit) },
 });

@@ -166,7 +166,7 @@ export async function sendBadRequests(
     while (next < requests.length) {
       const r = requests[next++]!;
       const base = r.port === "public" ? region.gatewayUrl : region.adminUrl;
-      const auth = r.port === "admin" ? { authorization: `Bearer ${region.adminToken}` } : {};
+      const auth: Record<string, string> = r.port === "admin" ? { authorization: `Bearer ${region.adminToken}` } : {};
       const res = await fetch(`${base}${r.path}`, {
         method: r.method,
         headers: { ...r.headers, ...auth },

@@ -26,7 +26,7 @@ import { projectRoot } from "../../platform/paths.js";
 import { versions } from "../../platform/versions.js";
 
 const { version, buildTags, components: keptComponents } = versions.dapr;
-const wrapperDir = join(projectRoot, "scripts", "daprd", "wrapper");
+export const wrapperDir = join(projectRoot, "scripts", "daprd", "wrapper");
 
 export function cacheRoot(): string {
   return join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "meridian");
@@ -53,7 +53,7 @@ export function daprdVersionOf(binary: string): string | undefined {
   return out.stdout.trim().replace(/^v/, "");
 }
 
-function onPath(name: string): string | undefined {
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
     const candidate = join(dir, name);
     if (dir && existsSync(candidate)) return candidate;
@@ -121,22 +121,67 @@ export function wrapperDaprVersion(): string | undefined {
 }
 
 /** `go` from PATH, else the standard install location (a non-login shell may not have it on PATH). */
-function goBinary(): string {
+export function goBinary(): string {
   if (onPath("go")) return "go";
   const standard = "/usr/local/go/bin/go";
   return existsSync(standard) ? standard : "go";
 }
 
-function goEnv(): NodeJS.ProcessEnv {
+export function goEnv(): NodeJS.ProcessEnv {
   // Every hash go needs is in the wrapper's go.sum, so the checksum database is never asked;
   // GONOSUMDB/GOFLAGS from the caller's environment must not loosen that.
   return { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GONOSUMDB: "", GONOSUMCHECK: "", GOFLAGS: "-mod=readonly" };
 }
 
-function run(args: string[], cwd: string): string {
+export function run(args: string[], cwd: string): string {
   const out = spawnSync(goBinary(), args, { cwd, env: goEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (out.status !== 0) throw new Error(`go ${args[0]} failed:\n${out.stderr.split("\n").slice(-30).join("\n")}`);
   return out.stdout;
+}
+
+/** Copies a built binary into the cache in one rename, so a concurrent reader never sees half of it. */
+export function installBinary(built: string, target: string): void {
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(built, `${target}.tmp`);
+  chmodSync(`${target}.tmp`, 0o755);
+  renameSync(`${target}.tmp`, target);
+}
+
+/**
+ * `go build` of one main package in a prepared wrapper directory, printing how many of `total`
+ * packages are compiled every ten seconds. The version is stamped as Dapr's Makefile does.
+ */
+export async function compileWithProgress(
+  label: string,
+  dir: string,
+  pkg: string,
+  tags: string,
+  output: string,
+  total: number,
+  elapsed: () => string,
+): Promise<void> {
+  const ldflags = `-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${version}`;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(goBinary(), ["build", "-v", "-trimpath", "-tags", tags, "-ldflags", ldflags, "-o", output, pkg], {
+      cwd: dir,
+      env: goEnv(),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let compiled = 0;
+    let lastPrint = 0;
+    let tail = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      tail = (tail + chunk).slice(-8000);
+      compiled += chunk.split("\n").filter((l) => l && !l.startsWith("go: ")).length;
+      if (Date.now() - lastPrint > 10_000) {
+        lastPrint = Date.now();
+        process.stderr.write(`[${label}] compiled ${Math.min(compiled, total)}/${total} packages (${elapsed()})\n`);
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`go build failed (exit ${code}):\n${tail}`))));
+  });
 }
 
 async function buildDaprd(): Promise<void> {
@@ -163,34 +208,10 @@ async function buildDaprd(): Promise<void> {
   log(`modules ready (${elapsed()}); compiling up to ${total} packages`);
 
   const output = join(dir, "daprd.out");
-  const ldflags = `-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${version}`;
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(goBinary(), ["build", "-v", "-trimpath", "-tags", buildTags, "-ldflags", ldflags, "-o", output, "."], {
-      cwd: dir,
-      env: goEnv(),
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let compiled = 0;
-    let lastPrint = 0;
-    let tail = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      tail = (tail + chunk).slice(-8000);
-      compiled += chunk.split("\n").filter((l) => l && !l.startsWith("go: ")).length;
-      if (Date.now() - lastPrint > 10_000) {
-        lastPrint = Date.now();
-        log(`compiled ${Math.min(compiled, total)}/${total} packages (${elapsed()})`);
-      }
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`go build failed (exit ${code}):\n${tail}`))));
-  });
+  await compileWithProgress("daprd", dir, ".", buildTags, output, total, elapsed);
 
   const target = cachedDaprdPath();
-  mkdirSync(dirname(target), { recursive: true });
-  copyFileSync(output, `${target}.tmp`);
-  chmodSync(`${target}.tmp`, 0o755);
-  renameSync(`${target}.tmp`, target);
+  installBinary(output, target);
   const reported = daprdVersionOf(target);
   if (reported !== version) throw new Error(`built daprd reports ${reported ?? "nothing"}, expected ${version}`);
   log(`built daprd ${version} in ${elapsed()}: ${target}`);

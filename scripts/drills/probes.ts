@@ -55,7 +55,7 @@ export async function stock(region: RegionHandle, sku: string): Promise<{ availa
 /** The payment record of an order in one region, read from that region's payments app. */
 export async function payment(region: RegionHandle, orderId: string): Promise<{ status: string } | undefined> {
   const res = await json<{ status: string }>(`http://127.0.0.1:${region.apps.payments.appPort}/payments/${orderId}`, {
-    headers: { "dapr-api-token": region.appApiToken },
+    headers: { "dapr-api-token": region.apps.payments.appApiToken },
   });
   return res.status === 200 ? res.body : undefined;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultRegions } from "../../platform/topology.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
+import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { startSystem } from "../local/system.js";
 import { failoverDrill } from "./failover.js";
 import { partitionDrill } from "./partition.js";
@@ -22,6 +23,7 @@ const system = await startSystem({
   regions: defaultRegions,
   runDir: mkdtempSync(join(tmpdir(), "meridian-drill-")),
   daprd: await ensureDaprd(),
+  sentry: await ensureSentry(),
   logLevel: "warn",
 });
 try {

@@ -1,8 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import { accessControlOf, allowedApis, topicScopes } from "../../platform/access.js";
 import { projectRoot } from "../../platform/paths.js";
 import {
+  type AppId,
+  allApps,
   apps,
   componentScopes,
   components,
@@ -68,31 +71,71 @@ export interface RegionResourceOptions {
   readonly region: string;
   /** Every other region and the address its broker is reached at from here. */
   readonly peers: readonly { readonly name: string; readonly redisAddress: string }[];
+  /**
+   * Broker passwords (this region's and each peer's, by region name) and access control, which
+   * needs the sidecars to run with mTLS. Absent only for the Dapr CLI run (`render-cli.ts`):
+   * `dapr init` starts neither a Sentry nor a Redis with a password.
+   */
+  readonly security?: { readonly redisPasswords: Readonly<Record<string, string>> };
+}
+
+/** The local secret store (a JSON file only we can read) through which components get broker passwords, as `secretKeyRef`s. */
+export const localSecretStore = "local-secrets";
+
+/** Key of a region's broker password in the local secret store. */
+export function brokerPasswordKey(region: string): string {
+  return `redis-${region}-password`;
+}
+
+/** Namespace of every local app identity: daprd's default in self-hosted mode. */
+const localNamespace = "default";
+
+/** The Configuration file of one app's sidecar in a region's run directory. */
+export function configFileOf(dir: string, app: AppId): string {
+  return join(dir, `config-${app}.yaml`);
 }
 
 /** Writes one region's Dapr resources (components, subscriptions) and its Configuration. */
-export function writeRegionResources(opts: RegionResourceOptions): { resourcesDir: string; configFile: string } {
+export function writeRegionResources(opts: RegionResourceOptions): { resourcesDir: string } {
   const resourcesDir = join(opts.dir, "resources");
   mkdirSync(resourcesDir, { recursive: true });
   const docs: Doc[] = [];
+  const security = opts.security;
+  // Every app that loads a Redis component resolves its password from the local secret store;
+  // no app may read it through the secrets API (see the Configuration's secret scopes).
+  const withPassword = (doc: Doc, region: string): Doc => {
+    if (!security) return doc;
+    const key = brokerPasswordKey(region);
+    doc.spec.metadata = [...(doc.spec.metadata ?? []), { name: "redisPassword", secretKeyRef: { name: key, key } } as never];
+    return { ...doc, auth: { secretStore: localSecretStore } };
+  };
+  if (security) {
+    const secretsFile = join(opts.dir, "secrets.json");
+    const secrets = Object.entries(security.redisPasswords).map(([region, password]) => [brokerPasswordKey(region), password]);
+    writeFileSync(secretsFile, JSON.stringify(Object.fromEntries(secrets)), { mode: 0o600 });
+    docs.push({
+      apiVersion: "dapr.io/v1alpha1",
+      kind: "Component",
+      metadata: { name: localSecretStore },
+      spec: { type: "secretstores.local.file", version: "v1", metadata: [{ name: "secretsFile", value: secretsFile }] },
+      scopes: allApps.filter((a) => Object.values(componentScopes).some((scoped) => scoped.includes(a))),
+    });
+  }
 
-  docs.push(
-    withScopes(
-      renderTemplate("pubsub.redis.yaml", {
-        name: components.pubsub,
-        redisHost: opts.redisAddress,
-        ...pubsubTuning.events,
-      }),
-      components.pubsub,
-    ),
+  const pubsub = withPassword(
+    renderTemplate("pubsub.redis.yaml", { name: components.pubsub, redisHost: opts.redisAddress, ...pubsubTuning.events }),
+    opts.region,
   );
+  // Each app may publish only the topics it owns and read only those it subscribes to.
+  pubsub.spec.metadata = [...(pubsub.spec.metadata ?? []), ...topicScopes(components.pubsub)];
+  docs.push(withScopes(pubsub, components.pubsub));
+  // The outbox topic is internal to daprd and named from the app-id; the component scope confines it.
   docs.push(
     withScopes(
-      renderTemplate("pubsub.redis.yaml", {
-        name: components.outboxPubsub,
-        redisHost: opts.redisAddress,
-        ...pubsubTuning.outbox,
-      }),
+      withPassword(
+        renderTemplate("pubsub.redis.yaml", { name: components.outboxPubsub, redisHost: opts.redisAddress, ...pubsubTuning.outbox }),
+        opts.region,
+      ),
       components.outboxPubsub,
     ),
   );
@@ -100,7 +143,7 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
     const profile = opts.stateStore ?? { kind: "redis" };
     const doc =
       profile.kind === "redis"
-        ? renderTemplate("state.redis.yaml", { name: store.name, redisHost: opts.redisAddress })
+        ? withPassword(renderTemplate("state.redis.yaml", { name: store.name, redisHost: opts.redisAddress }), opts.region)
         : renderTemplate("state.postgresql.yaml", {
             name: store.name,
             connectionString: profile.connectionString,
@@ -118,11 +161,10 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
   }
   for (const peer of opts.peers) {
     // The cross-region link: the peer's broker, read with this region's own durable consumer group.
-    const link = renderTemplate("pubsub.redis.yaml", {
-      name: peerLinkName(peer.name),
-      redisHost: peer.redisAddress,
-      ...pubsubTuning.events,
-    });
+    const link = withPassword(
+      renderTemplate("pubsub.redis.yaml", { name: peerLinkName(peer.name), redisHost: peer.redisAddress, ...pubsubTuning.events }),
+      peer.name,
+    );
     link.spec.metadata = [...(link.spec.metadata ?? []), { name: "consumerID", value: peerConsumerGroup(opts.region) }];
     // Without the peer's broker at start-up (it may be the region that is down) daprd must still start.
     docs.push({ ...link, spec: { ...link.spec, ignoreErrors: true }, scopes: [apps.replicator] });
@@ -143,14 +185,21 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
     writeFileSync(join(resourcesDir, `${String(d["kind"]).toLowerCase()}-${meta.name}.yaml`), stringify(d));
   }
 
-  const config = renderTemplate("configuration.yaml", { name: "meridian", nameResolutionDb: opts.nameResolutionDb });
-  if (opts.otlpEndpoint) {
-    config.spec["tracing"] = {
-      samplingRate: opts.samplingRate ?? "1",
-      otel: { endpointAddress: opts.otlpEndpoint, protocol: "http", isSecure: false },
-    };
+  for (const app of allApps) {
+    const config = renderTemplate("configuration.yaml", { name: `${app}-dapr`, nameResolutionDb: opts.nameResolutionDb });
+    config.spec["api"] = { allowed: [...allowedApis] };
+    if (security) {
+      // Enforced by this app's sidecar against each caller's mTLS identity.
+      config.spec["accessControl"] = accessControlOf(app, localNamespace);
+      config.spec["secrets"] = { scopes: [{ storeName: localSecretStore, defaultAccess: "deny" }] };
+    }
+    if (opts.otlpEndpoint) {
+      config.spec["tracing"] = {
+        samplingRate: opts.samplingRate ?? "1",
+        otel: { endpointAddress: opts.otlpEndpoint, protocol: "http", isSecure: false },
+      };
+    }
+    writeFileSync(configFileOf(opts.dir, app), stringify(config));
   }
-  const configFile = join(opts.dir, "config.yaml");
-  writeFileSync(configFile, stringify(config));
-  return { resourcesDir, configFile };
+  return { resourcesDir };
 }

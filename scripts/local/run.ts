@@ -8,6 +8,7 @@ import { projectRoot } from "../../platform/paths.js";
 import { defaultAdminPortBase, defaultGatewayPortBase, defaultRegions } from "../../platform/topology.js";
 import { loadConfig, port, regionName } from "../../services/shared/config.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
+import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { startPrometheus } from "./prometheus.js";
 import { startSystem } from "./system.js";
 
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   );
   const adminPorts = Object.fromEntries(config.REGIONS.map((r, i) => [r, config.ADMIN_PORT_BASE + i]));
   const daprd = await ensureDaprd();
+  const sentry = await ensureSentry();
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
   const started = Date.now();
   process.stdout.write(`starting regions ${config.REGIONS.join(", ")} with ${daprd}\n`);
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     adminPorts,
     runDir,
     daprd,
+    sentry,
     otlpEndpoint: config.OTLP_ENDPOINT,
     logLevel: config.LOG_LEVEL,
   });

@@ -11,8 +11,9 @@ import { type AppId, allApps, apps } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
-import { type RedisHandle, startRedis } from "./redis.js";
-import { type StateStoreProfile, writeRegionResources } from "./resources.js";
+import { type RedisHandle, newRedisPassword, startRedis } from "./redis.js";
+import { type StateStoreProfile, configFileOf, writeRegionResources } from "./resources.js";
+import { type SentryHandle, startSentry } from "./sentry.js";
 
 export interface AppProcess {
   readonly app: AppId;
@@ -20,6 +21,12 @@ export interface AppProcess {
   readonly daprHttpPort: number;
   readonly daprGrpcPort: number;
   readonly metricsPort: number;
+  /** daprd's sidecar-to-sidecar port (mTLS only). */
+  readonly internalGrpcPort: number;
+  /** Token this app presents to its own sidecar (`dapr-api-token`); no other sidecar takes it. */
+  readonly daprApiToken: string;
+  /** Token this app's sidecar presents to it; tests use it to call the app directly. */
+  readonly appApiToken: string;
   service: Spawned;
   sidecar: Spawned;
   /** Starts the service (or its daprd) again with the same ports and settings. */
@@ -33,14 +40,12 @@ export interface RegionHandle {
   redis: RedisHandle;
   readonly apps: Readonly<Record<AppId, AppProcess>>;
   readonly runDir: string;
-  /** Token apps present to their sidecar (`dapr-api-token`). */
-  readonly daprApiToken: string;
-  /** Token sidecars present to their app; tests use it to call an app directly. */
-  readonly appApiToken: string;
   /** The gateway's operator port (loopback only): /admin/*, with `adminToken` as bearer. */
   readonly adminUrl: string;
   /** The operator's credential (also in `<runDir>/admin-token`, readable by its owner only). */
   readonly adminToken: string;
+  /** The region's certificate authority: every sidecar's mTLS identity comes from it. */
+  readonly sentry: SentryHandle;
 }
 
 export interface SystemOptions {
@@ -51,6 +56,8 @@ export interface SystemOptions {
   readonly adminPorts?: Readonly<Record<string, number>>;
   readonly runDir: string;
   readonly daprd: string;
+  /** Dapr's Sentry binary (scripts/daprd/ensure-sentry.ts): one runs per region. */
+  readonly sentry: string;
   readonly otlpEndpoint?: string | undefined;
   readonly logLevel?: "debug" | "info" | "warn" | "error";
   readonly readyTimeoutMs?: number;
@@ -81,8 +88,8 @@ export interface SystemHandle {
   stop(): Promise<void>;
 }
 
-/** Stop order: services and sidecars first, then brokers, so nothing in flight loses its broker. */
-const stopRank = (m: Spawned): number => (m.name.endsWith("redis") ? 1 : 0);
+/** Stop order: services and sidecars first, then brokers and CAs, so nothing in flight loses its broker. */
+const stopRank = (m: Spawned): number => (m.name.endsWith("-redis") || m.name.endsWith("-sentry") ? 1 : 0);
 
 export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
   const group = new ProcessGroup();
@@ -93,9 +100,12 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
   };
   try {
     // Brokers first: every region's resources name its peers' brokers (through the link relays).
+    const passwords = Object.fromEntries(opts.regions.map((name) => [name, newRedisPassword()]));
     const brokers = new Map(
       await Promise.all(
-        opts.regions.map(async (name) => [name, await startRedis(group, `${name}-redis`, join(opts.runDir, name, "redis"))] as const),
+        opts.regions.map(
+          async (name) => [name, await startRedis(group, `${name}-redis`, join(opts.runDir, name, "redis"), passwords[name]!)] as const,
+        ),
       ),
     );
     for (const from of opts.regions) {
@@ -109,6 +119,7 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
           opts,
           brokers.get(name)!,
           opts.regions.filter((p) => p !== name).map((p) => ({ name: p, redisAddress: links.get(`${name}->${p}`)!.address })),
+          passwords,
         ),
       ),
     );
@@ -143,7 +154,7 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
         const r = region(name);
         await ProcessGroup.stop([r.redis.process], 0);
         await new Promise((resolve) => setTimeout(resolve, downMs));
-        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.port);
+        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.password, r.redis.port);
       },
       link: (from, to) => {
         const found = links.get(`${from}->${to}`);
@@ -157,11 +168,12 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
           Object.values(r.apps).flatMap((a) => [a.service, a.sidecar]),
           grace,
         );
-        await ProcessGroup.stop([r.redis.process], grace);
+        await ProcessGroup.stop([r.redis.process, r.sentry.process], grace);
       },
       startRegion: async (name) => {
         const r = region(name);
-        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.port);
+        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.password, r.redis.port);
+        await r.sentry.restart();
         for (const a of Object.values(r.apps)) {
           a.service = a.launchService();
           a.sidecar = a.launchSidecar();
@@ -182,10 +194,12 @@ async function startRegion(
   opts: SystemOptions,
   redis: RedisHandle,
   peers: { name: string; redisAddress: string }[],
+  redisPasswords: Readonly<Record<string, string>>,
 ): Promise<RegionHandle> {
   const runDir = join(opts.runDir, name);
   mkdirSync(runDir, { recursive: true });
-  const { resourcesDir, configFile } = writeRegionResources({
+  const sentry = await startSentry(group, opts.sentry, `${name}-sentry`, join(runDir, "sentry"), name);
+  const { resourcesDir } = writeRegionResources({
     region: name,
     peers,
     dir: runDir,
@@ -193,9 +207,8 @@ async function startRegion(
     nameResolutionDb: join(runDir, "name-resolution.db"),
     otlpEndpoint: opts.otlpEndpoint,
     stateStore: opts.stateStore ?? { kind: "redis" },
+    security: { redisPasswords },
   });
-  const daprApiToken = randomBytes(16).toString("hex");
-  const appApiToken = randomBytes(16).toString("hex");
   const adminToken = randomBytes(24).toString("hex");
   const adminPort = opts.adminPorts?.[name] ?? (await freePort());
   writeFileSync(join(runDir, "admin-token"), `${adminToken}\n`, { mode: 0o600 });
@@ -209,6 +222,10 @@ async function startRegion(
       metricsPort: await freePort(),
     };
     const internalGrpcPort = await freePort();
+    // Each app and its sidecar share two tokens no other app has: one token can never open another app's sidecar.
+    const daprApiToken = randomBytes(16).toString("hex");
+    const appApiToken = randomBytes(16).toString("hex");
+    const sentryTokenFile = sentry.tokenFileFor(app);
     const serviceEnv: NodeJS.ProcessEnv = {
       PATH: process.env["PATH"],
       NODE_ENV: "production",
@@ -253,8 +270,20 @@ async function startRegion(
           "http",
           "--app-channel-address",
           "127.0.0.1",
+          // Every port on loopback: the API ports, the sidecar-to-sidecar port (which daprd would
+          // otherwise open on every interface) and metrics. Profiling stays off.
           "--dapr-listen-addresses",
           "127.0.0.1",
+          "--dapr-internal-grpc-listen-address",
+          "127.0.0.1",
+          "--metrics-listen-address",
+          "127.0.0.1",
+          // mTLS between sidecars with identities from the region's Sentry, as in the clusters.
+          "--enable-mtls",
+          "--sentry-address",
+          sentry.address,
+          "--control-plane-trust-domain",
+          sentry.trustDomain,
           "--dapr-http-port",
           String(ports.daprHttpPort),
           "--dapr-grpc-port",
@@ -273,14 +302,31 @@ async function startRegion(
           "--resources-path",
           resourcesDir,
           "--config",
-          configFile,
+          configFileOf(runDir, app),
           "--log-level",
           "warn",
         ],
-        { PATH: process.env["PATH"], DAPR_API_TOKEN: daprApiToken, APP_API_TOKEN: appApiToken, HOME: process.env["HOME"] },
+        {
+          PATH: process.env["PATH"],
+          HOME: process.env["HOME"],
+          DAPR_API_TOKEN: daprApiToken,
+          APP_API_TOKEN: appApiToken,
+          DAPR_TRUST_ANCHORS: sentry.trustAnchors,
+          DAPR_SENTRY_TOKEN_FILE: sentryTokenFile,
+        },
         join(runDir, `${app}.daprd.log`),
       );
-    started[app] = { app, ...ports, service: launchService(), sidecar: launchSidecar(), launchService, launchSidecar };
+    started[app] = {
+      app,
+      ...ports,
+      internalGrpcPort,
+      daprApiToken,
+      appApiToken,
+      service: launchService(),
+      sidecar: launchSidecar(),
+      launchService,
+      launchSidecar,
+    };
   }
 
   const timeout = opts.readyTimeoutMs ?? 60_000;
@@ -293,8 +339,7 @@ async function startRegion(
     redis,
     apps: started,
     runDir,
-    daprApiToken,
-    appApiToken,
+    sentry,
   };
 }
 

@@ -52,7 +52,7 @@ describe("foundation: two regions with real daprd", () => {
       const cmdline = readFileSync(`/proc/${app.sidecar.child.pid}/cmdline`, "utf8").split("\0");
       expect(cmdline[0]).toMatch(/daprd$/);
       expect(cmdline).toContain(app.app);
-      const meta = await call(`http://127.0.0.1:${app.daprHttpPort}/v1.0/metadata`, { headers: { "dapr-api-token": east.daprApiToken } });
+      const meta = await call(`http://127.0.0.1:${app.daprHttpPort}/v1.0/metadata`, { headers: { "dapr-api-token": app.daprApiToken } });
       expect(meta.body).toMatchObject({ id: app.app, runtimeVersion: daprVersion });
     }
     // The gateway's sidecar counted the service invocations the tests above made through it.

@@ -22,7 +22,7 @@ async function publishThroughSidecar(region: RegionHandle, topic: string, body: 
   const sidecar = region.apps.orders;
   const res = await call(`http://127.0.0.1:${sidecar.daprHttpPort}/v1.0/publish/${components.pubsub}/${topic}`, {
     method: "POST",
-    headers: { "content-type": "application/json", "dapr-api-token": region.daprApiToken },
+    headers: { "content-type": "application/json", "dapr-api-token": sidecar.daprApiToken },
     body: JSON.stringify(body),
   });
   expect(res.status, JSON.stringify(res.body)).toBe(204);

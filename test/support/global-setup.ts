@@ -2,15 +2,17 @@ import { spawnSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { projectRoot } from "../../platform/paths.js";
 import { ensureDaprd } from "../../scripts/daprd/ensure-daprd.js";
+import { ensureSentry } from "../../scripts/daprd/ensure-sentry.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     daprd: string;
+    sentry: string;
   }
 }
 
 /**
- * Integration tests start compiled services with a real daprd: build both once, before any test.
+ * Integration tests start compiled services with a real daprd and Sentry: build them once, before any test.
  */
 export default async function setup(project: TestProject): Promise<void> {
   const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], {
@@ -19,4 +21,5 @@ export default async function setup(project: TestProject): Promise<void> {
   });
   if (tsc.status !== 0) throw new Error("tsc failed; integration tests need the compiled services");
   project.provide("daprd", await ensureDaprd());
+  project.provide("sentry", await ensureSentry());
 }

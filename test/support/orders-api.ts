@@ -56,7 +56,7 @@ export function ordersApi(region: RegionHandle) {
     /** The payment record, read from the payments app itself (it is not on the public API). */
     async payment(orderId: string): Promise<{ status: string; amount: number } | undefined> {
       const res = await call(`http://127.0.0.1:${region.apps.payments.appPort}/payments/${orderId}`, {
-        headers: { "dapr-api-token": region.appApiToken },
+        headers: { "dapr-api-token": region.apps.payments.appApiToken },
       });
       return res.status === 200 ? (res.body as { status: string; amount: number }) : undefined;
     },

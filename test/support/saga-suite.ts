@@ -219,7 +219,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       // Written as an older release wrote it: straight into the event store, no outbox.
       const saved = await call(`http://127.0.0.1:${region.apps.orders.daprHttpPort}/v1.0/state/orders-store`, {
         method: "POST",
-        headers: { "content-type": "application/json", "dapr-api-token": region.daprApiToken },
+        headers: { "content-type": "application/json", "dapr-api-token": region.apps.orders.daprApiToken },
         body: JSON.stringify([{ key: `order-${orderId}`, value: { events: [v1] } }]),
       });
       expect(saved.status).toBe(204);
@@ -249,7 +249,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
         for (const key of [...ids.map((id) => `order-${id}`), `customer-${customer}`]) {
           const deleted = await call(`http://127.0.0.1:${view.daprHttpPort}/v1.0/state/view-store/${key}`, {
             method: "DELETE",
-            headers: { "dapr-api-token": region.daprApiToken },
+            headers: { "dapr-api-token": view.daprApiToken },
           });
           expect(deleted.status).toBe(204);
         }
@@ -286,7 +286,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       const poison = { id: randomUUID(), type: "order.placed", schemaVersion: 1, subject: "x", data: { nonsense: true } };
       const published = await call(`http://127.0.0.1:${orders.daprHttpPort}/v1.0/publish/pubsub/${topics.orders}`, {
         method: "POST",
-        headers: { "content-type": "application/json", "dapr-api-token": region.daprApiToken },
+        headers: { "content-type": "application/json", "dapr-api-token": orders.daprApiToken },
         body: JSON.stringify(poison),
       });
       expect(published.status).toBe(204);
@@ -337,7 +337,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       };
       const published = await call(`http://127.0.0.1:${region.apps.inventory.daprHttpPort}/v1.0/publish/pubsub/${topics.inventory}`, {
         method: "POST",
-        headers: { "content-type": "application/json", "dapr-api-token": region.daprApiToken },
+        headers: { "content-type": "application/json", "dapr-api-token": region.apps.inventory.daprApiToken },
         body: JSON.stringify(event),
       });
       expect(published.status).toBe(204);

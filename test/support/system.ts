@@ -7,7 +7,7 @@ import { type SystemHandle, type SystemOptions, startSystem } from "../../script
 /** Starts regions with a real daprd per app and a redis-server per region, on free ports. */
 export function startTestSystem(regions: readonly string[] = ["east", "west"], extra: Partial<SystemOptions> = {}): Promise<SystemHandle> {
   const runDir = mkdtempSync(join(tmpdir(), "meridian-test-"));
-  return startSystem({ regions, runDir, daprd: inject("daprd"), logLevel: "warn", ...extra });
+  return startSystem({ regions, runDir, daprd: inject("daprd"), sentry: inject("sentry"), logLevel: "warn", ...extra });
 }
 
 /** Polls until `fn` returns a value `ok` accepts, or fails with the last value seen. */

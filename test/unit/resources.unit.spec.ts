@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { writeRegionResources } from "../../scripts/local/resources.js";
+import { brokerPasswordKey, configFileOf, localSecretStore, writeRegionResources } from "../../scripts/local/resources.js";
 import {
+  type AppId,
+  apps,
   componentScopes,
   components,
   deadLetterTopicOf,
@@ -18,29 +20,34 @@ import {
 type Doc = {
   kind: string;
   metadata: { name: string };
-  spec: Record<string, unknown> & { metadata?: { name: string; value: string }[] };
+  spec: Record<string, unknown> & { metadata?: { name: string; value?: string; secretKeyRef?: { name: string; key: string } }[] };
   scopes?: string[];
+  auth?: { secretStore: string };
 };
 
 function render(otlpEndpoint?: string) {
   const dir = mkdtempSync(join(tmpdir(), "resources-"));
-  const { resourcesDir, configFile } = writeRegionResources({
+  const { resourcesDir } = writeRegionResources({
     dir,
     redisAddress: "127.0.0.1:7000",
     nameResolutionDb: "/x/nr.db",
     otlpEndpoint,
     region: "east",
     peers: [{ name: "west", redisAddress: "127.0.0.1:7001" }],
+    security: { redisPasswords: { east: "pw-east", west: "pw-west" } },
   });
   // One resource per file: daprd reads only the first document of a Resiliency file.
   const docs = readdirSync(resourcesDir).map((f) => parse(readFileSync(join(resourcesDir, f), "utf8")) as Doc);
-  return { docs, config: parse(readFileSync(configFile, "utf8")) as Doc };
+  const configOf = (app: AppId): Doc => parse(readFileSync(configFileOf(dir, app), "utf8")) as Doc;
+  return { docs, dir, configOf, config: configOf(apps.orders) };
 }
 
 describe("local Dapr resources", () => {
   it("scopes every component to exactly the apps topology names", () => {
     const { docs } = render();
-    const comps = docs.filter((d) => d.kind === "Component" && !d.metadata.name.startsWith("peer-"));
+    const comps = docs.filter(
+      (d) => d.kind === "Component" && !d.metadata.name.startsWith("peer-") && d.metadata.name !== localSecretStore,
+    );
     expect(comps.map((c) => c.metadata.name).sort()).toEqual(Object.keys(componentScopes).sort());
     for (const c of comps) expect(c.scopes).toEqual(componentScopes[c.metadata.name]);
   });
@@ -98,6 +105,41 @@ describe("local Dapr resources", () => {
       },
       targets: { components: { pubsub: { inbound: { retry: "delivery" } } } },
     });
+  });
+
+  it("takes every broker password from the local secret store, never literally", () => {
+    const { docs, dir } = render();
+    const secrets = JSON.parse(readFileSync(join(dir, "secrets.json"), "utf8")) as Record<string, string>;
+    expect(secrets).toEqual({ [brokerPasswordKey("east")]: "pw-east", [brokerPasswordKey("west")]: "pw-west" });
+    const redis = docs.filter((d) => d.kind === "Component" && String(d.spec["type"]).includes("redis"));
+    expect(redis.length).toBeGreaterThan(0);
+    for (const c of redis) {
+      const password = c.spec.metadata?.find((m) => m.name === "redisPassword");
+      const region = c.metadata.name === "peer-west" ? "west" : "east";
+      expect(password, c.metadata.name).toEqual({
+        name: "redisPassword",
+        secretKeyRef: { name: brokerPasswordKey(region), key: brokerPasswordKey(region) },
+      });
+      expect(c.auth).toEqual({ secretStore: localSecretStore });
+    }
+    expect(JSON.stringify(docs)).not.toContain("pw-east");
+  });
+
+  it("gives each app a Configuration that denies every caller the topology does not name", () => {
+    const { configOf } = render();
+    const acl = (app: AppId) => configOf(app).spec["accessControl"] as { defaultAction: string; policies: { appId: string }[] };
+    expect(acl(apps.payments).defaultAction).toBe("deny");
+    expect(acl(apps.payments).policies.map((p) => p.appId)).toEqual([apps.orderView]);
+    expect(acl(apps.gateway).policies).toEqual([]);
+    expect(configOf(apps.orders).spec["secrets"]).toEqual({ scopes: [{ storeName: localSecretStore, defaultAccess: "deny" }] });
+  });
+
+  it("lets each app publish only the topics it owns", () => {
+    const { docs } = render();
+    const pubsub = docs.find((d) => d.metadata.name === components.pubsub);
+    const scopes = pubsub?.spec.metadata?.find((m) => m.name === "publishingScopes")?.value ?? "";
+    expect(scopes).toContain(`${apps.payments}=${topics.payments},${relayTopicOf(topics.payments)},${topics.deadLetter}`);
+    expect(scopes).toContain(`${apps.orderView}=${topics.deadLetter}`);
   });
 
   it("resolves names per region and traces only when a collector is configured", () => {

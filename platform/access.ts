@@ -1,0 +1,76 @@
+/**
+ * Who may do what, derived from platform/topology.ts: the access-control policy of each app's
+ * sidecar (who may invoke it, and which routes) and the topic scopes of the business pub/sub
+ * (what each app may publish and subscribe to). The local runner and the Kubernetes manifests
+ * render the same policies from here.
+ */
+import { type AppId, allApps, componentScopes, invocations, relayTopicOf, stores, subscriptions } from "./topology.js";
+
+/**
+ * The Dapr APIs the apps call (all over HTTP: state, publish, invoke, plus the health and
+ * metadata endpoints the readiness checks use). The gRPC rules lock the gRPC API to the same
+ * set: without gRPC rules daprd would leave every gRPC API open. Secrets, configuration, actors,
+ * workflows, bindings and the rest are refused.
+ */
+export const allowedApis: readonly { name: string; version: string; protocol: "http" | "grpc" }[] = [
+  ...["state", "publish", "invoke", "healthz", "metadata"].map((name) => ({ name, version: "v1.0", protocol: "http" as const })),
+  ...["state", "publish", "invoke"].map((name) => ({ name, version: "v1", protocol: "grpc" as const })),
+];
+
+export function calleesOf(app: AppId): AppId[] {
+  return invocations.filter((i) => i.from === app).map((i) => i.to);
+}
+
+export function callersOf(app: AppId): AppId[] {
+  return invocations.filter((i) => i.to === app).map((i) => i.from);
+}
+
+/** The trust domain Dapr gives apps' identities (spiffe://public/ns/<namespace>/<app-id>). */
+export const appTrustDomain = "public";
+
+/**
+ * The `spec.accessControl` of an app's Dapr Configuration: deny by default; each caller in the
+ * topology may call only its listed routes. Enforced by the callee's sidecar against the caller's
+ * mTLS identity, so it needs mTLS (Sentry) wherever it is used.
+ */
+export function accessControlOf(app: AppId, namespace: string) {
+  return {
+    defaultAction: "deny",
+    trustDomain: appTrustDomain,
+    policies: invocations
+      .filter((i) => i.to === app)
+      .map((i) => ({
+        appId: i.from,
+        defaultAction: "deny",
+        namespace,
+        trustDomain: appTrustDomain,
+        operations: i.routes.flatMap((route) => [`/${route}`, `/${route}/**`]).map((name) => ({ name, httpVerb: ["*"], action: "allow" })),
+      })),
+  };
+}
+
+/**
+ * Topics the app publishes: the outbox topic of each store it owns and its relay topic, and the dead-letter topic of
+ * each of its subscriptions (its sidecar dead-letters there, and the app publishes faults there).
+ */
+export function topicsPublishedBy(app: AppId): string[] {
+  const outbox = stores.flatMap((s) => (s.owner === app && s.outboxTopic ? [s.outboxTopic, relayTopicOf(s.outboxTopic)] : []));
+  const deadLetters = subscriptions.filter((s) => s.app === app).flatMap((s) => (s.deadLetterTopic ? [s.deadLetterTopic] : []));
+  return [...new Set([...outbox, ...deadLetters])];
+}
+
+/**
+ * Topic scoping metadata for a pub/sub component: each app it is scoped to may publish only what
+ * topicsPublishedBy says and subscribe only to its subscriptions. An app listed with nothing gets nothing.
+ */
+export function topicScopes(pubsub: string): { name: string; value: string }[] {
+  const scoped = componentScopes[pubsub];
+  if (!scoped) throw new Error(`no scopes declared for component ${pubsub} in platform/topology.ts`);
+  const entry = (app: string, topics: string[]): string => `${app}=${topics.join(",")}`;
+  const subscribed = (app: string): string[] => subscriptions.filter((s) => s.app === app && s.pubsub === pubsub).map((s) => s.topic);
+  const scopedApps = allApps.filter((a) => scoped.includes(a));
+  return [
+    { name: "publishingScopes", value: scopedApps.map((a) => entry(a, topicsPublishedBy(a))).join(";") },
+    { name: "subscriptionScopes", value: scopedApps.map((a) => entry(a, subscribed(a))).join(";") },
+  ];
+}
