@@ -1,0 +1,129 @@
+/**
+ * What a fault left behind, judged from outside: every accepted order final at home and the same
+ * in every other region, no effect twice, the catalogue listing every stream, equal digests.
+ */
+import { type Digest, digest, effects, finalStatuses, orderStatus } from "../drills/probes.js";
+import type { RegionHandle, SystemHandle } from "../local/system.js";
+import type { Placed } from "./load.js";
+
+export interface Verdict {
+  readonly accepted: number;
+  readonly final: number;
+  /** Accepted, but its stream is gone from its home region. */
+  readonly lost: number;
+  /** Accepted and kept, but not final (or not replicated) when the wait ran out. */
+  readonly stuck: number;
+  /** Effects that happened twice or in the wrong region: payments, reservations, events in a stream. */
+  readonly doubled: number;
+  /** Accepted orders a region's catalogue does not list. */
+  readonly uncatalogued: number;
+  readonly digestsEqual: boolean;
+  readonly notes: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function adminJson<T>(region: RegionHandle, path: string): Promise<T | undefined> {
+  const res = await fetch(`${region.adminUrl}${path}`, {
+    headers: { authorization: `Bearer ${region.adminToken}` },
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => undefined);
+  return res?.status === 200 ? ((await res.json()) as T) : undefined;
+}
+
+async function streamOf(region: RegionHandle, orderId: string): Promise<{ type: string }[] | undefined> {
+  const res = await fetch(`${region.gatewayUrl}/orders/${orderId}/events`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  if (res?.status !== 200) return undefined;
+  return ((await res.json()) as { events: { type: string }[] }).events;
+}
+
+/** Waits until every accepted order is final at home and shows the same status everywhere. */
+async function settle(system: SystemHandle, orders: readonly Placed[], timeoutMs: number): Promise<Set<string>> {
+  const pending = new Set(orders.map((o) => o.orderId));
+  const until = Date.now() + timeoutMs;
+  while (pending.size > 0 && Date.now() < until) {
+    for (const o of orders) {
+      if (!pending.has(o.orderId)) continue;
+      const home = await orderStatus(system.region(o.region), o.orderId);
+      if (!home || !finalStatuses.includes(home.status)) continue;
+      const everywhere = await Promise.all(system.regions.map((r) => orderStatus(r, o.orderId)));
+      if (everywhere.every((s) => s?.status === home.status && s.version === home.version)) pending.delete(o.orderId);
+    }
+    if (pending.size > 0) await sleep(500);
+  }
+  return pending;
+}
+
+/** Equal digests in every region, each counting `expected` orders; waits for the last replicas. */
+async function digestsAgree(
+  system: SystemHandle,
+  expected: number,
+  timeoutMs: number,
+): Promise<{ equal: boolean; seen: (Digest | undefined)[] }> {
+  const until = Date.now() + timeoutMs;
+  let seen: (Digest | undefined)[] = [];
+  do {
+    seen = await Promise.all(system.regions.map(digest));
+    if (seen.every((d) => d && d.digest === seen[0]?.digest && d.orders === expected)) return { equal: true, seen };
+    await sleep(500);
+  } while (Date.now() < until);
+  return { equal: false, seen };
+}
+
+export async function judge(
+  system: SystemHandle,
+  orders: readonly Placed[],
+  opts: { settleMs: number; expectedTotal: number },
+): Promise<Verdict> {
+  const notes: string[] = [];
+  const notFinal = await settle(system, orders, opts.settleMs);
+  let lost = 0;
+  let doubled = 0;
+  for (const o of orders) {
+    const stream = await streamOf(system.region(o.region), o.orderId);
+    if (!stream) {
+      lost++;
+      notes.push(`lost ${o.orderId} (${o.region})`);
+      continue;
+    }
+    if (new Set(stream.map((e) => e.type)).size !== stream.length) {
+      doubled++;
+      notes.push(`${o.orderId}: an event type twice in its stream`);
+    }
+  }
+  const stuck = [...notFinal].filter((id) => !notes.some((n) => n.startsWith(`lost ${id}`))).length;
+  for (const id of [...notFinal].slice(0, 5)) notes.push(`not final everywhere: ${id}`);
+
+  for (const sku of new Set(orders.map((o) => o.sku))) {
+    const placed = new Map(orders.filter((o) => o.sku === sku).map((o) => [o.orderId, o.region]));
+    const found = await effects(system, placed, sku);
+    doubled += found.misplaced.length + found.stockMismatch.length;
+    notes.push(...found.misplaced.slice(0, 3), ...found.stockMismatch.slice(0, 3));
+  }
+
+  let uncatalogued = 0;
+  for (const region of system.regions) {
+    const shards = new Map<string, Set<string>>();
+    for (const o of orders) {
+      const shard = o.orderId.slice(0, 2);
+      if (!shards.has(shard)) {
+        const listed = await adminJson<{ orderIds: string[] }>(region, `/admin/catalog/${shard}`);
+        shards.set(shard, new Set(listed?.orderIds ?? []));
+      }
+      if (!shards.get(shard)!.has(o.orderId)) uncatalogued++;
+    }
+  }
+  const digests = await digestsAgree(system, opts.expectedTotal, 30_000);
+  if (!digests.equal)
+    notes.push(`digests: ${JSON.stringify(digests.seen.map((d) => d && { region: d.region, orders: d.orders, byStatus: d.byStatus }))}`);
+  return {
+    accepted: orders.length,
+    final: orders.length - notFinal.size,
+    lost,
+    stuck,
+    doubled,
+    uncatalogued,
+    digestsEqual: digests.equal,
+    notes,
+  };
+}
