@@ -25,6 +25,12 @@ async function main(): Promise<void> {
     sentry: await ensureSentry(),
     logLevel: "warn",
   });
+  // Ctrl-C or a kill stops what the suite started, like npm start does.
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void system.stop().finally(() => process.exit(130));
+    });
   try {
     const report = await runChaos(system, { ...chaosOptions(process.argv.includes("--quick") ? "quick" : "full"), log });
     process.stdout.write(`\n${chaosTable(report)}\n`);

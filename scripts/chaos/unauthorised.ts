@@ -74,6 +74,12 @@ function plainGrpc(port: number): Promise<string> {
       session.destroy();
       resolve(outcome);
     };
+    // A hard deadline too: a server that drops the connection may end the session without an error.
+    const deadline = setTimeout(() => done("error: no answer within 4 s"), 4000);
+    session.on("close", () => {
+      clearTimeout(deadline);
+      done("error: closed by server");
+    });
     session.setTimeout(3000, () => done("error: timeout"));
     session.on("error", (err) => done(`error: ${err.message}`));
     const req = session.request({
@@ -96,6 +102,11 @@ function tlsWithoutCertificate(port: number): Promise<string> {
       socket.destroy();
       resolve(outcome);
     };
+    const deadline = setTimeout(() => done("error: no answer within 4 s"), 4000);
+    socket.on("close", () => {
+      clearTimeout(deadline);
+      done("error: closed by server");
+    });
     socket.setTimeout(3000, () => done("error: timeout"));
     socket.on("error", (err) => done(`error: ${err.message}`));
     // TLS 1.3 reports a missing client certificate after the handshake: the server then closes.
