@@ -10,7 +10,7 @@ import { type OrderCancelled, type OrderPlaced, type OrderRejected, orderEventTy
 import type { OrderLine } from "../shared/events/order-input.js";
 import { orderTotal } from "../shared/events/order-input.js";
 import { paymentEventTypes } from "../shared/events/payment-events.js";
-import { conflict, unprocessable } from "../shared/http/problem.js";
+import { DomainError } from "../shared/domain/errors.js";
 import { type OrderState, finalStatuses } from "../shared/orders/order-state.js";
 
 export interface PlaceOrder {
@@ -30,7 +30,7 @@ export type PlaceDecision = { kind: "created"; event: EventRecord<OrderPlaced> }
 export function place(existing: OrderState | undefined, cmd: PlaceOrder, ctx: EventContext): PlaceDecision {
   if (existing) {
     if (existing.requestHash !== cmd.requestHash) {
-      throw unprocessable("this Idempotency-Key was already used with a different request body");
+      throw new DomainError("idempotency-conflict", "this Idempotency-Key was already used with a different request body");
     }
     return { kind: "replayed", state: existing };
   }
@@ -48,7 +48,7 @@ export function place(existing: OrderState | undefined, cmd: PlaceOrder, ctx: Ev
 
 /** A user cancel: allowed while pending or confirmed (stock is released, payment refunded). */
 export function cancel(state: OrderState, ctx: EventContext): EventRecord<OrderCancelled> {
-  if (finalStatuses.includes(state.status)) throw conflict(`order ${state.orderId} is already ${state.status}`);
+  if (finalStatuses.includes(state.status)) throw new DomainError("conflict", `order ${state.orderId} is already ${state.status}`);
   return createEvent(orderEventTypes.cancelled, state.orderId, state.version + 1, { orderId: state.orderId, reason: "user" }, ctx);
 }
 

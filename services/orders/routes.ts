@@ -7,7 +7,8 @@ import { type Outcome, subscribeTopics } from "../shared/dapr/subscriber.js";
 import { type EventRecord, causedBy } from "../shared/events/envelope.js";
 import { describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
 import { orderIdParam } from "../shared/http/params.js";
-import { HttpProblem, badRequest, conflict, notFound } from "../shared/http/problem.js";
+import { DomainError } from "../shared/domain/errors.js";
+import { badRequest, conflict, notFound } from "../shared/http/problem.js";
 import { ContractError, checkEvent } from "../shared/events/contracts.js";
 import type { WriterDeps } from "../shared/writer-deps.js";
 import { fold, publicOrder } from "../shared/orders/order-state.js";
@@ -32,14 +33,11 @@ const atSchema = z.iso.datetime({ offset: true });
  */
 const notHomeRetrySeconds = 30;
 
-function notHome(homeRegion: string): HttpProblem {
-  return new HttpProblem(
-    503,
-    "Service Unavailable",
-    `this order is homed in region ${homeRegion}; only its home region accepts commands for it`,
-    { homeRegion, retryAfterSeconds: notHomeRetrySeconds },
-    { "Retry-After": String(notHomeRetrySeconds) },
-  );
+function notHome(homeRegion: string): DomainError {
+  return new DomainError("not-home", `this order is homed in region ${homeRegion}; only its home region accepts commands for it`, {
+    homeRegion,
+    retryAfterSeconds: notHomeRetrySeconds,
+  });
 }
 
 /** An event a caller hands in (replication, restore): one that breaks its contract is the caller's error. */
@@ -94,7 +92,7 @@ export function ordersRoutes(deps: OrdersDeps): Router {
       retryOnConflict(async () => {
         const stream = await deps.events.load(orderId);
         const current = fold(stream?.events ?? []);
-        if (!stream || !current) throw notFound(`order ${orderId} does not exist`);
+        if (!stream || !current) throw new DomainError("not-found", `order ${orderId} does not exist`);
         if (current.homeRegion !== deps.region) throw notHome(current.homeRegion);
         const event = cancel(current, commandContext(current.orderId));
         await append(orderId, stream, event);
@@ -144,10 +142,16 @@ export function ordersRoutes(deps: OrdersDeps): Router {
         const stream = await deps.events.load(orderId);
         const held = stream?.events.length ?? 0;
         const home = stream ? fold(stream.events)?.homeRegion : event.originRegion;
-        if (home === deps.region) throw conflict(`order ${orderId} is homed here; only its home region writes it`);
+        if (home === deps.region) throw new DomainError("conflict", `order ${orderId} is homed here; only its home region writes it`);
         if (event.aggregateVersion <= held) return "duplicate";
         if (event.aggregateVersion > held + 1)
-          throw conflict(`replica of ${orderId} holds version ${held}; version ${event.aggregateVersion} must wait`, { heldVersion: held });
+          throw new DomainError(
+            "replica-waiting",
+            `replica of ${orderId} holds version ${held}; version ${event.aggregateVersion} must wait`,
+            {
+              heldVersion: held,
+            },
+          );
         if (held === 0) await deps.catalog.add(orderId);
         await deps.events.appendReplica(orderId, stream, event);
         return "applied";

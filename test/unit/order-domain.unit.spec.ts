@@ -3,7 +3,6 @@ import { checkEvent } from "../../services/shared/events/contracts.js";
 import { place } from "../../services/orders/domain.js";
 import type { EventContext } from "../../services/shared/events/envelope.js";
 import { fold } from "../../services/shared/orders/order-state.js";
-import { HttpProblem } from "../../services/shared/http/problem.js";
 
 const ctx: EventContext = {
   region: "east",
@@ -59,11 +58,11 @@ describe("placing an order", () => {
     expect(again.kind).toBe("replayed");
   });
 
-  it("rejects the same order id with a different request as 422", () => {
+  it("refuses the same order id with a different request as an idempotency conflict", () => {
     const first = place(undefined, cmd, ctx);
     if (first.kind !== "created") throw new Error("expected created");
     const attempt = () => place(fold([first.event]), { ...cmd, requestHash: "0".repeat(64) }, ctx);
-    expect(attempt).toThrow(HttpProblem);
+    expect(attempt).toThrow(expect.objectContaining({ kind: "idempotency-conflict" }));
     expect(attempt).toThrow(/different request body/);
   });
 

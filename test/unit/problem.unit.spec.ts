@@ -1,3 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "../../platform/paths.js";
+import { problemsMarkdown } from "../../scripts/docs/problems.js";
+import { domainErrorKinds } from "../../services/shared/domain/errors.js";
+import { domainProblem, problemTypes } from "../../services/shared/http/problem-types.js";
 import type { AddressInfo } from "node:net";
 import { Router } from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,7 +52,7 @@ describe("the shared service skeleton", () => {
     expect(a.status).toBe(409);
     expect(a.contentType).toBe("application/problem+json; charset=utf-8");
     expect(a.body).toEqual({
-      type: "about:blank",
+      type: "urn:meridian:problem:conflict",
       title: "Conflict",
       status: 409,
       detail: "order is already final",
@@ -88,5 +94,15 @@ describe("the shared service skeleton", () => {
     expect(String(metrics.body)).toMatch(
       /http_server_request_duration_seconds_count\{service="test",region="east",method="GET",route="\/conflict",status_code="409"\} 1/,
     );
+  });
+});
+
+describe("problem types", () => {
+  it("are documented as the table says (docs/problems.md is current)", () => {
+    expect(readFileSync(join(projectRoot, "docs", "problems.md"), "utf8")).toBe(problemsMarkdown());
+  });
+
+  it("give every domain error kind a documented type", () => {
+    for (const kind of domainErrorKinds) expect(problemTypes[domainProblem[kind]].type).toMatch(/^urn:meridian:problem:/);
   });
 });

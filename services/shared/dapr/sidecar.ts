@@ -194,10 +194,17 @@ export class Sidecar {
     if (answer.status < 300) return parseBody(answer) as T;
     const problem = parseProblem(answer.body);
     if (answer.status >= 400 && answer.status < 500)
-      throw new HttpProblem(answer.status, problem?.title ?? "Error", problem?.detail ?? answer.body, problem?.extensions ?? {});
+      throw new HttpProblem(
+        answer.status,
+        problem?.title ?? "Error",
+        problem?.detail ?? answer.body,
+        problem?.extensions ?? {},
+        {},
+        problem?.type,
+      );
     if (answer.status === 503 && problem) {
       const retryAfter = header(answer, "retry-after") ?? String(problem.extensions["retryAfterSeconds"] ?? 5);
-      throw new HttpProblem(503, problem.title, problem.detail, problem.extensions, { "Retry-After": retryAfter });
+      throw new HttpProblem(503, problem.title, problem.detail, problem.extensions, { "Retry-After": retryAfter }, problem.type);
     }
     throw unavailable(`${appId} is not reachable through Dapr (status ${answer.status})`);
   }
@@ -266,10 +273,11 @@ function parseBody(answer: Answer): unknown {
   }
 }
 
-function parseProblem(body: string): { title: string; detail: string; extensions: Record<string, unknown> } | undefined {
+function parseProblem(body: string): { type?: string; title: string; detail: string; extensions: Record<string, unknown> } | undefined {
   try {
-    const { type: _type, title, status: _status, detail, instance: _instance, ...extensions } = JSON.parse(body) as Record<string, unknown>;
-    if (typeof title === "string" && typeof detail === "string") return { title, detail, extensions };
+    const { type, title, status: _status, detail, instance: _instance, ...extensions } = JSON.parse(body) as Record<string, unknown>;
+    if (typeof title === "string" && typeof detail === "string")
+      return { ...(typeof type === "string" ? { type } : {}), title, detail, extensions };
   } catch {
     // not a problem document
   }

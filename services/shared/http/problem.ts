@@ -1,28 +1,55 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { DomainError } from "../domain/errors.js";
 import { DependencyError } from "../errors.js";
+import { type ProblemKind, domainProblem, kindOfStatus, problemTypes } from "./problem-types.js";
 import type { Logger } from "../log.js";
 import { errorFields } from "../log.js";
 
 /** An error that knows its HTTP meaning; rendered as RFC 9457 `application/problem+json`. */
 export class HttpProblem extends Error {
   override name = "HttpProblem";
+  /** The problem's `type` URI (problem-types.ts); from the status when not given. */
+  readonly type: string;
   constructor(
     readonly status: number,
     readonly title: string,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
+    type?: string,
   ) {
     super(detail);
+    this.type = type ?? problemTypes[kindOfStatus(status)].type;
   }
 }
 
-export const badRequest = (detail: string, ext?: Record<string, unknown>) => new HttpProblem(400, "Bad Request", detail, ext);
-export const notFound = (detail: string) => new HttpProblem(404, "Not Found", detail);
-export const conflict = (detail: string, extensions: Record<string, unknown> = {}) => new HttpProblem(409, "Conflict", detail, extensions);
-export const unprocessable = (detail: string) => new HttpProblem(422, "Unprocessable Content", detail);
+/** A problem of one of the documented kinds. */
+export function problem(
+  kind: ProblemKind,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): HttpProblem {
+  const t = problemTypes[kind];
+  return new HttpProblem(t.status, t.title, detail, extensions, headers, t.type);
+}
+
+export const badRequest = (detail: string, ext?: Record<string, unknown>) => problem("validation", detail, ext);
+export const notFound = (detail: string) => problem("not-found", detail);
+export const conflict = (detail: string, extensions: Record<string, unknown> = {}) => problem("conflict", detail, extensions);
 export const unavailable = (detail: string, retryAfterSeconds = 5) =>
-  new HttpProblem(503, "Service Unavailable", detail, {}, { "Retry-After": String(retryAfterSeconds) });
+  problem("unavailable", detail, {}, { "Retry-After": String(retryAfterSeconds) });
+
+/** A decision's refusal as the problem its kind is documented as; `retryAfterSeconds` becomes the header. */
+export function fromDomainError(err: DomainError): HttpProblem {
+  const retryAfter = err.facts["retryAfterSeconds"];
+  return problem(
+    domainProblem[err.kind],
+    err.message,
+    { ...err.facts },
+    typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : {},
+  );
+}
 
 export const problemContentType = "application/problem+json";
 
@@ -36,23 +63,23 @@ export interface ProblemBody {
 }
 
 export function problemBody(p: HttpProblem, instance?: string): ProblemBody {
-  return { type: "about:blank", title: p.title, status: p.status, detail: p.detail, ...(instance ? { instance } : {}), ...p.extensions };
+  return { type: p.type, title: p.title, status: p.status, detail: p.detail, ...(instance ? { instance } : {}), ...p.extensions };
 }
 
 /** body-parser errors carry a `type`; map each to what the client did wrong. */
 function fromBodyParser(err: { type?: string; limit?: number; charset?: string }): HttpProblem | undefined {
   switch (err.type) {
     case "entity.parse.failed":
-      return badRequest("request body is not valid JSON");
+      return problem("malformed-request", "request body is not valid JSON");
     case "entity.too.large":
-      return new HttpProblem(413, "Content Too Large", `request body exceeds the limit of ${err.limit ?? "?"} bytes`);
+      return problem("too-large", `request body exceeds the limit of ${err.limit ?? "?"} bytes`);
     case "encoding.unsupported":
     case "charset.unsupported":
-      return new HttpProblem(415, "Unsupported Media Type", `unsupported body encoding ${err.charset ?? ""}`.trim());
+      return problem("unsupported-media-type", `unsupported body encoding ${err.charset ?? ""}`.trim());
     case "request.aborted":
-      return badRequest("request body was aborted");
+      return problem("malformed-request", "request body was aborted");
     case "request.size.invalid":
-      return badRequest("request body size does not match Content-Length");
+      return problem("malformed-request", "request body size does not match Content-Length");
     default:
       return undefined;
   }
@@ -69,7 +96,7 @@ function fromHttpError(raw: unknown): HttpProblem | undefined {
   const status = typeof err.status === "number" ? err.status : typeof err.statusCode === "number" ? err.statusCode : undefined;
   if (status === undefined || status < 400 || status >= 500) return undefined;
   const detail = err.expose === true && typeof err.message === "string" ? err.message : "the request is malformed";
-  return new HttpProblem(status, status === 400 ? "Bad Request" : "Client Error", detail);
+  return status === 400 ? problem("malformed-request", detail) : new HttpProblem(status, "Client Error", detail);
 }
 
 /**
@@ -82,7 +109,7 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
   const mime = contentType?.split(";")[0]?.trim().toLowerCase();
   const declaredOther = mime !== undefined && mime !== "application/json" && !/^application\/[\w.-]+\+json$/.test(mime);
   if (declaredOther || (sized && contentType === undefined)) {
-    next(new HttpProblem(415, "Unsupported Media Type", `Content-Type must be application/json, got ${contentType ?? "none"}`));
+    next(problem("unsupported-media-type", `Content-Type must be application/json, got ${contentType ?? "none"}`));
     return;
   }
   next();
@@ -99,20 +126,25 @@ export function problemMiddleware(log: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    let problem = err instanceof HttpProblem ? err : (fromBodyParser(err as { type?: string }) ?? fromHttpError(err));
-    if (!problem && err instanceof DependencyError) {
+    let answer =
+      err instanceof HttpProblem
+        ? err
+        : err instanceof DomainError
+          ? fromDomainError(err)
+          : (fromBodyParser(err as { type?: string }) ?? fromHttpError(err));
+    if (!answer && err instanceof DependencyError) {
       // Not the client's fault and usually brief (a sidecar or store restarting): say so, and when to retry.
       log.warn("dependency failed", { ...errorFields(err), method: req.method, path: req.path });
-      problem = unavailable("a dependency of this service is unavailable; retry later");
+      answer = unavailable("a dependency of this service is unavailable; retry later");
     }
-    if (!problem) {
+    if (!answer) {
       log.error("unhandled error", { ...errorFields(err), method: req.method, path: req.path });
-      problem = new HttpProblem(500, "Internal Server Error", "an unexpected error occurred; it has been logged");
+      answer = problem("internal", "an unexpected error occurred; it has been logged");
     }
     res
-      .status(problem.status)
-      .set(problem.headers)
+      .status(answer.status)
+      .set(answer.headers)
       .type(problemContentType)
-      .send(JSON.stringify(problemBody(problem, req.originalUrl)));
+      .send(JSON.stringify(problemBody(answer, req.originalUrl)));
   };
 }
