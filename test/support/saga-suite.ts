@@ -108,26 +108,21 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       expect((await api.events(id, "yesterday")).status).toBe(400);
     });
 
-    it("100 concurrent orders for a SKU with stock 10: exactly 10 confirmed, stock never negative, ends at 0", async () => {
+    it("100 concurrent orders for a SKU with stock 10: exactly 10 confirmed, no unit oversold, created or lost", async () => {
       const s = sku("rush");
       await api.setStock(s, 10);
-      let lowest = 10;
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          lowest = Math.min(lowest, (await api.stock(s)).available);
-          await new Promise((r) => setTimeout(r, 25));
-        }
-      })();
       const ids = await Promise.all(Array.from({ length: 100 }, (_, i) => api.place(`rush-${i}`, [{ sku: s, quantity: 1, unitPrice: 5 }])));
       const orders = await Promise.all(ids.map((id) => api.settled(id, finalStatuses, 90_000)));
-      sampling = false;
-      await sampler;
       const count = (status: string) => orders.filter((o) => o.status === status).length;
+      // What can really go wrong under contention: two reservations from one unit (more confirmed
+      // than stock), or a unit lost between available and reserved. A negative level cannot be
+      // written at all (its contract refuses it), so watching for one would prove nothing.
       expect(count("confirmed")).toBe(10);
       expect(count("rejected")).toBe(90);
-      expect(await api.stock(s)).toEqual({ sku: s, available: 0, reserved: 10 });
-      expect(lowest).toBeGreaterThanOrEqual(0);
+      const level = await api.stock(s);
+      expect(level.reserved).toBe(count("confirmed"));
+      expect(level.available + level.reserved).toBe(10);
+      expect(level).toEqual({ sku: s, available: 0, reserved: 10 });
     });
 
     it("every event delivered twice: the same final state, and the duplicates are counted", async () => {

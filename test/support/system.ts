@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, inject } from "vitest";
+import { afterAll, beforeAll, expect, inject, vi } from "vitest";
 import { type SystemHandle, type SystemOptions, startSystem } from "../../scripts/local/system.js";
 
 /** Starts regions with a real daprd per app and a redis-server per region, on free ports. */
@@ -10,16 +10,19 @@ export function startTestSystem(regions: readonly string[] = ["east", "west"], e
   return startSystem({ regions, runDir, daprd: inject("daprd"), sentry: inject("sentry"), logLevel: "warn", ...extra });
 }
 
-/** Polls until `fn` returns a value `ok` accepts, or fails with the last value seen. */
+/**
+ * Polls until `fn` returns a value `ok` accepts (vitest's vi.waitFor), or fails with the last
+ * value seen, so a timeout says what the system showed instead of only that it took too long.
+ */
 export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+  return vi.waitFor(
+    async () => {
+      const value = await fn();
+      if (!ok(value)) throw new Error(`condition not met; last value: ${JSON.stringify(value)?.slice(0, 2000)}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: everyMs },
+  );
 }
 
 export function isAlive(pid: number): boolean {
