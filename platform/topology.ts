@@ -46,6 +46,13 @@ export function peerLinkName(peer: string): string {
   return `peer-${peer}`;
 }
 
+/**
+ * How long a sidecar waits for a peer's broker when it loads the peer link. Dapr's default (5 s)
+ * is short for a link across regions, and a link that failed to load stays unloaded until its
+ * sidecar restarts: one slow start-up cut replication in one direction for good.
+ */
+export const peerLinkInitTimeout = "30s";
+
 /** The consumer group a region's replicator uses on a peer's broker: durable, and its own. */
 export function peerConsumerGroup(region: string): string {
   return `replicator-${region}`;

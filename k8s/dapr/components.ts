@@ -4,6 +4,7 @@ import {
   componentScopes,
   components,
   peerConsumerGroup,
+  peerLinkInitTimeout,
   peerLinkName,
   pubsubTuning,
   relayTopicOf,
@@ -151,6 +152,7 @@ export function addPeerLinks(scope: Construct, region: RegionConfig, peers: read
       spec: {
         type,
         version: "v1",
+        initTimeout: peerLinkInitTimeout,
         metadata: [...metadata, { name: "allowedTopics", value: [...replicatedTopics, topics.replicationAcks].join(",") }],
       },
       scopes: [peerLinkApp],

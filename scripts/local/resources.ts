@@ -12,6 +12,7 @@ import {
   deliveryRetry,
   invocations,
   peerConsumerGroup,
+  peerLinkInitTimeout,
   peerLinkName,
   pubsubTuning,
   relayTopicOf,
@@ -167,7 +168,7 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
     );
     link.spec.metadata = [...(link.spec.metadata ?? []), { name: "consumerID", value: peerConsumerGroup(opts.region) }];
     // Without the peer's broker at start-up (it may be the region that is down) daprd must still start.
-    docs.push({ ...link, spec: { ...link.spec, ignoreErrors: true }, scopes: [apps.replicator] });
+    docs.push({ ...link, spec: { ...link.spec, ignoreErrors: true, initTimeout: peerLinkInitTimeout }, scopes: [apps.replicator] });
   }
   for (const sub of [...subscriptions, ...opts.peers.map((p) => replicationSubscription(p.name))]) {
     docs.push({
