@@ -27,7 +27,7 @@ export const redisPubsubTuning = {
 /** The Kubernetes secret store built into daprd; the Dapr operator resolves its `secretKeyRef`s. */
 const secretStore = "kubernetes";
 
-/** Topics that cross regions: every change topic (each store's outbox topic). */
+/** Topics that cross regions: only order changes (stock and payments are regional; see platform/topology.ts). */
 export { replicatedTopics };
 
 /** Secret in this cluster holding the password of a peer region's broker. */
@@ -135,7 +135,7 @@ export function addComponents(scope: Construct, region: RegionConfig): void {
 
 /**
  * The cross-region links: one pub/sub per peer, pointing at the peer's broker, usable only by
- * the replicator and only for change topics. Its consumer group is named after this region so
+ * the replicator and only for the replicated topics (orders) and the acknowledgements. Its consumer group is named after this region so
  * reading the peer's streams never competes with the peer's own consumers.
  */
 export function addPeerLinks(scope: Construct, region: RegionConfig, peers: readonly RegionConfig[]): void {
