@@ -17,6 +17,8 @@ export interface Verdict {
   readonly doubled: number;
   /** Accepted orders a region's catalogue does not list. */
   readonly uncatalogued: number;
+  /** Faults not redriven (automatically or by hand) once the phase settled, in every region. */
+  readonly openDeadLetters: number;
   readonly digestsEqual: boolean;
   readonly notes: string[];
 }
@@ -113,6 +115,13 @@ export async function judge(
       if (!shards.get(shard)!.has(o.orderId)) uncatalogued++;
     }
   }
+  let openDeadLetters = 0;
+  for (const region of system.regions) {
+    const listed = await adminJson<{ faults: { status: string; subscriber: string; reason: string }[] }>(region, "/admin/dead-letters");
+    const open = (listed?.faults ?? []).filter((f) => f.status === "open");
+    openDeadLetters += open.length;
+    notes.push(...open.slice(0, 3).map((f) => `open dead letter in ${region.name}: ${f.subscriber}: ${f.reason.slice(0, 120)}`));
+  }
   const digests = await digestsAgree(system, opts.expectedTotal, 30_000);
   if (!digests.equal)
     notes.push(`digests: ${JSON.stringify(digests.seen.map((d) => d && { region: d.region, orders: d.orders, byStatus: d.byStatus }))}`);
@@ -123,6 +132,7 @@ export async function judge(
     stuck,
     doubled,
     uncatalogued,
+    openDeadLetters,
     digestsEqual: digests.equal,
     notes,
   };

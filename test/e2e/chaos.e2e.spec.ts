@@ -25,6 +25,7 @@ describe("faults and attackers (npm run chaos)", () => {
         stuck: 0,
         doubled: 0,
         uncatalogued: 0,
+        openDeadLetters: 0,
         digestsEqual: true,
         notes: [],
       });
