@@ -17,6 +17,7 @@ describe("faults and attackers (npm run chaos)", () => {
         stuck: phase.stuck,
         doubled: phase.doubled,
         uncatalogued: phase.uncatalogued,
+        openDeadLetters: phase.openDeadLetters,
         digestsEqual: phase.digestsEqual,
         notes: phase.notes,
       }).toEqual({
