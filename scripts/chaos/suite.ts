@@ -172,6 +172,7 @@ export function chaosTable(report: ChaosReport): string {
   return [
     line(head),
     ...rows.map(line),
+    ...report.phases.flatMap((p) => (p.notes.length > 0 ? [`${p.phase}:`, ...p.notes.slice(0, 8).map((n) => `  ${n}`)] : [])),
     "",
     `bad requests: ${b.sent} sent, ${b.serverErrors} answered 5xx, ${b.notProblem} 4xx not a problem document; by status ${JSON.stringify(b.byStatus)}`,
     ...b.examples.map((e) => `  ${e}`),

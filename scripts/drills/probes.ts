@@ -12,16 +12,19 @@ export interface Digest {
 
 export const finalStatuses = ["confirmed", "rejected", "cancelled"];
 
-async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+async function json<T>(url: string, init?: RequestInit, timeoutMs = 5000): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 export async function digest(region: RegionHandle): Promise<Digest | undefined> {
-  const res = await json<Digest>(`${region.adminUrl}/admin/digest`, { headers: { authorization: `Bearer ${region.adminToken}` } }).catch(
-    () => undefined,
-  );
+  // A digest reads every order stream the region holds: seconds on a busy machine.
+  const res = await json<Digest>(
+    `${region.adminUrl}/admin/digest`,
+    { headers: { authorization: `Bearer ${region.adminToken}` } },
+    30_000,
+  ).catch(() => undefined);
   return res?.status === 200 ? res.body : undefined;
 }
 
