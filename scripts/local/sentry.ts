@@ -22,6 +22,11 @@ const appTrustDomain = "public";
 
 export interface SentryHandle {
   readonly address: string;
+  /**
+   * Sentry's health endpoint. The one port not on loopback: Sentry 1.16.1 ignores
+   * --healthz-listen-address (cmd/sentry/app passes only the port to its healthz server).
+   */
+  readonly healthzPort: number;
   /** The region's own control-plane trust domain: daprd's --control-plane-trust-domain. */
   readonly trustDomain: string;
   /** PEM of the region's root CA, for daprd's DAPR_TRUST_ANCHORS. */
@@ -121,6 +126,7 @@ export async function startSentry(group: ProcessGroup, binary: string, name: str
   };
   const handle = {
     address: `127.0.0.1:${port}`,
+    healthzPort,
     trustDomain,
     trustAnchors: "",
     process: launch(),
