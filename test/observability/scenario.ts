@@ -30,7 +30,7 @@ async function publishThroughSidecar(region: RegionHandle, topic: string, body: 
 
 /** Delivers the first message of a topic a second time, exactly as the broker holds it. */
 async function redeliverFirst(region: RegionHandle, topic: string): Promise<void> {
-  const redis = new Redis(region.redis.port, "127.0.0.1", { lazyConnect: true });
+  const redis = new Redis(region.redis.port, "127.0.0.1", { password: region.redis.password, lazyConnect: true });
   await redis.connect();
   try {
     const [first] = await redis.xrange(topic, "-", "+", "COUNT", 1);
