@@ -166,8 +166,11 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
       peer.name,
     );
     link.spec.metadata = [...(link.spec.metadata ?? []), { name: "consumerID", value: peerConsumerGroup(opts.region) }];
-    // Without the peer's broker at start-up (it may be the region that is down) daprd must still start.
-    docs.push({ ...link, spec: { ...link.spec, ignoreErrors: true }, scopes: [apps.replicator] });
+    // Without the peer's broker at start-up (it may be the region that is down) daprd must still
+    // start. A link that fails at start stays down for the sidecar's life, so it gets longer than
+    // the 5 s default to connect: on a loaded machine the relay (in the runner's process) can
+    // stall for seconds while both regions start.
+    docs.push({ ...link, spec: { ...link.spec, ignoreErrors: true, initTimeout: "30s" }, scopes: [apps.replicator] });
   }
   for (const sub of [...subscriptions, ...opts.peers.map((p) => replicationSubscription(p.name))]) {
     docs.push({
