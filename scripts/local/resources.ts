@@ -166,8 +166,17 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
       renderTemplate("pubsub.redis.yaml", { name: peerLinkName(peer.name), redisHost: peer.redisAddress, ...pubsubTuning.events }),
       peer.name,
     );
-    link.spec.metadata = [...(link.spec.metadata ?? []), { name: "consumerID", value: peerConsumerGroup(opts.region) }];
-    // Without the peer's broker at start-up (it may be the region that is down) daprd must still start.
+    link.spec.metadata = [
+      ...(link.spec.metadata ?? []),
+      { name: "consumerID", value: peerConsumerGroup(opts.region) },
+      // See initTimeout below: the client's own dial and read timeouts (5 s, 3 s) end the first PING sooner.
+      { name: "dialTimeout", value: "15s" },
+      { name: "readTimeout", value: "15s" },
+    ];
+    // Without the peer's broker at start-up (it may be the region that is down) daprd must still
+    // start. A link that fails at start stays down for the sidecar's life, so it gets longer than
+    // the 5 s default to connect: on a loaded machine the relay (in the runner's process) stalled
+    // for seconds while regions started (event-loop stalls of 3 s measured at load average 12).
     docs.push({ ...link, spec: { ...link.spec, ignoreErrors: true, initTimeout: peerLinkInitTimeout }, scopes: [apps.replicator] });
   }
   for (const sub of [...subscriptions, ...opts.peers.map((p) => replicationSubscription(p.name))]) {

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { freePort, waitFor } from "./ports.js";
-import type { ProcessGroup, Spawned } from "./processes.js";
+import { ProcessGroup, type Spawned } from "./processes.js";
 
 /** Namespace and trust domain daprd uses for apps in self-hosted mode (NAMESPACE unset). */
 const appNamespace = "default";
@@ -22,6 +22,11 @@ const appTrustDomain = "public";
 
 export interface SentryHandle {
   readonly address: string;
+  /**
+   * Sentry's health endpoint. The one port not on loopback: Sentry 1.16.1 ignores
+   * --healthz-listen-address (cmd/sentry/app passes only the port to its healthz server).
+   */
+  readonly healthzPort: number;
   /** The region's own control-plane trust domain: daprd's --control-plane-trust-domain. */
   readonly trustDomain: string;
   /** PEM of the region's root CA, for daprd's DAPR_TRUST_ANCHORS. */
@@ -119,8 +124,18 @@ export async function startSentry(group: ProcessGroup, binary: string, name: str
       throw exited ? new Error(`${name} exited during start-up; see ${proc.logFile}`) : err;
     });
   };
+  // Sentry makes its CA on first start, then sees its own files change and restarts its server
+  // three times over some seconds, failing the certificate requests of daprds starting then. So
+  // the first start only makes the CA; the Sentry the region uses starts with it in place.
+  if (!existsSync(join(dir, "ca", "ca.crt"))) {
+    const maker = launch();
+    await awaitHealthy(maker);
+    await waitFor(`${name} to write its CA`, async () => existsSync(join(dir, "ca", "issuer.key")), 10_000, 50);
+    await ProcessGroup.stop([maker], 5000);
+  }
   const handle = {
     address: `127.0.0.1:${port}`,
+    healthzPort,
     trustDomain,
     trustAnchors: "",
     process: launch(),

@@ -30,6 +30,7 @@ describe("npm start (the local runner)", () => {
       env: {
         ...process.env,
         DAPRD: inject("daprd"),
+        SENTRY: inject("sentry"),
         GATEWAY_PORT_EAST: String(ports.east),
         GATEWAY_PORT_WEST: String(ports.west),
         LOG_LEVEL: "warn",
@@ -49,10 +50,11 @@ describe("npm start (the local runner)", () => {
     );
     expect(output).toContain(`east     http://127.0.0.1:${ports.east}`);
     const started = childrenOf(runner.pid!);
-    // Per region: a redis-server and, per app, a service and its daprd.
-    expect(started.length).toBe(2 * (1 + 2 * allApps.length));
+    // Per region: a redis-server, a Sentry and, per app, a service and its daprd.
+    expect(started.length).toBe(2 * (2 + 2 * allApps.length));
     const commands = started.map((p) => readFileSync(`/proc/${p}/cmdline`, "utf8"));
     expect(commands.filter((c) => c.split("\0")[0]!.endsWith("daprd"))).toHaveLength(2 * allApps.length);
+    expect(commands.filter((c) => c.split("\0")[0]!.endsWith("sentry"))).toHaveLength(2);
 
     for (const port of Object.values(ports)) {
       const placed = await postJson(`http://127.0.0.1:${port}/orders`, {

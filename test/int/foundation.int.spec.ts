@@ -264,7 +264,7 @@ describe("publish on commit, with Dapr's outbox as the safety net", () => {
     // The outbox relays each event to the writer's relay topic; the writer had published it
     // already, so the public topic holds each event exactly once.
     const { events } = (await call(`${east.gatewayUrl}/orders/${orderId}/events`)).body as { events: { id: string }[] };
-    const redis = new Redis({ host: "127.0.0.1", port: east.redis.port, lazyConnect: true });
+    const redis = new Redis({ host: "127.0.0.1", port: east.redis.port, password: east.redis.password, lazyConnect: true });
     await redis.connect();
     try {
       const copies = async (stream: string): Promise<number[]> => {

@@ -54,6 +54,12 @@ describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n,
       expect(env).toMatchObject({ REGION: region.config.name, BIND_HOST: "0.0.0.0", DAPR_HTTP_PORT: "3500" });
     }
     expect(region.find("Namespace", region.config.namespace).metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    // One API token and one app token per app: no app's token opens another app's sidecar.
+    const tokenSecrets = deployments.flatMap((d) => {
+      const a = d["spec"].template.metadata.annotations;
+      return [a["dapr.io/api-token-secret"], a["dapr.io/app-token-secret"]];
+    });
+    expect(new Set(tokenSecrets).size).toBe(2 * allApps.length);
   });
 
   it("publishes every subscribed topic, and scopes topics to exactly what each app subscribes to", () => {

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { expect } from "vitest";
-import { components, topics } from "../../platform/topology.js";
+import { apps, components, stores, topics } from "../../platform/topology.js";
 import type { RegionHandle, SystemHandle } from "../../scripts/local/system.js";
 import { assertPublishable, createEvent } from "../../services/shared/events/contracts.js";
 import { inventoryEventTypes } from "../../services/shared/events/inventory-events.js";
@@ -18,8 +18,9 @@ import { eventually } from "../support/system.js";
 
 const finalStatuses = ["confirmed", "rejected", "cancelled"];
 
+/** Publishes through the sidecar of the topic's owner: topic scopes let no other app publish it. */
 async function publishThroughSidecar(region: RegionHandle, topic: string, body: unknown): Promise<void> {
-  const sidecar = region.apps.orders;
+  const sidecar = region.apps[stores.find((s) => s.outboxTopic === topic)?.owner ?? apps.orders];
   const res = await call(`http://127.0.0.1:${sidecar.daprHttpPort}/v1.0/publish/${components.pubsub}/${topic}`, {
     method: "POST",
     headers: { "content-type": "application/json", "dapr-api-token": sidecar.daprApiToken },
@@ -30,7 +31,7 @@ async function publishThroughSidecar(region: RegionHandle, topic: string, body: 
 
 /** Delivers the first message of a topic a second time, exactly as the broker holds it. */
 async function redeliverFirst(region: RegionHandle, topic: string): Promise<void> {
-  const redis = new Redis(region.redis.port, "127.0.0.1", { lazyConnect: true });
+  const redis = new Redis(region.redis.port, "127.0.0.1", { password: region.redis.password, lazyConnect: true });
   await redis.connect();
   try {
     const [first] = await redis.xrange(topic, "-", "+", "COUNT", 1);

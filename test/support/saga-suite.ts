@@ -143,7 +143,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       const duplicatesBefore = await duplicatesCounted(system);
 
       // Deliver every message of the saga's topics a second time, exactly as the broker holds it.
-      const redis = new Redis(region.redis.port, "127.0.0.1", { lazyConnect: true });
+      const redis = new Redis(region.redis.port, "127.0.0.1", { password: region.redis.password, lazyConnect: true });
       await redis.connect();
       let replayed = 0;
       try {
