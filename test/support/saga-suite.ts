@@ -349,7 +349,8 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
         ((await adminCall(region, "/admin/dead-letters")).body as { faults: Listed[] }).faults.find(
           (f) => f.cloudEvent.data?.id === event.id,
         );
-      const fault = (await eventually(find, (f) => f !== undefined, 30_000))!;
+      // The sidecar retries for up to 48 s first (deliveryRetry), then the fault is recorded.
+      const fault = (await eventually(find, (f) => f !== undefined, 90_000))!;
       expect(fault).toMatchObject({ kind: "handler", subscriber: "orders", status: "open" });
       expect(fault.reason).toMatch(/unknown order/);
       expect(fault.attempts).toBeGreaterThanOrEqual(4);
@@ -368,7 +369,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       expect(redriven.body).toMatchObject({ faultId: fault.faultId, status: "redriven", subscriber: "orders" });
       expect((await find())?.status).toBe("redriven");
       expect((await api.events(orderId)).body).toEqual(before);
-    });
+    }, 240_000);
   });
 }
 
