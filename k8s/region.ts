@@ -11,6 +11,7 @@ import { addResiliency } from "./dapr/resiliency.js";
 import { addSubscriptions } from "./dapr/subscriptions.js";
 import { addModel } from "./kobj.js";
 import { kubernetesVersion, partOf } from "./names.js";
+import { addPublicRoute } from "./exposure/public-route.js";
 import { addNetworkPolicies } from "./network/policies.js";
 import { addCollector } from "./observability/collector.js";
 import { addAlertRules, addDashboards, addPodMonitors } from "./observability/monitoring.js";
@@ -55,6 +56,7 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
 
   const apps = new Chart(app, "apps", { namespace: ns });
   for (const id of allApps) new DaprApp(apps, id, { app: id, spec: appSpecs[id], region, peers: peers.map((p) => p.name) });
+  addPublicRoute(apps, region);
 
   const network = new Chart(app, "network", { namespace: ns });
   addNetworkPolicies(network, region, peers);
