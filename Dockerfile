@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # One image for all six apps. They share every dependency and most of their code, so one image is
 # one build, one layer cache and one digest to pin per release; the Deployment's args choose the
 # app (dist/services/<app>/main.js), as `npm start` does locally.
@@ -10,8 +11,12 @@ ARG NODE_VERSION=20.19.5
 FROM docker.io/library/node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# No install scripts: nothing the compiler needs runs one.
-RUN npm ci --no-audit --no-fund --ignore-scripts
+# No install scripts: nothing the compiler needs runs one. The optional `npm-ca` secret is for
+# builders behind a TLS-intercepting proxy (`--secret id=npm-ca,src=<CA bundle>`); the image
+# never keeps it.
+RUN --mount=type=secret,id=npm-ca,required=false \
+    if [ -f /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi; \
+    npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.image.json versions.json ./
 COPY platform platform
 COPY services services
@@ -20,7 +25,9 @@ RUN npx tsc -p tsconfig.image.json
 FROM docker.io/library/node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+RUN --mount=type=secret,id=npm-ca,required=false \
+    if [ -f /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi; \
+    npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 FROM docker.io/library/node:${NODE_VERSION}-bookworm-slim
 WORKDIR /app

@@ -3,6 +3,7 @@
  * from the npm registry, and prints image sizes. The base image is made locally first when it
  * cannot be pulled (base-image.ts).
  */
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { appImageRef } from "../../platform/images.js";
 import { projectRoot } from "../../platform/paths.js";
@@ -19,6 +20,15 @@ function log(message: string): void {
 export function localAppImage(): string {
   const { registry, tag } = loadRegionConfigs()[0]?.images ?? { registry: "", tag: "" };
   return appImageRef({ registry, tag });
+}
+
+/**
+ * The CA bundle this machine's npm trusts (a TLS-intercepting proxy's CA, where there is one),
+ * handed to the Dockerfile's `npm ci` as the optional `npm-ca` build secret.
+ */
+function caSecret(): string[] {
+  const bundle = process.env["NODE_EXTRA_CA_CERTS"];
+  return bundle && existsSync(bundle) ? ["--secret", `id=npm-ca,src=${bundle}`] : [];
 }
 
 export interface BuiltImage {
@@ -46,6 +56,7 @@ export function buildImages(opts: { quiet?: boolean } = {}): BuiltImage {
       "host",
       "--pull=never",
       ...lowUlimits,
+      ...caSecret(),
       "--build-arg",
       `NODE_VERSION=${versions.node.version}`,
       "--tag",
