@@ -13,6 +13,7 @@ import { addModel } from "./kobj.js";
 import { kubernetesVersion, partOf } from "./names.js";
 import { addPublicRoute } from "./exposure/public-route.js";
 import { addNetworkPolicies } from "./network/policies.js";
+import { addSecretChecks, requiredSecrets } from "./secrets/required-secrets.js";
 import { addCollector } from "./observability/collector.js";
 import { addAlertRules, addDashboards, addPodMonitors } from "./observability/monitoring.js";
 import { DaprApp } from "./workloads/dapr-app.js";
@@ -66,6 +67,9 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
   addPodMonitors(observability, region);
   addAlertRules(observability, region);
   addDashboards(observability);
+
+  // Checked at apply time from what the other charts actually refer to.
+  addSecretChecks(namespace, ns, requiredSecrets([dapr, apps].flatMap((chart) => chart.toJson())));
 
   for (const chart of [dapr, apps, network, observability]) chart.addDependency(namespace);
   return app;
