@@ -20,6 +20,17 @@ export default defineConfig({
         },
       },
       {
+        // Real Kubernetes API servers and container images (test/kube); builds what they need, cached.
+        test: {
+          name: "kube",
+          include: ["test/**/*.kube.spec.ts"],
+          globalSetup: ["test/support/kube-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+        },
+      },
+      {
         test: {
           name: "e2e",
           include: ["test/**/*.e2e.spec.ts"],
