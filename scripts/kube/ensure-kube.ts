@@ -27,10 +27,19 @@ function log(message: string): void {
   process.stderr.write(`[kube] ${message}\n`);
 }
 
+/**
+ * Each binary is cached by its own main package plus the module's go.mod and go.sum: adding a
+ * program to the wrapper does not invalidate the others.
+ */
+function kubeBinaryPath(name: string): string {
+  const moduleFiles = ["go.mod", "go.sum"].map((f) => readFileSync(join(kubeWrapper, f), "utf8"));
+  const hash = wrapperHash(join(kubeWrapper, "cmd", name), [kubeVersion, ...moduleFiles]);
+  return join(cacheRoot(), "kube", kubeVersion, hash, name);
+}
+
 export function cachedKubeBinaries(): KubeBinaries {
-  const kube = join(cacheRoot(), "kube", kubeVersion, wrapperHash(kubeWrapper, [kubeVersion]));
   const kine = join(cacheRoot(), "kine", kineVersion, wrapperHash(kineWrapper, [kineVersion]));
-  return { apiserver: join(kube, "kube-apiserver"), kubectl: join(kube, "kubectl"), kine: join(kine, "kine") };
+  return { apiserver: kubeBinaryPath("kube-apiserver"), kubectl: kubeBinaryPath("kubectl"), kine: join(kine, "kine") };
 }
 
 /** What a binary prints for its version flag, or undefined when it does not run. */
@@ -61,15 +70,17 @@ function buildDir(wrapper: string, name: string): string {
   return dir;
 }
 
-async function buildKube(target: KubeBinaries): Promise<void> {
+/** Builds programs of the wrapper module (`cmd/<name>`) into their cache paths. */
+async function buildKube(programs: readonly (readonly [name: string, path: string])[]): Promise<void> {
   requireVersion(kubeWrapper, "k8s.io/kubernetes", kubeVersion);
   const dir = buildDir(kubeWrapper, "kube");
   const started = Date.now();
-  log(`building kube-apiserver and kubectl ${kubeVersion} through the Go module proxy; the first build takes minutes`);
+  const names = programs.map(([name]) => name).join(", ");
+  log(`building ${names} ${kubeVersion} through the Go module proxy; the first build takes minutes`);
   log("downloading and verifying modules...");
   runGo(["mod", "download", "k8s.io/kubernetes"], dir);
   const [major, minor] = kubeVersion.split(".");
-  // Without these stamps both report v0.0.0-master (component-base and client-go keep their own copies).
+  // Without these stamps they report v0.0.0-master (component-base and client-go keep their own copies).
   const ldflags = [
     "-s -w",
     ...["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => [
@@ -79,15 +90,12 @@ async function buildKube(target: KubeBinaries): Promise<void> {
       `-X ${pkg}.gitTreeState=clean`,
     ]),
   ].join(" ");
-  for (const [name, path] of [
-    ["kube-apiserver", target.apiserver],
-    ["kubectl", target.kubectl],
-  ] as const) {
+  for (const [name, path] of programs) {
     const output = join(dir, `${name}.out`);
     await goBuildWithProgress({ dir, pkg: `./cmd/${name}`, output, ldflags, env: goEnv(), log });
     installBinary(output, path);
   }
-  log(`kube-apiserver and kubectl ready in ${Math.round((Date.now() - started) / 1000)}s`);
+  log(`${names} ready in ${Math.round((Date.now() - started) / 1000)}s`);
 }
 
 async function buildKine(target: string): Promise<void> {
@@ -106,12 +114,22 @@ export async function ensureKubeBinaries(): Promise<KubeBinaries> {
   const ok = (key: keyof KubeBinaries): boolean => existsSync(target[key]) && checks[key](target[key]);
   if (ok("apiserver") && ok("kubectl") && ok("kine")) return target;
   if (!goInstalled()) throw new Error("kube-apiserver, kubectl and kine are built from source: install Go 1.24+");
-  if (!ok("apiserver") || !ok("kubectl")) await buildKube(target);
+  const missing = (["apiserver", "kubectl"] as const).filter((key) => !ok(key));
+  if (missing.length > 0) await buildKube(missing.map((key) => [key === "apiserver" ? "kube-apiserver" : "kubectl", target[key]] as const));
   if (!ok("kine")) await buildKine(target.kine);
   for (const key of ["apiserver", "kubectl", "kine"] as const) {
     if (!ok(key)) throw new Error(`built ${target[key]} does not report the pinned version`);
   }
   return target;
+}
+
+/** The kubelet of the pinned version, for the single-node cluster (test:cluster); built like the others. */
+export async function ensureKubelet(): Promise<string> {
+  const path = kubeBinaryPath("kubelet");
+  const ok = (): boolean => existsSync(path) && (reportedVersion(path, ["--version"])?.includes(`v${kubeVersion}`) ?? false);
+  if (!ok()) await buildKube([["kubelet", path]]);
+  if (!ok()) throw new Error(`built ${path} does not report v${kubeVersion}`);
+  return path;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

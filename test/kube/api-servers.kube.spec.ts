@@ -68,7 +68,8 @@ function resourceVersions(context: string, dir: string): Record<string, string> 
 let deployOutput: Run;
 
 beforeAll(async () => {
-  servers.push(...(await Promise.all(regions.map((r) => startKubeApiServer(r.name, bins)))));
+  // Each server is recorded as soon as it runs, so afterAll stops it even if the other fails.
+  await Promise.all(regions.map(async (r) => servers.push(await startKubeApiServer(r.name, bins))));
   writeKubeconfig(kubeconfig, servers);
   for (const { name } of regions) {
     for (const file of [...daprCrdFiles(), ...monitoringCrdFiles(), httpRouteCrdFile()])
