@@ -31,6 +31,16 @@ export default defineConfig({
         },
       },
       {
+        // The single-node attempt (containerd + kubelet); `npm run test:cluster`, not in `npm test`.
+        test: {
+          name: "cluster",
+          include: ["test/**/*.cluster.spec.ts"],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 1_800_000,
+        },
+      },
+      {
         test: {
           name: "e2e",
           include: ["test/**/*.e2e.spec.ts"],
