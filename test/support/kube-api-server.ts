@@ -74,7 +74,9 @@ export async function startKubeApiServer(name: string, bins: KubeBinaries): Prom
     bins.kine,
     [
       "--endpoint",
-      `sqlite://${join(dir, "state.db")}?_journal=WAL&cache=shared`,
+      // kine's own default parameters: without the busy timeout, concurrent writes fail with
+      // SQLITE_BUSY and the API server never becomes ready (its APIService registration stalls).
+      `sqlite://${join(dir, "state.db")}?_journal_mode=WAL&_busy_timeout=30000&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=20&cache=shared`,
       "--listen-address",
       `127.0.0.1:${kinePort}`,
       "--metrics-bind-address",
@@ -99,8 +101,9 @@ export async function startKubeApiServer(name: string, bins: KubeBinaries): Prom
       // Privileged pods are allowed cluster-wide so that Pod Security admission, not this flag, is
       // what refuses them in the app namespace.
       "--allow-privileged=true",
-      // kine keeps its own compaction.
-      "--etcd-compaction-interval=0",
+      // Reads go to kine directly. With the watch cache, requests for a custom resource stalled
+      // until the 60 s request timeout now and then (a full apply of a region hung on one).
+      "--watch-cache=false",
     ],
     logs,
   );
