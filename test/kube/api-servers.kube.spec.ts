@@ -68,8 +68,10 @@ function resourceVersions(context: string, dir: string): Record<string, string> 
 let deployOutput: Run;
 
 beforeAll(async () => {
-  // Each server is recorded as soon as it runs, so afterAll stops it even if the other fails.
-  await Promise.all(regions.map(async (r) => servers.push(await startKubeApiServer(r.name, bins))));
+  // Wait for every start to finish either way, so afterAll stops each server that did start.
+  const started = await Promise.allSettled(regions.map((r) => startKubeApiServer(r.name, bins)));
+  for (const s of started) if (s.status === "fulfilled") servers.push(s.value);
+  for (const s of started) if (s.status === "rejected") throw s.reason;
   writeKubeconfig(kubeconfig, servers);
   for (const { name } of regions) {
     for (const file of [...daprCrdFiles(), ...monitoringCrdFiles(), httpRouteCrdFile()])
