@@ -20,6 +20,27 @@ export default defineConfig({
         },
       },
       {
+        // Real Kubernetes API servers and container images (test/kube); builds what they need, cached.
+        test: {
+          name: "kube",
+          include: ["test/**/*.kube.spec.ts"],
+          globalSetup: ["test/support/kube-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+        },
+      },
+      {
+        // The single-node attempt (containerd + kubelet); `npm run test:cluster`, not in `npm test`.
+        test: {
+          name: "cluster",
+          include: ["test/**/*.cluster.spec.ts"],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 1_800_000,
+        },
+      },
+      {
         test: {
           name: "e2e",
           include: ["test/**/*.e2e.spec.ts"],

@@ -11,7 +11,9 @@ import { addResiliency } from "./dapr/resiliency.js";
 import { addSubscriptions } from "./dapr/subscriptions.js";
 import { addModel } from "./kobj.js";
 import { kubernetesVersion, partOf } from "./names.js";
+import { addPublicRoute } from "./exposure/public-route.js";
 import { addNetworkPolicies } from "./network/policies.js";
+import { addSecretChecks, requiredSecrets } from "./secrets/required-secrets.js";
 import { addCollector } from "./observability/collector.js";
 import { addAlertRules, addDashboards, addPodMonitors } from "./observability/monitoring.js";
 import { DaprApp } from "./workloads/dapr-app.js";
@@ -55,6 +57,7 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
 
   const apps = new Chart(app, "apps", { namespace: ns });
   for (const id of allApps) new DaprApp(apps, id, { app: id, spec: appSpecs[id], region, peers: peers.map((p) => p.name) });
+  addPublicRoute(apps, region);
 
   const network = new Chart(app, "network", { namespace: ns });
   addNetworkPolicies(network, region, peers);
@@ -64,6 +67,9 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
   addPodMonitors(observability, region);
   addAlertRules(observability, region);
   addDashboards(observability);
+
+  // Checked at apply time from what the other charts actually refer to.
+  addSecretChecks(namespace, ns, requiredSecrets([dapr, apps].flatMap((chart) => chart.toJson())));
 
   for (const chart of [dapr, apps, network, observability]) chart.addDependency(namespace);
   return app;

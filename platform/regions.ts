@@ -75,6 +75,31 @@ const otelExporter = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("otlp"), endpoint }).strict(),
 ]);
 
+/**
+ * How the region's public API is reached from outside the cluster: an Ingress for an ingress
+ * controller, or a Gateway API HTTPRoute attached to an existing Gateway. Either way only the
+ * gateway app's public paths are routed (platform/topology.ts `gatewayPublicPaths`).
+ */
+const exposure = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("ingress"),
+      className: z.string().min(1),
+      host: z.string().min(1),
+      /** A TLS Secret (kubernetes.io/tls) for the host in the app namespace; plain HTTP without. */
+      tlsSecret: dnsLabel.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("httproute"),
+      host: z.string().min(1),
+      gateway: z.object({ name: dnsLabel, namespace: dnsLabel, sectionName: z.string().min(1).optional() }).strict(),
+    })
+    .strict(),
+]);
+export type Exposure = z.infer<typeof exposure>;
+
 export const regionSchema = z
   .object({
     name: dnsLabel,
@@ -85,12 +110,18 @@ export const regionSchema = z
     state: stateProfile,
     images: z
       .object({
-        /** Each app's image is `<registry>/<app-id>:<tag>`. */
+        /** One image for every app (the Dockerfile): `<registry>/meridian:<tag>`. */
         registry: z.string().min(1),
         tag: z.string().min(1),
+        /** Pins the image by content once pushed: `<registry>/meridian:<tag>@<digest>`. */
+        digest: z
+          .string()
+          .regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>")
+          .optional(),
         collector: z.string().min(1),
       })
       .strict(),
+    exposure,
     replicas: z
       .object({ min: z.number().int().min(1), max: z.number().int().min(1) })
       .strict()
@@ -153,6 +184,7 @@ export function defaultRegionConfigs(names: readonly string[] = defaultRegions):
         password: { name: "redis", key: "redis-password" },
       },
       images: { registry: "ghcr.io/meridian", tag: "0.1.0", collector: "otel/opentelemetry-collector:0.128.0" },
+      exposure: { kind: "ingress", className: "nginx", host: `api.${name}.meridian.internal` },
       replicas: { min: 2, max: 6 },
       tracing: { samplingRate: "0.1", exporter: { kind: "debug" } },
       monitoring: { namespace: "monitoring", selectorLabels: { release: "kube-prometheus-stack" } },

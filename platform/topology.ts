@@ -285,3 +285,9 @@ export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
   [components.outboxPubsub]: stores.flatMap((s) => (s.outboxTopic ? [s.owner] : [])),
   ...Object.fromEntries(stores.map((s) => [s.name, [s.owner]])),
 };
+
+/**
+ * Path prefixes of the gateway's public API: the only paths routed from outside the cluster.
+ * Everything else it serves (/admin/*, /metrics, /healthz, /readyz) stays inside.
+ */
+export const gatewayPublicPaths: readonly string[] = ["/orders", "/inventory"];

@@ -102,7 +102,9 @@ function collectorPolicy(region: RegionConfig): NetworkPolicy {
         { from: allApps.map(pods), ports: [tcp(collector.grpcPort), tcp(collector.httpPort)] },
         { from: [namespace(region.monitoring.namespace)], ports: [tcp(collector.metricsPort)] },
       ],
-      egress: exporter.kind === "otlp" ? [{ to: [peerOf(exporter.endpoint)], ports: [tcp(exporter.endpoint.port)] }] : [],
+      // No egress rules at all (with policyType Egress: deny all) is written by leaving the list
+      // out: the API server drops an empty list, so `egress: []` would differ on every apply.
+      ...(exporter.kind === "otlp" ? { egress: [{ to: [peerOf(exporter.endpoint)], ports: [tcp(exporter.endpoint.port)] }] } : {}),
     },
   });
 }

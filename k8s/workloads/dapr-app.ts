@@ -10,6 +10,7 @@ import { type AppId, apps } from "../../platform/topology.js";
 import type { AppSpec } from "../apps.js";
 import { addModel } from "../kobj.js";
 import { serviceNodeFlags } from "../../platform/process-tuning.js";
+import { appCommand, appImageRef, appImageUser, instrumentationModule } from "../../platform/images.js";
 import {
   appLabels,
   collector,
@@ -94,7 +95,8 @@ export class DaprApp extends Construct {
         : []),
       { name: "SERVICE_VERSION", value: version },
       { name: "NODE_ENV", value: "production" },
-      { name: "NODE_OPTIONS", value: serviceNodeFlags.join(" ") },
+      // As `npm start` runs them: the instrumentation loads before the app, or no app span is made.
+      { name: "NODE_OPTIONS", value: [...serviceNodeFlags, "--enable-source-maps", `--import=${instrumentationModule}`].join(" ") },
       { name: "DEPLOYMENT_ENVIRONMENT", value: region.deploymentEnvironment },
       { name: "OTEL_SERVICE_NAME", value: app },
       { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: `http://${collectorHost(region.namespace)}:${collector.httpPort}` },
@@ -121,9 +123,9 @@ export class DaprApp extends Construct {
               automountServiceAccountToken: false,
               securityContext: {
                 runAsNonRoot: true,
-                runAsUser: 10001,
-                runAsGroup: 10001,
-                fsGroup: 10001,
+                runAsUser: appImageUser,
+                runAsGroup: appImageUser,
+                fsGroup: appImageUser,
                 seccompProfile: { type: "RuntimeDefault" },
               },
               // Longer than the service's own 10 s drain so in-flight work finishes.
@@ -139,7 +141,8 @@ export class DaprApp extends Construct {
               containers: [
                 {
                   name: app,
-                  image: `${region.images.registry}/${app}:${version}`,
+                  image: appImageRef(region.images),
+                  ...appCommand(app),
                   imagePullPolicy: "IfNotPresent",
                   ports: [
                     { name: "http", containerPort: spec.port, protocol: "TCP" },

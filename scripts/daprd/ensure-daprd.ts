@@ -5,32 +5,20 @@
  * `dapr init` puts it), then our own cache. A found binary of another version is skipped, so
  * every process in the project runs the one pinned runtime.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  appendFileSync,
-  chmodSync,
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { projectRoot } from "../../platform/paths.js";
 import { versions } from "../../platform/versions.js";
+import { cacheRoot, goBuildWithProgress, goEnv, goInstalled, installBinary, onPath, runGo } from "./go-build.js";
+
+export { cacheRoot } from "./go-build.js";
 
 const { version, buildTags, components: keptComponents } = versions.dapr;
 export const wrapperDir = join(projectRoot, "scripts", "daprd", "wrapper");
-
-export function cacheRoot(): string {
-  return join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "meridian");
-}
 
 /**
  * Builds are cached per version and per wrapper (its main.go and build tags): changing which
@@ -53,14 +41,6 @@ export function daprdVersionOf(binary: string): string | undefined {
   return out.stdout.trim().replace(/^v/, "");
 }
 
-export function onPath(name: string): string | undefined {
-  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
-    const candidate = join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 function log(message: string): void {
   process.stderr.write(`[daprd] ${message}\n`);
 }
@@ -74,7 +54,7 @@ function log(message: string): void {
  */
 function prepareTrimmedDapr(dir: string): void {
   // Listing the package downloads (and verifies) the dapr module if it is not cached yet.
-  const componentsDir = run(["list", "-tags", buildTags, "-f", "{{.Dir}}", "github.com/dapr/dapr/cmd/daprd/components"], dir).trim();
+  const componentsDir = runGo(["list", "-tags", buildTags, "-f", "{{.Dir}}", "github.com/dapr/dapr/cmd/daprd/components"], dir).trim();
   const moduleRoot = join(componentsDir, "..", "..", "..");
   const copy = join(dir, "dapr");
   rmSync(copy, { recursive: true, force: true });
@@ -120,72 +100,8 @@ export function wrapperDaprVersion(): string | undefined {
   return /^\s*github\.com\/dapr\/dapr v(\S+)$/m.exec(goMod)?.[1];
 }
 
-/** `go` from PATH, else the standard install location (a non-login shell may not have it on PATH). */
-export function goBinary(): string {
-  if (onPath("go")) return "go";
-  const standard = "/usr/local/go/bin/go";
-  return existsSync(standard) ? standard : "go";
-}
-
-export function goEnv(): NodeJS.ProcessEnv {
-  // Every hash go needs is in the wrapper's go.sum, so the checksum database is never asked;
-  // GONOSUMDB/GOFLAGS from the caller's environment must not loosen that.
-  return { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GONOSUMDB: "", GONOSUMCHECK: "", GOFLAGS: "-mod=readonly" };
-}
-
-export function run(args: string[], cwd: string): string {
-  const out = spawnSync(goBinary(), args, { cwd, env: goEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (out.status !== 0) throw new Error(`go ${args[0]} failed:\n${out.stderr.split("\n").slice(-30).join("\n")}`);
-  return out.stdout;
-}
-
-/** Copies a built binary into the cache in one rename, so a concurrent reader never sees half of it. */
-export function installBinary(built: string, target: string): void {
-  mkdirSync(dirname(target), { recursive: true });
-  copyFileSync(built, `${target}.tmp`);
-  chmodSync(`${target}.tmp`, 0o755);
-  renameSync(`${target}.tmp`, target);
-}
-
-/**
- * `go build` of one main package in a prepared wrapper directory, printing how many of `total`
- * packages are compiled every ten seconds. The version is stamped as Dapr's Makefile does.
- */
-export async function compileWithProgress(
-  label: string,
-  dir: string,
-  pkg: string,
-  tags: string,
-  output: string,
-  total: number,
-  elapsed: () => string,
-): Promise<void> {
-  const ldflags = `-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${version}`;
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(goBinary(), ["build", "-v", "-trimpath", "-tags", tags, "-ldflags", ldflags, "-o", output, pkg], {
-      cwd: dir,
-      env: goEnv(),
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let compiled = 0;
-    let lastPrint = 0;
-    let tail = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      tail = (tail + chunk).slice(-8000);
-      compiled += chunk.split("\n").filter((l) => l && !l.startsWith("go: ")).length;
-      if (Date.now() - lastPrint > 10_000) {
-        lastPrint = Date.now();
-        process.stderr.write(`[${label}] compiled ${Math.min(compiled, total)}/${total} packages (${elapsed()})\n`);
-      }
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`go build failed (exit ${code}):\n${tail}`))));
-  });
-}
-
 async function buildDaprd(): Promise<void> {
-  if (spawnSync(goBinary(), ["version"]).status !== 0) {
+  if (!goInstalled()) {
     throw new Error("daprd not found and Go is not installed: install Go, set DAPRD, or run `dapr init`");
   }
   const pinnedInWrapper = wrapperDaprVersion();
@@ -204,12 +120,11 @@ async function buildDaprd(): Promise<void> {
   );
   log("downloading and verifying modules...");
   prepareTrimmedDapr(dir);
-  const total = run(["list", "-deps", "-tags", buildTags, "."], dir).split("\n").filter(Boolean).length;
-  log(`modules ready (${elapsed()}); compiling up to ${total} packages`);
+  log(`modules ready (${elapsed()})`);
 
   const output = join(dir, "daprd.out");
-  await compileWithProgress("daprd", dir, ".", buildTags, output, total, elapsed);
-
+  const ldflags = `-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${version}`;
+  await goBuildWithProgress({ dir, pkg: ".", output, tags: buildTags, ldflags, env: goEnv(), log });
   const target = cachedDaprdPath();
   installBinary(output, target);
   const reported = daprdVersionOf(target);

@@ -13,7 +13,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { versions } from "../../platform/versions.js";
-import { cacheRoot, compileWithProgress, goBinary, installBinary, run, wrapperDaprVersion, wrapperDir } from "./ensure-daprd.js";
+import { wrapperDaprVersion, wrapperDir } from "./ensure-daprd.js";
+import { cacheRoot, goBuildWithProgress, goEnv, goInstalled, installBinary, runGo } from "./go-build.js";
 
 const { version } = versions.dapr;
 const sentryPackage = "github.com/dapr/dapr/cmd/sentry";
@@ -51,7 +52,7 @@ export async function ensureSentry(): Promise<string> {
 }
 
 async function buildSentry(target: string): Promise<void> {
-  if (spawnSync(goBinary(), ["version"]).status !== 0) {
+  if (!goInstalled()) {
     throw new Error("sentry not found and Go is not installed: install Go or set SENTRY to a Dapr sentry binary");
   }
   const pinnedInWrapper = wrapperDaprVersion();
@@ -67,10 +68,12 @@ async function buildSentry(target: string): Promise<void> {
 
   log(`building sentry ${version} through the Go module proxy; the first build takes minutes`);
   log("downloading and verifying modules...");
-  const total = run(["list", "-deps", sentryPackage], dir).split("\n").filter(Boolean).length;
-  log(`modules ready (${elapsed()}); compiling up to ${total} packages`);
+  runGo(["mod", "download", "github.com/dapr/dapr"], dir);
+  log(`modules ready (${elapsed()})`);
   const output = join(dir, "sentry.out");
-  await compileWithProgress("sentry", dir, sentryPackage, "", output, total, elapsed);
+  // Stamped like daprd (Dapr's Makefile): the version Sentry reports in its logs.
+  const ldflags = `-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${version}`;
+  await goBuildWithProgress({ dir, pkg: sentryPackage, output, ldflags, env: goEnv(), log });
   installBinary(output, target);
   if (!runs(target)) throw new Error(`built sentry at ${target} does not run`);
   log(`built sentry ${version} in ${elapsed()}: ${target}`);
