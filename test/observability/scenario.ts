@@ -97,7 +97,8 @@ export async function driveScenario(system: SystemHandle, home: string, other: s
   });
   await failingHandlerEvent(region);
   const faults = async () => ((await adminCall(region, "/admin/dead-letters")).body as { faults?: { kind: string }[] }).faults ?? [];
-  await eventually(faults, (f) => f.some((x) => x.kind === "contract") && f.some((x) => x.kind === "handler"), 30_000, 250);
+  // A handler fault comes after the sidecar's exponential retries (up to 48 s, deliveryRetry).
+  await eventually(faults, (f) => f.some((x) => x.kind === "contract") && f.some((x) => x.kind === "handler"), 90_000, 250);
 
   // The other region serves traffic too, so the region variable lists both.
   const elsewhere = ordersApi(system.region(other));
