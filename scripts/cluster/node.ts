@@ -5,7 +5,7 @@
  * the apps' image and a pod sandbox ("pause") image built here from scratch.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../../platform/paths.js";
 import { goEnv, runGo } from "../daprd/go-build.js";
@@ -14,6 +14,9 @@ import { ensureDebianCommand } from "../local/install.js";
 
 /** containerd's CRI plugin runs this image as each pod's sandbox; it is made locally (pause/). */
 export const sandboxImage = "registry.k8s.io/pause:3.10";
+
+/** The CNI bridge of the node's pods; removed when the node stops. */
+const podBridge = "meridian0";
 
 export interface NodeOptions {
   readonly name: string;
@@ -76,6 +79,20 @@ export function loadImages(socket: string, refs: readonly string[]): void {
   }
 }
 
+/**
+ * The kubelet makes its root directory a shared bind mount of itself (and pods' volumes are
+ * mounts below it); they outlive it, so they are unmounted, deepest first, before the directory
+ * can be removed.
+ */
+function unmountUnder(dir: string): void {
+  const mounts = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[1] ?? "")
+    .filter((path) => path === dir || path.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const path of mounts) spawnSync("umount", [path]);
+}
+
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   ensureNodePackages();
   const { dir } = opts;
@@ -92,6 +109,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       `  address = "${socket}"`,
       '[plugins."io.containerd.grpc.v1.cri"]',
       `  sandbox_image = "${sandboxImage}"`,
+      // No CAP_SYS_RESOURCE here: runc cannot lower a container's oom_score_adj below
+      // containerd's own (the sandbox asks for -998), and the sandbox's init then dies with
+      // "can't get final child's PID from pipe: EOF". This caps it at containerd's value.
+      "  restrict_oom_score_adj = true",
       '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
       '  runtime_type = "io.containerd.runc.v2"',
       // The machine's cgroups are v1 without systemd managing them (PLATFORM-NOTES.md).
@@ -111,7 +132,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       plugins: [
         {
           type: "bridge",
-          bridge: "meridian0",
+          bridge: podBridge,
           isGateway: true,
           ipMasq: true,
           ipam: {
@@ -188,6 +209,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       for (const id of ctr("tasks ls -q").split("\n").filter(Boolean)) ctr(`tasks delete -f ${id}`);
       for (const id of ctr("containers ls -q").split("\n").filter(Boolean)) ctr(`containers delete ${id}`);
       await stopProcess(containerd);
+      unmountUnder(dir);
+      spawnSync("ip", ["link", "delete", podBridge]);
     },
   };
 }

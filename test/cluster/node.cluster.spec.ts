@@ -107,7 +107,7 @@ describe("a real node", () => {
     const ready = await eventually(
       "node Ready",
       () => {
-        const out = kubectl(`get node ${nodeName} -o jsonpath={.status.conditions[?(@.type=="Ready")].status}`);
+        const out = kubectl(`get node ${nodeName} -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'`);
         return out.stdout === "True" ? out.stdout : undefined;
       },
       180_000,
