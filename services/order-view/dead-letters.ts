@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { Gauge, type Registry } from "prom-client";
 import { z } from "zod";
-import { autoRedriveStates, deadLetterMetrics } from "../../observability/metrics.js";
 import { type AppId, deadLetterRedrive, deadLetterTopicOf, deadLetteringApps } from "../../platform/topology.js";
 import { retryOnConflict } from "../shared/dapr/event-store.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
@@ -12,6 +11,9 @@ import { type Fault, faultSchema } from "../shared/events/fault.js";
 import { conflict, notFound } from "../shared/http/problem.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { type Logger, errorFields } from "../shared/log.js";
+
+/** Values of the gauge's auto_redrive label (the alerts in observability/ name them too). */
+const autoRedriveStates = { scheduled: "scheduled", manual: "manual" } as const;
 
 export interface StoredFault extends Fault {
   readonly status: "open" | "redriven";
@@ -250,7 +252,7 @@ export function startRedriver(deadLetters: DeadLetters, registry: Registry, log:
 /** Faults not yet redriven, per subscriber and whether the redriver still tries them. */
 export function openFaultsGauge(registry: Registry): Gauge<"subscriber" | "auto_redrive"> {
   return new Gauge({
-    name: deadLetterMetrics.open.name,
+    name: "dead_letters_open",
     help: "Faults not yet redriven, per subscriber; auto_redrive says whether the redriver still tries them (scheduled) or an operator must (manual).",
     labelNames: ["subscriber", "auto_redrive"] as const,
     registers: [registry],
