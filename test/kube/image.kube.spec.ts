@@ -33,8 +33,8 @@ describe("the apps' image", () => {
   it("runs the gateway with the Deployment's command, env and security settings, answers /healthz and stops on SIGTERM", async () => {
     const { pod, container: c } = gatewaySpec();
     const env = (c.env as { name: string; value?: string; valueFrom?: unknown }[]).flatMap((e) =>
-      // Secret values come from the cluster; any token does here.
-      e.valueFrom ? ["--env", `${e.name}=test-token`] : ["--env", `${e.name}=${e.value}`],
+      // Secret values come from the cluster; any random token does here (the admin token must be long).
+      e.valueFrom ? ["--env", `${e.name}=${randomBytes(16).toString("hex")}`] : ["--env", `${e.name}=${e.value}`],
     );
     const user = `${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`;
     const run = podman([
