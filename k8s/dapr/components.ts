@@ -12,7 +12,7 @@ import {
   stores,
   topics,
 } from "../../platform/topology.js";
-import { renderTemplate } from "../../scripts/local/resources.js";
+import { renderTemplate } from "../../platform/dapr-resources.js";
 import { topicScopes } from "../../platform/access.js";
 import { Component, type ComponentSpecMetadata } from "../imports/dapr-component-dapr.io.js";
 

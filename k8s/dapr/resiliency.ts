@@ -1,6 +1,6 @@
 import type { Construct } from "constructs";
 import { componentScopes } from "../../platform/topology.js";
-import { resiliency as localResiliency } from "../../scripts/local/resources.js";
+import { resiliency as localResiliency } from "../../platform/dapr-resources.js";
 import { Resiliency, type ResiliencySpec, type ResiliencySpecTargetsComponents } from "../imports/dapr-resiliency-dapr.io.js";
 
 /**

@@ -1,16 +1,14 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { accessControlOf, allowedApis, topicScopes } from "../../platform/access.js";
-import { projectRoot } from "../../platform/paths.js";
+import { type Doc, renderTemplate, resiliency } from "../../platform/dapr-resources.js";
 import {
   type AppId,
   allApps,
   apps,
   componentScopes,
   components,
-  deliveryRetry,
-  invocations,
   peerConsumerGroup,
   peerLinkInitTimeout,
   peerLinkName,
@@ -22,39 +20,10 @@ import {
   subscriptions,
 } from "../../platform/topology.js";
 
-type Doc = Record<string, unknown> & { spec: Record<string, unknown> & { metadata?: { name: string; value: string }[] } };
-
-/** Fills `{{name}}` placeholders in a template from components/; a missing value is an error. */
-export function renderTemplate(template: string, vars: Readonly<Record<string, string>>): Doc {
-  const text = readFileSync(join(projectRoot, "components", template), "utf8").replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
-    const value = vars[key];
-    if (value === undefined) throw new Error(`components/${template}: no value for {{${key}}}`);
-    return value;
-  });
-  return parse(text) as Doc;
-}
-
 function withScopes(doc: Doc, name: string): Doc {
   const scopes = componentScopes[name];
   if (!scopes) throw new Error(`no scopes declared for component ${name} in platform/topology.ts`);
   return { ...doc, scopes: [...scopes] };
-}
-
-/** The Resiliency resource: policies from the template, targets from topology. */
-export function resiliency(): Doc {
-  const doc = renderTemplate("resiliency.yaml", { name: "meridian" });
-  const policies = doc.spec["policies"] as { retries: { delivery: Record<string, unknown> } };
-  policies.retries.delivery = {
-    ...policies.retries.delivery,
-    maxInterval: `${deliveryRetry.maxIntervalMs}ms`,
-    maxRetries: deliveryRetry.maxRetries,
-  };
-  const invoked = [...new Set(invocations.map((i) => i.to))];
-  doc.spec["targets"] = {
-    apps: Object.fromEntries(invoked.map((app) => [app, { timeout: "invoke", retry: "invoke" }])),
-    components: { [components.pubsub]: { inbound: { timeout: "delivery", retry: "delivery" } } },
-  };
-  return doc;
 }
 
 /** Which state store backs the services' stores: chosen by component YAML only. */
