@@ -73,7 +73,8 @@ function mutateOrder(pick: <T>(xs: readonly T[]) => T): string {
       delete order[pick(["customerId", "items"])];
       break;
     case "items":
-      order.items = pick([[], Array.from({ length: 500 }, () => validOrder.items[0]!), [null], ["x"]]) as Record<string, unknown>[];
+      // 5,000 lines: past the body limit (500 identical lines was a valid order, answered 202).
+      order.items = pick([[], Array.from({ length: 5000 }, () => validOrder.items[0]!), [null], ["x"]]) as Record<string, unknown>[];
   }
   return JSON.stringify(order);
 }
