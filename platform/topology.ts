@@ -39,6 +39,11 @@ export const components = {
   ordersCatalog: "orders-catalog",
   /** The event lake: every event seen in the region, by subject and by minute. */
   lakeStore: "lake-store",
+  /**
+   * Dapr's distributed lock (lock.redis): leases that keep replicas of a writer from deciding
+   * about the same keys at once, and leader turns for background work.
+   */
+  lockStore: "lock",
 } as const;
 
 /** The pub/sub component through which a region reads a peer region's broker. */
