@@ -258,7 +258,7 @@ export function outboxTopicOf(store: string): string {
  * (JetStream streams). The outbox's internal topic is named by daprd from the namespace (empty
  * when self-hosted), the writer's app-id and the topic it relays to (dapr pkg/runtime/pubsub/outbox.go).
  */
-export function brokerTopics(namespace = ""): string[] {
+export function brokerTopics(namespace: string): string[] {
   const outboxInternal = stores.flatMap((s) => (s.outboxTopic ? [`${namespace}${s.owner}${relayTopicOf(s.outboxTopic)}outbox`] : []));
   return [
     ...new Set([...Object.values(topics).filter((t) => t !== topics.deadLetter), ...subscriptions.map((s) => s.topic), ...outboxInternal]),

@@ -93,8 +93,10 @@ export function jetstreamPubsub(name: string, c: Extract<BrokerConnection, { pro
     { name: "ackPolicy", value: "explicit" },
     { name: "ackWait", value: inHandTimeout(opts.role) },
     { name: "maxAckPending", value: pubsubTuning[opts.role].queueDepth },
-    // Serial delivery by default; the saga's handlers are idempotent and keyed, so parallel is safe.
-    { name: "concurrency", value: "parallel" },
+    // Serial delivery, on purpose. With `parallel` the component's callback returns at once and
+    // nats.go acknowledges every message on return (it subscribes without ManualAck): a sidecar
+    // killed mid-saga lost what it held (measured: the saga test's orders stayed pending).
+    { name: "concurrency", value: "single" },
   ];
   return componentDoc(name, { type: pubsubComponentTypes.jetstream, version: "v1", metadata });
 }

@@ -14,6 +14,7 @@ import { type NatsHandle, ensureStreams, newNatsToken, startNats } from "./nats.
 import { ProcessGroup, type Spawned } from "./processes.js";
 import type { LocalPubsubProfile } from "./profiles.js";
 import type { RedisHandle } from "./redis.js";
+import { localNamespace } from "./resources.js";
 
 export interface Connected<C> {
   readonly connection: C;
@@ -90,9 +91,9 @@ async function jetstreamBroker(ctx: BrokerContext): Promise<LocalBroker> {
   const port = nats.port;
   const start = async (): Promise<void> => {
     nats = await startNats(ctx.group, name, dataDir, token, port);
-    await ensureStreams(port, token, brokerTopics());
+    await ensureStreams(port, token, brokerTopics(localNamespace));
   };
-  await ensureStreams(port, token, brokerTopics());
+  await ensureStreams(port, token, brokerTopics(localNamespace));
   const key = secretKey(ctx.region, "token");
   return {
     profile: "jetstream",

@@ -38,8 +38,8 @@ export interface RegionResourceOptions {
 /** The local secret store (a JSON file only we can read) through which components get credentials, as `secretKeyRef`s. */
 export const localSecretStore = "local-secrets";
 
-/** Namespace of every local app identity: daprd's default in self-hosted mode. */
-const localNamespace = "default";
+/** Namespace of every local app identity: daprd's default in self-hosted mode (it also names the outbox's internal topics). */
+export const localNamespace = "default";
 
 /** The Configuration file of one app's sidecar in a region's run directory. */
 export function configFileOf(dir: string, app: AppId): string {
