@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -240,12 +241,17 @@ export function sagaSuite(profiles: LocalProfiles): void {
       await eventually(loseReadModel, (views) => views.every((v) => v === undefined), 30_000, 0);
 
       // The documented command, as an operator runs it.
-      const run = spawnSync(process.execPath, [join(projectRoot, "dist/scripts/ops/rebuild-view.js"), "--admin-url", region.adminUrl], {
-        encoding: "utf8",
-        env: { ...process.env, ADMIN_TOKEN: region.adminToken },
-        timeout: 120_000,
-      });
-      expect(run.status, run.stdout + run.stderr).toBe(0);
+      // Run asynchronously: a blocked event loop leaves this process's pooled keep-alive
+      // connections to the gateway stale, and the next request met "other side closed".
+      const run = await promisify(execFile)(
+        process.execPath,
+        [join(projectRoot, "dist/scripts/ops/rebuild-view.js"), "--admin-url", region.adminUrl],
+        {
+          encoding: "utf8",
+          env: { ...process.env, ADMIN_TOKEN: region.adminToken },
+          timeout: 120_000,
+        },
+      );
       expect(run.stdout).toMatch(/"status":"done"/);
       // The same orders; only when the views were written differs.
       const unstamped = (o: unknown): unknown => {
