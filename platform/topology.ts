@@ -259,6 +259,18 @@ export function outboxTopicOf(store: string): string {
 }
 
 /**
+ * Every topic a region's broker carries: for brokers whose topics must exist before use
+ * (JetStream streams). The outbox's internal topic is named by daprd from the namespace (empty
+ * when self-hosted), the writer's app-id and the topic it relays to (dapr pkg/runtime/pubsub/outbox.go).
+ */
+export function brokerTopics(namespace: string): string[] {
+  const outboxInternal = stores.flatMap((s) => (s.outboxTopic ? [`${namespace}${s.owner}${relayTopicOf(s.outboxTopic)}outbox`] : []));
+  return [
+    ...new Set([...Object.values(topics).filter((t) => t !== topics.deadLetter), ...subscriptions.map((s) => s.topic), ...outboxInternal]),
+  ];
+}
+
+/**
  * Who may call whom through Dapr service invocation, and which routes (first path segments) of
  * the callee: rendered into the callee's access-control policy, locally and in Kubernetes alike.
  * Event delivery routes (`events`, `replica`) are listed only where a caller hands events on;

@@ -1,6 +1,7 @@
 /**
- * `npm start`: every region of the system on this machine, with real daprd sidecars and a
- * redis-server per region. Ctrl-C (or SIGTERM) stops everything it started.
+ * `npm start`: every region of the system on this machine, with real daprd sidecars and each
+ * region's own broker and stores (PUBSUB and STATE choose the profiles). Ctrl-C (or SIGTERM)
+ * stops everything it started.
  */
 import { join } from "node:path";
 import { z } from "zod";
@@ -10,9 +11,10 @@ import { loadConfig, port, regionName } from "../../services/shared/config.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { startPrometheus } from "./prometheus.js";
+import { profileSettings } from "./profiles.js";
 import { startSystem } from "./system.js";
 
-const env = z.object({
+const env = profileSettings.extend({
   REGIONS: z
     .string()
     .default(defaultRegions.join(","))
@@ -54,11 +56,15 @@ async function main(): Promise<void> {
   const sentry = await ensureSentry();
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
   const started = Date.now();
-  process.stdout.write(`starting regions ${config.REGIONS.join(", ")} with ${daprd}\n`);
+  const profiles = { pubsub: config.PUBSUB, state: config.STATE };
+  process.stdout.write(
+    `starting regions ${config.REGIONS.join(", ")} (pub/sub ${profiles.pubsub}, state ${profiles.state}) with ${daprd}\n`,
+  );
   // Service settings a user may set for a run; everything else in the shell stays out of the services.
   const serviceEnv = Object.fromEntries(serviceSettings.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
   const system = await startSystem({
     serviceEnv,
+    profiles,
     regions: config.REGIONS,
     gatewayPorts,
     adminPorts,

@@ -1,6 +1,7 @@
 /**
- * Starts whole regions on one machine: a redis-server per region, then each app with its own
- * daprd. Used by `npm start`, by the tests and by the benchmark, so all three run the same thing.
+ * Starts whole regions on one machine: a redis-server per region, the region's broker and stores
+ * of the chosen profiles, then each app with its own daprd. Used by `npm start`, by the tests,
+ * the drills and the benchmark, so all of them run the same thing.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -11,8 +12,11 @@ import { type AppId, allApps, apps } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
+import { type LocalBroker, startBroker } from "./brokers.js";
+import { type LocalProfiles, defaultProfiles } from "./profiles.js";
 import { type RedisHandle, newRedisPassword, startRedis } from "./redis.js";
-import { type StateStoreProfile, configFileOf, writeRegionResources } from "./resources.js";
+import { configFileOf, writeRegionResources } from "./resources.js";
+import { type LocalStore, startStore } from "./stores.js";
 import { type SentryHandle, startSentry } from "./sentry.js";
 
 export interface AppProcess {
@@ -37,7 +41,11 @@ export interface AppProcess {
 export interface RegionHandle {
   readonly name: string;
   readonly gatewayUrl: string;
+  /** The region's own redis-server: broker and stores on the Redis profiles, idle otherwise. */
   redis: RedisHandle;
+  /** The region's pub/sub broker, of the system's pub/sub profile. */
+  readonly broker: LocalBroker;
+  readonly store: LocalStore;
   readonly apps: Readonly<Record<AppId, AppProcess>>;
   readonly runDir: string;
   /** The gateway's operator port (loopback only): /admin/*, with `adminToken` as bearer. */
@@ -61,14 +69,15 @@ export interface SystemOptions {
   readonly otlpEndpoint?: string | undefined;
   readonly logLevel?: "debug" | "info" | "warn" | "error";
   readonly readyTimeoutMs?: number;
-  /** Where the services keep their state; Redis (the region's own) unless told otherwise. */
-  readonly stateStore?: StateStoreProfile;
+  /** Which broker carries the events and which store keeps the state (default: Redis for both). */
+  readonly profiles?: LocalProfiles;
   /** Extra environment for every service (e.g. PAYMENT_LIMIT). */
   readonly serviceEnv?: Readonly<Record<string, string>>;
 }
 
 export interface SystemHandle {
   readonly regions: readonly RegionHandle[];
+  readonly profiles: LocalProfiles;
   readonly group: ProcessGroup;
   region(name: string): RegionHandle;
   /** Kills one app's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
@@ -77,7 +86,7 @@ export interface SystemHandle {
   kill(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
   /** Starts again what `kill` stopped, with the same ports and settings, and waits until ready. */
   revive(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
-  /** Kills a region's broker (SIGKILL) and starts it again on the same port and data after `downMs`. */
+  /** Kills a region's broker (SIGKILL, or every connection cut) and brings it back on the same port and data after `downMs`. */
   crashBroker(region: string, downMs: number): Promise<void>;
   /** The relay through which region `from` reaches the broker of region `to`. */
   link(from: string, to: string): LinkProxy;
@@ -89,27 +98,35 @@ export interface SystemHandle {
 }
 
 /** Stop order: services and sidecars first, then brokers and CAs, so nothing in flight loses its broker. */
-const stopRank = (m: Spawned): number => (m.name.endsWith("-redis") || m.name.endsWith("-sentry") ? 1 : 0);
+const stopRank = (m: Spawned): number => (/-(redis|nats|sentry)$/.test(m.name) ? 1 : 0);
+
+/** What a region runs besides its apps: its redis-server, broker and stores. */
+interface RegionInfra {
+  redis: RedisHandle;
+  readonly broker: LocalBroker;
+  readonly store: LocalStore;
+}
 
 export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
   const group = new ProcessGroup();
   const links = new Map<string, LinkProxy>();
+  const infra = new Map<string, RegionInfra>();
+  const profiles = opts.profiles ?? defaultProfiles;
+  // Names of databases, users and virtual hosts on the machine's shared servers: one set per run.
+  const runId = randomBytes(4).toString("hex");
   const stopEverything = async (): Promise<void> => {
     await group.stopAll(stopRank);
     await Promise.all([...links.values()].map((l) => l.close()));
+    for (const i of infra.values()) {
+      await i.broker.dispose();
+      i.store.dispose();
+    }
   };
   try {
     // Brokers first: every region's resources name its peers' brokers (through the link relays).
-    const passwords = Object.fromEntries(opts.regions.map((name) => [name, newRedisPassword()]));
-    const brokers = new Map(
-      await Promise.all(
-        opts.regions.map(
-          async (name) => [name, await startRedis(group, `${name}-redis`, join(opts.runDir, name, "redis"), passwords[name]!)] as const,
-        ),
-      ),
-    );
+    for (const name of opts.regions) infra.set(name, await startInfra(group, name, join(opts.runDir, name), runId, profiles));
     for (const from of opts.regions) {
-      for (const to of opts.regions) if (from !== to) links.set(`${from}->${to}`, await LinkProxy.start(brokers.get(to)!.port));
+      for (const to of opts.regions) if (from !== to) links.set(`${from}->${to}`, await LinkProxy.start(infra.get(to)!.broker.port));
     }
     const regions = await Promise.all(
       opts.regions.map((name) =>
@@ -117,9 +134,10 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
           group,
           name,
           opts,
-          brokers.get(name)!,
-          opts.regions.filter((p) => p !== name).map((p) => ({ name: p, redisAddress: links.get(`${name}->${p}`)!.address })),
-          passwords,
+          infra.get(name)!,
+          opts.regions
+            .filter((p) => p !== name)
+            .map((p) => ({ name: p, broker: infra.get(p)!.broker, viaPort: links.get(`${name}->${p}`)!.port })),
         ),
       ),
     );
@@ -142,6 +160,7 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
     };
     return {
       regions,
+      profiles,
       group,
       region,
       restart: async (regionName, app, part) => {
@@ -150,12 +169,7 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
       },
       kill,
       revive,
-      crashBroker: async (name, downMs) => {
-        const r = region(name);
-        await ProcessGroup.stop([r.redis.process], 0);
-        await new Promise((resolve) => setTimeout(resolve, downMs));
-        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.password, r.redis.port);
-      },
+      crashBroker: (name, downMs) => region(name).broker.crash(downMs),
       link: (from, to) => {
         const found = links.get(`${from}->${to}`);
         if (!found) throw new Error(`no link ${from} -> ${to}`);
@@ -168,11 +182,14 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
           Object.values(r.apps).flatMap((a) => [a.service, a.sidecar]),
           grace,
         );
+        await r.broker.stop(grace);
         await ProcessGroup.stop([r.redis.process, r.sentry.process], grace);
       },
       startRegion: async (name) => {
         const r = region(name);
-        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.password, r.redis.port);
+        const i = infra.get(name)!;
+        i.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), i.redis.password, i.redis.port);
+        await r.broker.start();
         await r.sentry.restart();
         for (const a of Object.values(r.apps)) {
           a.service = a.launchService();
@@ -188,26 +205,55 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
   }
 }
 
+/** A region's redis-server, broker and stores, of the system's profiles. */
+async function startInfra(group: ProcessGroup, name: string, dir: string, runId: string, profiles: LocalProfiles): Promise<RegionInfra> {
+  const redisDir = join(dir, "redis");
+  const holder = { redis: await startRedis(group, `${name}-redis`, redisDir, newRedisPassword()) };
+  const broker = await startBroker(profiles.pubsub, {
+    group,
+    region: name,
+    runId,
+    dir,
+    redis: () => holder.redis,
+    restartRedis: async () => {
+      holder.redis = await startRedis(group, `${name}-redis`, redisDir, holder.redis.password, holder.redis.port);
+    },
+  });
+  const store = await startStore(profiles.state, name, runId, () => holder.redis);
+  return {
+    get redis() {
+      return holder.redis;
+    },
+    set redis(r: RedisHandle) {
+      holder.redis = r;
+    },
+    broker,
+    store,
+  };
+}
+
 async function startRegion(
   group: ProcessGroup,
   name: string,
   opts: SystemOptions,
-  redis: RedisHandle,
-  peers: { name: string; redisAddress: string }[],
-  redisPasswords: Readonly<Record<string, string>>,
+  infra: RegionInfra,
+  peers: { name: string; broker: LocalBroker; viaPort: number }[],
 ): Promise<RegionHandle> {
   const runDir = join(opts.runDir, name);
   mkdirSync(runDir, { recursive: true });
   const sentry = await startSentry(group, opts.sentry, `${name}-sentry`, join(runDir, "sentry"), name);
+  const own = infra.broker.connect(infra.broker.port);
+  const store = infra.store.connect();
+  const links = peers.map((p) => ({ name: p.name, ...p.broker.connect(p.viaPort) }));
   const { resourcesDir } = writeRegionResources({
     region: name,
-    peers,
+    broker: own.connection,
+    store: store.connection,
+    peers: links.map((l) => ({ name: l.name, broker: l.connection })),
     dir: runDir,
-    redisAddress: redis.address,
     nameResolutionDb: join(runDir, "name-resolution.db"),
     otlpEndpoint: opts.otlpEndpoint,
-    stateStore: opts.stateStore ?? { kind: "redis" },
-    security: { redisPasswords },
+    security: { secrets: Object.assign({}, own.secrets, store.secrets, ...links.map((l) => l.secrets)) as Record<string, string> },
   });
   const adminToken = randomBytes(24).toString("hex");
   const adminPort = opts.adminPorts?.[name] ?? (await freePort());
@@ -336,7 +382,14 @@ async function startRegion(
     gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
     adminToken,
-    redis,
+    get redis() {
+      return infra.redis;
+    },
+    set redis(r: RedisHandle) {
+      infra.redis = r;
+    },
+    broker: infra.broker,
+    store: infra.store,
     apps: started,
     runDir,
     sentry,
