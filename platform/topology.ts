@@ -299,6 +299,8 @@ const subscribers = [...new Set(subscriptions.map((s) => s.app))];
 /** Which apps may use which component (Dapr component scopes). */
 export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
   [components.pubsub]: subscribers,
+  // Every app with writers or background turns (see services/shared/application/lease.ts).
+  [components.lockStore]: [apps.orders, apps.inventory, apps.payments, apps.orderView, apps.replicator],
   [components.outboxPubsub]: stores.flatMap((s) => (s.outboxTopic ? [s.owner] : [])),
   ...Object.fromEntries(stores.map((s) => [s.name, [s.owner]])),
 };

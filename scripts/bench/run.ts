@@ -18,6 +18,7 @@ import { daprVersion } from "../../platform/versions.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { profilesFromEnv } from "../local/profiles.js";
+import { replicasFromEnv } from "../local/replicas.js";
 import { type SystemHandle, startSystem } from "../local/system.js";
 import { renderChart } from "./chart.js";
 import { checkCorrectness } from "./correctness.js";
@@ -75,6 +76,7 @@ const readyStart = Date.now();
 const system = await startSystem({
   regions: defaultRegions,
   profiles: profilesFromEnv(),
+  replicas: replicasFromEnv(),
   runDir,
   daprd,
   sentry,

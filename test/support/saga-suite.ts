@@ -9,6 +9,7 @@ import { topics } from "../../platform/topology.js";
 import { orderIdForKey } from "../../services/gateway/idempotency.js";
 import { sumCounter } from "../../scripts/bench/metrics-text.js";
 import type { LocalProfiles } from "../../scripts/local/profiles.js";
+import { everyApp } from "../../scripts/local/replicas.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
 import { adminCall, call } from "./http.js";
 import { ordersApi } from "./orders-api.js";
@@ -22,15 +23,16 @@ const finalStatuses = ["confirmed", "rejected", "cancelled"];
  * made sure of, by the local runner). Each test uses its own SKUs and customers, so tests do not
  * see each other's stock.
  */
-export function sagaSuite(profiles: LocalProfiles): void {
-  describe(`saga on pub/sub ${profiles.pubsub}, state ${profiles.state}`, () => {
+export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?: number } = {}): void {
+  const replicas = options.replicas ?? 1;
+  describe(`saga on pub/sub ${profiles.pubsub}, state ${profiles.state}${replicas > 1 ? `, every app at ${replicas} replicas` : ""}`, () => {
     let system: SystemHandle;
     let pids: number[] = [];
     let api: ReturnType<typeof ordersApi>;
     const sku = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
     beforeAll(async () => {
-      system = await startTestSystem(["east"], { profiles });
+      system = await startTestSystem(["east"], { profiles, replicas: everyApp(replicas) });
       pids = system.group.pids;
       api = ordersApi(system.region("east"));
     });
@@ -295,8 +297,11 @@ export function sagaSuite(profiles: LocalProfiles): void {
         expect(f.kind).toBe("contract");
         expect(f.reason).toMatch(/event envelope invalid/);
       }
-      const metrics = await call(`http://127.0.0.1:${region.apps.inventory.appPort}/metrics`);
-      expect(String(metrics.body)).toMatch(/meridian_dead_letters_total\{[^}]*topic="orders"[^}]*kind="contract"[^}]*\} [1-9]/);
+      // Counted by whichever inventory replica the fault reached.
+      const metrics = await Promise.all(region.replicas.inventory.map((a) => call(`http://127.0.0.1:${a.appPort}/metrics`)));
+      expect(metrics.map((m) => String(m.body)).join("\n")).toMatch(
+        /meridian_dead_letters_total\{[^}]*topic="orders"[^}]*kind="contract"[^}]*\} [1-9]/,
+      );
     });
 
     it("a delivery that keeps failing is retried, dead-lettered with the error, and can be redriven", async () => {
@@ -367,10 +372,10 @@ export function sagaSuite(profiles: LocalProfiles): void {
   });
 }
 
-/** The duplicates counter summed over every service of the region. */
+/** The duplicates counter summed over every replica of every service of the region. */
 async function duplicatesCounted(system: SystemHandle): Promise<number> {
   let total = 0;
-  for (const app of Object.values(system.region("east").apps)) {
+  for (const app of Object.values(system.region("east").replicas).flat()) {
     const text = String((await call(`http://127.0.0.1:${app.appPort}/metrics`)).body);
     total += sumCounter(text, appMetrics.duplicates.name);
   }
