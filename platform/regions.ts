@@ -195,7 +195,9 @@ export const regionSchema = z
 export type RegionConfig = z.infer<typeof regionSchema>;
 
 /** Where a region's leases live: `lock`, else the Redis of its state store, else of its broker. */
-export function lockRedisOf(region: Pick<RegionConfig, "lock" | "state" | "pubsub">): { endpoint: Endpoint; password: z.infer<typeof secretRef> } | undefined {
+export function lockRedisOf(
+  region: Pick<RegionConfig, "lock" | "state" | "pubsub">,
+): { endpoint: Endpoint; password: z.infer<typeof secretRef> } | undefined {
   if (region.lock) return region.lock;
   if (region.state.profile === "redis") return { endpoint: region.state.endpoint, password: region.state.password };
   if (region.pubsub.profile === "redis") return { endpoint: region.pubsub.endpoint, password: region.pubsub.password };
