@@ -37,3 +37,13 @@ export function resiliency(): Doc {
   };
   return doc;
 }
+
+/**
+ * The state store Dapr keeps actor and workflow state in: a Redis state store marked
+ * `actorStateStore` (an app may load only one such store). Scopes are the caller's.
+ */
+export function actorStateStore(name: string, redisHost: string): Doc {
+  const doc = renderTemplate("state.redis.yaml", { name, redisHost });
+  doc.spec.metadata = [...(doc.spec.metadata ?? []), { name: "actorStateStore", value: "true" }];
+  return doc;
+}

@@ -2,10 +2,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { accessControlOf, allowedApis, topicScopes } from "../../platform/access.js";
-import { type Doc, renderTemplate, resiliency } from "../../platform/dapr-resources.js";
+import { type Doc, actorStateStore, renderTemplate, resiliency } from "../../platform/dapr-resources.js";
 import {
   type AppId,
+  type WorkflowAppId,
   allApps,
+  allWorkflowApps,
   apps,
   componentScopes,
   components,
@@ -18,6 +20,7 @@ import {
   stores,
   subscriptionResourceSpec,
   subscriptions,
+  workflowStateStore,
 } from "../../platform/topology.js";
 
 function withScopes(doc: Doc, name: string): Doc {
@@ -47,6 +50,8 @@ export interface RegionResourceOptions {
    * `dapr init` starts neither a Sentry nor a Redis with a password.
    */
   readonly security?: { readonly redisPasswords: Readonly<Record<string, string>> };
+  /** The region runs the workflow apps: their Configuration and the actor state store, on the region's Redis. */
+  readonly workflows?: boolean;
 }
 
 /** The local secret store (a JSON file only we can read) through which components get broker passwords, as `secretKeyRef`s. */
@@ -61,7 +66,7 @@ export function brokerPasswordKey(region: string): string {
 const localNamespace = "default";
 
 /** The Configuration file of one app's sidecar in a region's run directory. */
-export function configFileOf(dir: string, app: AppId): string {
+export function configFileOf(dir: string, app: AppId | WorkflowAppId): string {
   return join(dir, `config-${app}.yaml`);
 }
 
@@ -70,6 +75,7 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
   const resourcesDir = join(opts.dir, "resources");
   mkdirSync(resourcesDir, { recursive: true });
   const docs: Doc[] = [];
+  const workflowAppsHere = opts.workflows ? allWorkflowApps : [];
   const security = opts.security;
   // Every app that loads a Redis component resolves its password from the local secret store;
   // no app may read it through the secrets API (see the Configuration's secret scopes).
@@ -88,7 +94,7 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
       kind: "Component",
       metadata: { name: localSecretStore },
       spec: { type: "secretstores.local.file", version: "v1", metadata: [{ name: "secretsFile", value: secretsFile }] },
-      scopes: allApps.filter((a) => Object.values(componentScopes).some((scoped) => scoped.includes(a))),
+      scopes: [...allApps.filter((a) => Object.values(componentScopes).some((scoped) => scoped.includes(a))), ...workflowAppsHere],
     });
   }
 
@@ -157,6 +163,10 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
       scopes: [sub.app],
     });
   }
+  if (opts.workflows) {
+    // Workflow state stays on the region's Redis whatever the stores' profile.
+    docs.push({ ...withPassword(actorStateStore(workflowStateStore, opts.redisAddress), opts.region), scopes: [...allWorkflowApps] });
+  }
   docs.push(resiliency());
   // One file per resource: daprd reads only the first document of a Resiliency file.
   for (const d of docs) {
@@ -164,7 +174,7 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
     writeFileSync(join(resourcesDir, `${String(d["kind"]).toLowerCase()}-${meta.name}.yaml`), stringify(d));
   }
 
-  for (const app of allApps) {
+  for (const app of [...allApps, ...workflowAppsHere]) {
     const config = renderTemplate("configuration.yaml", { name: `${app}-dapr`, nameResolutionDb: opts.nameResolutionDb });
     config.spec["api"] = { allowed: [...allowedApis] };
     if (security) {

@@ -7,16 +7,22 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { distDir } from "../../platform/paths.js";
 import { serviceNodeFlags } from "../../platform/process-tuning.js";
-import { type AppId, allApps, apps } from "../../platform/topology.js";
+import { type AppId, type WorkflowAppId, allApps, allWorkflowApps, apps } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
 import { type RedisHandle, newRedisPassword, startRedis } from "./redis.js";
 import { type StateStoreProfile, configFileOf, writeRegionResources } from "./resources.js";
 import { type SentryHandle, startSentry } from "./sentry.js";
+import {
+  type WorkflowControlPlane,
+  type WorkflowControlPlaneBinaries,
+  controlPlaneNameSuffixes,
+  startWorkflowControlPlane,
+} from "./workflow-control-plane.js";
 
 export interface AppProcess {
-  readonly app: AppId;
+  readonly app: AppId | WorkflowAppId;
   readonly appPort: number;
   readonly daprHttpPort: number;
   readonly daprGrpcPort: number;
@@ -46,6 +52,10 @@ export interface RegionHandle {
   readonly adminToken: string;
   /** The region's certificate authority: every sidecar's mTLS identity comes from it. */
   readonly sentry: SentryHandle;
+  /** The apps that run Dapr Workflows, when the system was started with `workflows`. */
+  readonly workflowApps: Readonly<Partial<Record<WorkflowAppId, AppProcess>>>;
+  /** The region's placement and scheduler, when the system was started with `workflows`. */
+  readonly workflowControlPlane?: WorkflowControlPlane;
 }
 
 export interface SystemOptions {
@@ -65,6 +75,11 @@ export interface SystemOptions {
   readonly stateStore?: StateStoreProfile;
   /** Extra environment for every service (e.g. PAYMENT_LIMIT). */
   readonly serviceEnv?: Readonly<Record<string, string>>;
+  /**
+   * Dapr's placement and scheduler binaries (scripts/daprd/ensure-control-plane.ts). When given,
+   * each region also runs them and the workflow apps (platform/topology.ts `workflowApps`).
+   */
+  readonly workflows?: WorkflowControlPlaneBinaries;
 }
 
 export interface SystemHandle {
@@ -72,11 +87,11 @@ export interface SystemHandle {
   readonly group: ProcessGroup;
   region(name: string): RegionHandle;
   /** Kills one app's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
-  restart(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  restart(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void>;
   /** Kills one app's service, sidecar or both (SIGKILL) and leaves them down: an outage. */
-  kill(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  kill(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void>;
   /** Starts again what `kill` stopped, with the same ports and settings, and waits until ready. */
-  revive(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  revive(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void>;
   /** Kills a region's broker (SIGKILL) and starts it again on the same port and data after `downMs`. */
   crashBroker(region: string, downMs: number): Promise<void>;
   /** The relay through which region `from` reaches the broker of region `to`. */
@@ -88,8 +103,20 @@ export interface SystemHandle {
   stop(): Promise<void>;
 }
 
-/** Stop order: services and sidecars first, then brokers and CAs, so nothing in flight loses its broker. */
-const stopRank = (m: Spawned): number => (m.name.endsWith("-redis") || m.name.endsWith("-sentry") ? 1 : 0);
+/** Stop order: services and sidecars first, then brokers and the control plane, so nothing in flight loses its broker. */
+const stopRank = (m: Spawned): number =>
+  ["-redis", "-sentry", ...controlPlaneNameSuffixes].some((suffix) => m.name.endsWith(suffix)) ? 1 : 0;
+
+/** Every app process of a region, the workflow apps included. */
+function everyApp(r: RegionHandle): AppProcess[] {
+  return [...Object.values(r.apps), ...Object.values(r.workflowApps)];
+}
+
+function appOf(r: RegionHandle, app: AppId | WorkflowAppId): AppProcess {
+  const found = everyApp(r).find((a) => a.app === app);
+  if (!found) throw new Error(`region ${r.name} runs no ${app}`);
+  return found;
+}
 
 export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
   const group = new ProcessGroup();
@@ -129,13 +156,13 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
       return found;
     };
     const timeout = opts.readyTimeoutMs ?? 60_000;
-    const kill = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void> => {
-      const a = region(regionName).apps[app];
+    const kill = async (regionName: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void> => {
+      const a = appOf(region(regionName), app);
       if (part !== "sidecar") await ProcessGroup.stop([a.service], 0);
       if (part !== "service") await ProcessGroup.stop([a.sidecar], 0);
     };
-    const revive = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void> => {
-      const a = region(regionName).apps[app];
+    const revive = async (regionName: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void> => {
+      const a = appOf(region(regionName), app);
       if (part !== "sidecar") a.service = a.launchService();
       if (part !== "service") a.sidecar = a.launchSidecar();
       await awaitReady(regionName, a, timeout);
@@ -165,20 +192,22 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
         const r = region(name);
         const grace = how === "crash" ? 0 : 8000;
         await ProcessGroup.stop(
-          Object.values(r.apps).flatMap((a) => [a.service, a.sidecar]),
+          everyApp(r).flatMap((a) => [a.service, a.sidecar]),
           grace,
         );
-        await ProcessGroup.stop([r.redis.process, r.sentry.process], grace);
+        const controlPlane = r.workflowControlPlane ? [r.workflowControlPlane.placement, r.workflowControlPlane.scheduler] : [];
+        await ProcessGroup.stop([r.redis.process, r.sentry.process, ...controlPlane], grace);
       },
       startRegion: async (name) => {
         const r = region(name);
         r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.password, r.redis.port);
         await r.sentry.restart();
-        for (const a of Object.values(r.apps)) {
+        await r.workflowControlPlane?.restart();
+        for (const a of everyApp(r)) {
           a.service = a.launchService();
           a.sidecar = a.launchSidecar();
         }
-        await Promise.all(Object.values(r.apps).map((a) => awaitReady(name, a, timeout)));
+        await Promise.all(everyApp(r).map((a) => awaitReady(name, a, timeout)));
       },
       stop: stopEverything,
     };
@@ -199,6 +228,9 @@ async function startRegion(
   const runDir = join(opts.runDir, name);
   mkdirSync(runDir, { recursive: true });
   const sentry = await startSentry(group, opts.sentry, `${name}-sentry`, join(runDir, "sentry"), name);
+  const workflowControlPlane = opts.workflows
+    ? await startWorkflowControlPlane(group, opts.workflows, name, join(runDir, "workflow"), sentry)
+    : undefined;
   const { resourcesDir } = writeRegionResources({
     region: name,
     peers,
@@ -208,13 +240,15 @@ async function startRegion(
     otlpEndpoint: opts.otlpEndpoint,
     stateStore: opts.stateStore ?? { kind: "redis" },
     security: { redisPasswords },
+    workflows: workflowControlPlane !== undefined,
   });
   const adminToken = randomBytes(24).toString("hex");
   const adminPort = opts.adminPorts?.[name] ?? (await freePort());
   writeFileSync(join(runDir, "admin-token"), `${adminToken}\n`, { mode: 0o600 });
 
   const started = {} as Record<AppId, AppProcess>;
-  for (const app of allApps) {
+  const startedWorkflowApps: Partial<Record<WorkflowAppId, AppProcess>> = {};
+  for (const app of [...allApps, ...(workflowControlPlane ? allWorkflowApps : [])]) {
     const ports = {
       appPort: app === apps.gateway ? (opts.gatewayPorts?.[name] ?? (await freePort())) : await freePort(),
       daprHttpPort: await freePort(),
@@ -238,6 +272,8 @@ async function startRegion(
       LOG_LEVEL: opts.logLevel ?? "info",
       ...opts.serviceEnv,
       ...(app === apps.replicator ? { PEER_REGIONS: peers.map((p) => p.name).join(",") } : {}),
+      // The workflow runtime of @dapr/dapr talks to its sidecar over gRPC.
+      ...(isWorkflowApp(app) ? { DAPR_GRPC_PORT: String(ports.daprGrpcPort) } : {}),
       // The gateway is the public entry: callers are users, not daprd, so it takes no app token;
       // its operator endpoints are on a port of their own, behind the operator's credential.
       ...(app === apps.gateway ? { ADMIN_PORT: String(adminPort), ADMIN_TOKEN: adminToken } : { APP_API_TOKEN: appApiToken }),
@@ -299,6 +335,15 @@ async function startRegion(
           // queue behind the work in hand), and in Dapr 1.16 the subscriptions did not come back
           // once the app answered again, so the region's saga stopped for good. Deliveries to an
           // app that is restarting are retried by the Resiliency policy, then by the broker.
+          // Apps that run workflows join the region's placement and scheduler; the others stay off them.
+          ...(workflowControlPlane && isWorkflowApp(app)
+            ? [
+                "--placement-host-address",
+                workflowControlPlane.placementAddress,
+                "--scheduler-host-address",
+                workflowControlPlane.schedulerAddress,
+              ]
+            : []),
           "--resources-path",
           resourcesDir,
           "--config",
@@ -316,7 +361,7 @@ async function startRegion(
         },
         join(runDir, `${app}.daprd.log`),
       );
-    started[app] = {
+    const appProcess: AppProcess = {
       app,
       ...ports,
       internalGrpcPort,
@@ -327,10 +372,12 @@ async function startRegion(
       launchService,
       launchSidecar,
     };
+    if (isWorkflowApp(app)) startedWorkflowApps[app] = appProcess;
+    else started[app] = appProcess;
   }
 
   const timeout = opts.readyTimeoutMs ?? 60_000;
-  await Promise.all(Object.values(started).map((a) => awaitReady(name, a, timeout)));
+  await Promise.all([...Object.values(started), ...Object.values(startedWorkflowApps)].map((a) => awaitReady(name, a, timeout)));
   return {
     name,
     gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`,
@@ -340,7 +387,13 @@ async function startRegion(
     apps: started,
     runDir,
     sentry,
+    workflowApps: startedWorkflowApps,
+    ...(workflowControlPlane ? { workflowControlPlane } : {}),
   };
+}
+
+function isWorkflowApp(app: string): app is WorkflowAppId {
+  return (allWorkflowApps as readonly string[]).includes(app);
 }
 
 /** Waits for an app and its sidecar; fails at once, naming the log, if either exits. */
