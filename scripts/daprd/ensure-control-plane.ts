@@ -16,7 +16,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { versions } from "../../platform/versions.js";
@@ -62,6 +62,46 @@ export async function ensureControlPlane(service: ControlPlaneService): Promise<
   return cached;
 }
 
+/** `module version` pairs of a go.mod's require directives (single and block form). */
+function requirements(goMod: string): Map<string, string> {
+  const found = new Map<string, string>();
+  let inBlock = false;
+  for (const raw of goMod.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("require (")) inBlock = true;
+    else if (inBlock && line === ")") inBlock = false;
+    else {
+      const match = inBlock ? /^(\S+)\s+(v\S+)/.exec(line) : /^require\s+(\S+)\s+(v\S+)/.exec(line);
+      if (match) found.set(match[1]!, match[2]!);
+    }
+  }
+  return found;
+}
+
+/**
+ * The wrapper module is tidy for daprd; placement and scheduler also use modules daprd does not
+ * (hashicorp/raft, etcd's server). The build copy gets them from dapr's own go.mod and go.sum at
+ * the pinned tag, read from the dapr module (itself verified against the wrapper's go.sum): the
+ * requirements, so Go need not search the whole module graph (where an old monolithic etcd module
+ * would have to be downloaded only to rule it out), and their hashes, so every download is still
+ * checked against upstream's and the checksum database is never asked. The versions Go selects
+ * do not change: dapr already requires each of them.
+ */
+function completeFromDapr(dir: string): void {
+  // A package's module, not `go list -m`, which also wants the version's .info from the proxy (see below).
+  const daprDir = runGo(["list", "-f", "{{.Module.Dir}}", "github.com/dapr/dapr/pkg/buildinfo"], dir).trim();
+  const goMod = readFileSync(join(dir, "go.mod"), "utf8");
+  const ours = requirements(goMod);
+  const missing = [...requirements(readFileSync(join(daprDir, "go.mod"), "utf8"))].filter(([path]) => !ours.has(path));
+  writeFileSync(join(dir, "go.mod"), `${goMod}\nrequire (\n${missing.map(([path, v]) => `\t${path} ${v} // indirect\n`).join("")})\n`);
+  const sums = new Set([
+    ...readFileSync(join(dir, "go.sum"), "utf8").split("\n"),
+    ...readFileSync(join(daprDir, "go.sum"), "utf8").split("\n"),
+  ]);
+  sums.delete("");
+  writeFileSync(join(dir, "go.sum"), `${[...sums].join("\n")}\n`);
+}
+
 async function build(service: ControlPlaneService, target: string): Promise<void> {
   const log = logger(service);
   if (!goInstalled()) {
@@ -82,12 +122,17 @@ async function build(service: ControlPlaneService, target: string): Promise<void
 
   log(`building ${service} ${version} through the Go module proxy; the first build takes minutes`);
   log("downloading and verifying modules...");
-  runGo(["mod", "download", "github.com/dapr/dapr"], dir);
+  completeFromDapr(dir);
+  // Listing the package downloads (and verifies against go.sum) what is not cached yet. Not `go mod
+  // download github.com/dapr/dapr`: that asks the proxy for the version's .info even when the
+  // module is cached, and the proxy has answered 403 for dapr v1.16.1's.
+  const pkg = `github.com/dapr/dapr/cmd/${service}`;
+  runGo(["list", "-f", "{{.Dir}}", pkg], dir);
   log(`modules ready (${elapsed()})`);
   const output = join(dir, `${service}.out`);
   // Stamped like daprd (Dapr's Makefile): the version each service reports in its logs.
   const ldflags = `-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${version}`;
-  await goBuildWithProgress({ dir, pkg: `github.com/dapr/dapr/cmd/${service}`, output, ldflags, env: goEnv(), log });
+  await goBuildWithProgress({ dir, pkg, output, ldflags, env: goEnv(), log });
   installBinary(output, target);
   if (!runs(target, service)) throw new Error(`built ${service} at ${target} does not run`);
   log(`built ${service} ${version} in ${elapsed()}: ${target}`);
