@@ -31,8 +31,12 @@ export interface RuntimeCheckOutput {
   readonly confirmation: string;
 }
 
-/** The workflow's own code is replayed from its history after any restart: deterministic, no I/O. */
-export function* runtimeCheckWorkflow(ctx: WorkflowContext, input: RuntimeCheckInput) {
+/**
+ * The workflow's own code is replayed from its history after any restart: deterministic, no I/O.
+ * An async generator: the durabletask-js 0.1 that @dapr/dapr 3.6 runs orchestrators with steps
+ * only through `Symbol.asyncIterator`, and ends a plain generator at once, scheduling nothing.
+ */
+export async function* runtimeCheckWorkflow(ctx: WorkflowContext, input: RuntimeCheckInput) {
   const reservation = (yield ctx.callActivity(runtimeCheck.activities.reserve, input.orderId)) as string;
   // The workflow's clock, not Date.now(): replays must compute the same fire time.
   const fireAt = new Date(ctx.getCurrentUtcDateTime().getTime() + input.timerSeconds * 1000);

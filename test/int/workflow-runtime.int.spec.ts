@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DaprWorkflowClient, WorkflowRuntimeStatus } from "@dapr/dapr";
+import { DaprWorkflowClient, LogLevel, WorkflowRuntimeStatus } from "@dapr/dapr";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { workflowApps, workflowStateStore } from "../../platform/topology.js";
 import type { AppProcess } from "../../scripts/local/system.js";
@@ -36,10 +36,20 @@ const counts = async (instanceId: string): Promise<Record<string, number>> => ({
   confirm: await executions(instanceId, runtimeCheck.activities.confirm),
 });
 
+/** The @dapr/dapr workflow client, on the workflow app's own sidecar (workflows are started where they run). */
+function workflowClient(): DaprWorkflowClient {
+  const app = workflowApp();
+  return new DaprWorkflowClient({
+    daprHost: "127.0.0.1",
+    daprPort: String(app.daprGrpcPort),
+    daprApiToken: app.daprApiToken,
+    logger: { level: LogLevel.Warn },
+  });
+}
+
 let client: DaprWorkflowClient;
 beforeAll(() => {
-  const app = workflowApp();
-  client = new DaprWorkflowClient({ daprHost: "127.0.0.1", daprPort: String(app.daprGrpcPort), daprApiToken: app.daprApiToken });
+  client = workflowClient();
 });
 afterAll(async () => {
   await client.stop();
@@ -104,8 +114,7 @@ describe("Dapr Workflow runtime: placement, scheduler and the actor state store 
       await sleep(input.timerSeconds * 1000 + 1000);
       await ctx.system.revive("east", workflowApps.orderSaga, part);
       // A fresh client: with the sidecar killed, the old connection may be gone.
-      const app = workflowApp();
-      const fresh = new DaprWorkflowClient({ daprHost: "127.0.0.1", daprPort: String(app.daprGrpcPort), daprApiToken: app.daprApiToken });
+      const fresh = workflowClient();
       try {
         await fresh.raiseEvent(instanceId, runtimeCheck.approvalEvent, { by: "operator-2" });
         const done = await fresh.waitForWorkflowCompletion(instanceId, true, 90);
