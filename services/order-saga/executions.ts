@@ -1,4 +1,5 @@
-import { ConcurrencyError, type Sidecar } from "../shared/dapr/sidecar.js";
+import type { Sidecar } from "../shared/dapr/sidecar.js";
+import { ConcurrencyError } from "../shared/errors.js";
 
 /** The state key counting how often `activity` ran for a workflow instance. */
 export function executionKey(instanceId: string, activity: string): string {

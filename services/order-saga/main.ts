@@ -15,10 +15,7 @@ let started = false;
 await runService({
   name: workflowApps.orderSaga,
   env: baseEnvSchema.extend({ DAPR_GRPC_PORT: port.default(50001) }),
-  routes: () => [],
-  // Ready once the runtime has its stream to the sidecar: only then does daprd hand it work.
-  readiness: () => ({ workflows: () => Promise.resolve(started) }),
-  workers: ({ config, sidecar, log }) => {
+  compose: ({ config, sidecar, log }) => {
     const runtime = new WorkflowRuntime({
       daprHost: "127.0.0.1",
       daprPort: String(config.DAPR_GRPC_PORT),
@@ -39,6 +36,11 @@ await runService({
         process.exit(1);
       },
     );
-    return [{ stop: () => void runtime.stop().catch(() => undefined) }];
+    return {
+      routes: [],
+      workers: [{ stop: () => void runtime.stop().catch(() => undefined) }],
+      // Ready once the runtime has its stream to the sidecar: only then does daprd hand it work.
+      readiness: { workflows: () => Promise.resolve(started) },
+    };
   },
 });

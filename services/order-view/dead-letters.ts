@@ -3,7 +3,7 @@ import { Router } from "express";
 import { Gauge, type Registry } from "prom-client";
 import { z } from "zod";
 import { type AppId, deadLetterRedrive, deadLetterTopicOf, deadLetteringApps } from "../../platform/topology.js";
-import { retryOnConflict } from "../shared/dapr/event-store.js";
+import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { redriveHeader } from "../shared/dapr/subscriber.js";

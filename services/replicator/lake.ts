@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConcurrencyError } from "../shared/dapr/sidecar.js";
+import { ConcurrencyError } from "../shared/errors.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import {
   type Archival,

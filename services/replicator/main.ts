@@ -5,7 +5,9 @@ import { eventMetrics } from "../shared/events/metrics.js";
 import { runService } from "../shared/service.js";
 import { Lake } from "./lake.js";
 import { replicationMetrics } from "./metrics.js";
-import { replicatorRoutes } from "./routes.js";
+import { lakeRoutes } from "./lake-routes.js";
+import { Replication, startAcknowledger } from "./replication.js";
+import { replicatorSubscriptions } from "./subscriptions.js";
 
 await runService({
   name: apps.replicator,
@@ -22,17 +24,17 @@ await runService({
       )
       .pipe(z.array(regionName)),
   }),
-  routes: ({ config, sidecar, log, registry }) => [
-    replicatorRoutes({
-      region: config.REGION,
-      peers: config.PEER_REGIONS,
-      sidecar,
-      lake: new Lake(sidecar, components.lakeStore),
-      log,
-      metrics: eventMetrics(registry),
-      replication: replicationMetrics(registry),
-      clock: () => new Date(),
-      ackIntervalMs: 1000,
-    }),
-  ],
+  compose: ({ config, sidecar, log, registry }) => {
+    const region = config.REGION;
+    const peers = config.PEER_REGIONS;
+    const lake = new Lake(sidecar, components.lakeStore);
+    const replication = replicationMetrics(registry);
+    const protocol = new Replication({ region, peers, sidecar, lake, log, replication, clock: () => new Date() });
+    const metrics = eventMetrics(registry);
+    return {
+      routes: [replicatorSubscriptions({ region, sidecar, log, metrics, peers, lake, replication }, protocol), lakeRoutes(lake, region)],
+      // How often this region tells its peers how far it has applied their changes.
+      workers: [startAcknowledger(protocol, 1000, log)],
+    };
+  },
 });
