@@ -68,6 +68,13 @@ describe("Dapr Workflow runtime: placement, scheduler and the actor state store 
       actorRuntime: { runtimeStatus: "RUNNING", hostReady: true, placement: "placement: connected" },
       scheduler: { connected_addresses: [controlPlane?.schedulerAddress] },
     });
+    // Apps that run no workflows stay off placement and the scheduler.
+    const orders = ctx.system.region("east").apps.orders;
+    const ordersMetadata = await call(`http://127.0.0.1:${orders.daprHttpPort}/v1.0/metadata`, {
+      headers: { "dapr-api-token": orders.daprApiToken },
+    });
+    expect(ordersMetadata.body).not.toHaveProperty("scheduler");
+    expect((ordersMetadata.body as { actorRuntime?: { placement?: string } }).actorRuntime?.placement).not.toBe("placement: connected");
   });
 
   it("runs two activities, a durable timer and an external event to completion, each activity once", async () => {
@@ -130,4 +137,28 @@ describe("Dapr Workflow runtime: placement, scheduler and the actor state store 
       expect(await counts(instanceId)).toEqual({ reserve: 1, confirm: 1 });
     },
   );
+
+  it("keeps a waiting workflow across a restart of the whole region, placement and scheduler included", async () => {
+    const instanceId = `region-restart-${randomUUID()}`;
+    const input: RuntimeCheckInput = { orderId: "o-region-restart", timerSeconds: 3 };
+    await client.scheduleNewWorkflow(runtimeCheck.workflow, input, instanceId);
+    await eventually(
+      () => counts(instanceId),
+      (c) => c["reserve"] === 1,
+      30_000,
+    );
+    // The timer is due while every process of the region is down; it lives in the scheduler's etcd.
+    await ctx.system.stopRegion("east");
+    await sleep(input.timerSeconds * 1000);
+    await ctx.system.startRegion("east");
+    const fresh = workflowClient();
+    try {
+      await fresh.raiseEvent(instanceId, runtimeCheck.approvalEvent, { by: "operator-3" });
+      const done = await fresh.waitForWorkflowCompletion(instanceId, true, 90);
+      expect(done?.runtimeStatus).toBe(WorkflowRuntimeStatus.COMPLETED);
+    } finally {
+      await fresh.stop();
+    }
+    expect(await counts(instanceId)).toEqual({ reserve: 1, confirm: 1 });
+  });
 });
