@@ -63,7 +63,7 @@ export async function ensureControlPlane(service: ControlPlaneService): Promise<
 }
 
 /** `module version` pairs of a go.mod's require directives (single and block form). */
-function requirements(goMod: string): Map<string, string> {
+export function requirements(goMod: string): Map<string, string> {
   const found = new Map<string, string>();
   let inBlock = false;
   for (const raw of goMod.split("\n")) {
