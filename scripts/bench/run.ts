@@ -288,12 +288,12 @@ function watchedProcesses(sys: SystemHandle): Watched[] {
   return watched;
 }
 
-/** Events every service wrote (events_published_total), summed over the system. */
+/** Events every service wrote (meridian_events_published_total), summed over the system. */
 async function eventsWritten(sys: SystemHandle): Promise<number> {
   let total = 0;
   for (const r of sys.regions)
     for (const a of Object.values(r.apps)) {
-      total += sumCounter(await (await fetch(`http://127.0.0.1:${a.appPort}/metrics`)).text(), "events_published_total");
+      total += sumCounter(await (await fetch(`http://127.0.0.1:${a.appPort}/metrics`)).text(), "meridian_events_published_total");
     }
   return total;
 }

@@ -196,7 +196,7 @@ export function deadLetterRoutes(deps: { readonly region: string; readonly log: 
 
 /**
  * Hands due faults back to their subscribers every few seconds, and publishes how many are open
- * per subscriber (`dead_letters_open`, which the open-dead-letters alert watches). Returns stop.
+ * per subscriber (`meridian_dead_letters_open`, which the open-dead-letters alert watches). Returns stop.
  */
 export function startRedriver(deadLetters: DeadLetters, registry: Registry, log: Logger): { stop(): void } {
   const open = openFaultsGauge(registry);
@@ -252,7 +252,7 @@ export function startRedriver(deadLetters: DeadLetters, registry: Registry, log:
 /** Faults not yet redriven, per subscriber and whether the redriver still tries them. */
 export function openFaultsGauge(registry: Registry): Gauge<"subscriber" | "auto_redrive"> {
   return new Gauge({
-    name: "dead_letters_open",
+    name: "meridian_dead_letters_open",
     help: "Faults not yet redriven, per subscriber; auto_redrive says whether the redriver still tries them (scheduled) or an operator must (manual).",
     labelNames: ["subscriber", "auto_redrive"] as const,
     registers: [registry],

@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../platform/paths.js";
+import { appMetrics } from "../../observability/metrics.js";
 import { topics } from "../../platform/topology.js";
 import { orderIdForKey } from "../../services/gateway/idempotency.js";
 import type { StateStoreProfile } from "../../scripts/local/resources.js";
+import { sumCounter } from "../../scripts/bench/metrics-text.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
 import { adminCall, call } from "./http.js";
 import { ordersApi } from "./orders-api.js";
@@ -49,7 +51,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       expect(await api.stock(s)).toEqual({ sku: s, available: 7, reserved: 3 });
       expect(await api.payment(id)).toMatchObject({ status: "authorized", amount: 60 });
       const history = (await api.events(id)).body as { events: { type: string; causationId: string | null }[] };
-      expect(history.events.map((e) => e.type)).toEqual(["order.placed", "order.confirmed"]);
+      expect(history.events.map((e) => e.type)).toEqual(["io.meridian.order.placed", "io.meridian.order.confirmed"]);
       expect(history.events[1]?.causationId).toBeTruthy();
     });
 
@@ -185,7 +187,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       expect(payments.every((p) => p?.status === "authorized" && p.amount === 10)).toBe(true);
       for (const id of ids) {
         const { events } = (await api.events(id)).body as { events: { type: string }[] };
-        expect(events.map((e) => e.type)).toEqual(["order.placed", "order.confirmed"]);
+        expect(events.map((e) => e.type)).toEqual(["io.meridian.order.placed", "io.meridian.order.confirmed"]);
       }
     });
 
@@ -194,7 +196,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       const orderId = randomUUID();
       const v1 = {
         id: randomUUID(),
-        type: "order.placed",
+        type: "io.meridian.order.placed",
         schemaVersion: 1,
         subject: orderId,
         aggregateVersion: 1,
@@ -278,7 +280,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       const region = system.region("east");
       const orders = region.apps.orders;
       // A malformed order event, published straight to the topic by the orders sidecar.
-      const poison = { id: randomUUID(), type: "order.placed", schemaVersion: 1, subject: "x", data: { nonsense: true } };
+      const poison = { id: randomUUID(), type: "io.meridian.order.placed", schemaVersion: 1, subject: "x", data: { nonsense: true } };
       const published = await call(`http://127.0.0.1:${orders.daprHttpPort}/v1.0/publish/pubsub/${topics.orders}`, {
         method: "POST",
         headers: { "content-type": "application/json", "dapr-api-token": orders.daprApiToken },
@@ -302,7 +304,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
         expect(f.reason).toMatch(/event envelope invalid/);
       }
       const metrics = await call(`http://127.0.0.1:${region.apps.inventory.appPort}/metrics`);
-      expect(String(metrics.body)).toMatch(/dead_letters_total\{[^}]*topic="orders"[^}]*kind="contract"[^}]*\} [1-9]/);
+      expect(String(metrics.body)).toMatch(/meridian_dead_letters_total\{[^}]*topic="orders"[^}]*kind="contract"[^}]*\} [1-9]/);
     });
 
     it("a delivery that keeps failing is retried, dead-lettered with the error, and can be redriven", async () => {
@@ -312,7 +314,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       const orderId = orderIdForKey("east", key);
       const event = {
         id: randomUUID(),
-        type: "stock.rejected",
+        type: "io.meridian.stock.rejected",
         schemaVersion: 1,
         subject: orderId,
         aggregateVersion: 1,
@@ -373,12 +375,12 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
   });
 }
 
-/** events_duplicate_total summed over every service of the region. */
+/** The duplicates counter summed over every service of the region. */
 async function duplicatesCounted(system: SystemHandle): Promise<number> {
   let total = 0;
   for (const app of Object.values(system.region("east").apps)) {
     const text = String((await call(`http://127.0.0.1:${app.appPort}/metrics`)).body);
-    for (const line of text.split("\n")) if (line.startsWith("events_duplicate_total{")) total += Number(line.split(" ").pop());
+    total += sumCounter(text, appMetrics.duplicates.name);
   }
   return total;
 }

@@ -70,7 +70,7 @@ const base = Date.parse("2026-03-01T10:00:00.000Z");
 function event(overrides: Partial<EventRecord> = {}): EventRecord {
   return {
     id: randomUUID(),
-    type: "stock.level.changed",
+    type: "io.meridian.stock.level.changed",
     schemaVersion: 1,
     subject: `sku-${randomUUID()}`,
     aggregateVersion: 1,

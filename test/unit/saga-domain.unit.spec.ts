@@ -123,28 +123,31 @@ describe("orders react to the saga", () => {
   const written = (decision: ReturnType<typeof react>) => (decision.kind === "write" ? decision.event : decision);
 
   it("confirms on authorisation, rejects on missing stock, cancels on decline", () => {
-    expect(written(reactTo(pending, incoming("payment.authorized")))).toMatchObject({ type: "order.confirmed", aggregateVersion: 2 });
-    expect(written(reactTo(pending, incoming("stock.rejected", { shortages: ["a"] })))).toMatchObject({
-      type: "order.rejected",
+    expect(written(reactTo(pending, incoming("io.meridian.payment.authorized")))).toMatchObject({
+      type: "io.meridian.order.confirmed",
+      aggregateVersion: 2,
+    });
+    expect(written(reactTo(pending, incoming("io.meridian.stock.rejected", { shortages: ["a"] })))).toMatchObject({
+      type: "io.meridian.order.rejected",
       data: { skus: ["a"] },
     });
-    expect(written(reactTo(pending, incoming("payment.declined")))).toMatchObject({
-      type: "order.cancelled",
+    expect(written(reactTo(pending, incoming("io.meridian.payment.declined")))).toMatchObject({
+      type: "io.meridian.order.cancelled",
       data: { reason: "payment-declined" },
     });
   });
 
   it("ignores saga events once the order has moved on", () => {
-    expect(reactTo({ ...pending, status: "cancelled" }, incoming("payment.authorized"))).toEqual({ kind: "noop" });
-    expect(reactTo(pending, incoming("stock.reserved"))).toEqual({ kind: "noop" });
+    expect(reactTo({ ...pending, status: "cancelled" }, incoming("io.meridian.payment.authorized"))).toEqual({ kind: "noop" });
+    expect(reactTo(pending, incoming("io.meridian.stock.reserved"))).toEqual({ kind: "noop" });
   });
 
   it("recognises a redelivered event by the causation it left in the stream", () => {
     const caused = { causationId: "00000000-0000-4000-8000-00000000000a" } as EventRecord;
-    expect(reactTo(pending, incoming("payment.authorized"), [caused])).toEqual({ kind: "duplicate" });
+    expect(reactTo(pending, incoming("io.meridian.payment.authorized"), [caused])).toEqual({ kind: "duplicate" });
   });
 
   it("refuses a reaction for an order that does not exist", () => {
-    expect(() => react(orderId, [], undefined, incoming("payment.authorized"), ctx)).toThrow(/unknown order/);
+    expect(() => react(orderId, [], undefined, incoming("io.meridian.payment.authorized"), ctx)).toThrow(/unknown order/);
   });
 });
