@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { connect } from "node:tls";
 import { DaprWorkflowClient, LogLevel, WorkflowRuntimeStatus } from "@dapr/dapr";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { workflowApps, workflowStateStore } from "../../platform/topology.js";
@@ -47,6 +48,22 @@ function workflowClient(): DaprWorkflowClient {
   });
 }
 
+/**
+ * The identity a control-plane service proves on its port: the URI SANs of the certificate it
+ * presents, which must chain to `trustAnchors` (else the handshake fails). gRPC servers insist on ALPN h2.
+ */
+function presentedIdentity(address: string, trustAnchors: string): Promise<string | undefined> {
+  const [host, port] = address.split(":") as [string, string];
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port: Number(port), ca: trustAnchors, ALPNProtocols: ["h2"], checkServerIdentity: () => undefined });
+    socket.once("secureConnect", () => {
+      resolve(socket.getPeerCertificate().subjectaltname);
+      socket.destroy();
+    });
+    socket.once("error", reject);
+  });
+}
+
 let client: DaprWorkflowClient;
 beforeAll(() => {
   client = workflowClient();
@@ -68,6 +85,11 @@ describe("Dapr Workflow runtime: placement, scheduler and the actor state store 
       actorRuntime: { runtimeStatus: "RUNNING", hostReady: true, placement: "placement: connected" },
       scheduler: { connected_addresses: [controlPlane?.schedulerAddress] },
     });
+    // Both serve only TLS, with certificates from the region's Sentry for their control-plane identities.
+    const region = ctx.system.region("east");
+    const identity = (service: string): string => `URI:spiffe://${region.sentry.trustDomain}/ns/default/${service}`;
+    expect(await presentedIdentity(controlPlane?.placementAddress ?? "", region.sentry.trustAnchors)).toBe(identity("dapr-placement"));
+    expect(await presentedIdentity(controlPlane?.schedulerAddress ?? "", region.sentry.trustAnchors)).toContain(identity("dapr-scheduler"));
     // Apps that run no workflows stay off placement and the scheduler.
     const orders = ctx.system.region("east").apps.orders;
     const ordersMetadata = await call(`http://127.0.0.1:${orders.daprHttpPort}/v1.0/metadata`, {
