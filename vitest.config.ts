@@ -41,6 +41,17 @@ export default defineConfig({
         },
       },
       {
+        // Every broker and store profile beyond what `npm test` runs: `npm run test:profiles`.
+        test: {
+          name: "profiles",
+          include: ["test/**/*.profiles.spec.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         test: {
           name: "e2e",
           include: ["test/**/*.e2e.spec.ts"],

@@ -5,7 +5,7 @@ import { projectRoot } from "../platform/paths.js";
 import type { RegionConfig } from "../platform/regions.js";
 import { allApps, peerLinkName } from "../platform/topology.js";
 import { appSpecs } from "./apps.js";
-import { addComponents, addPeerLinks } from "./dapr/components.js";
+import { addComponents } from "./dapr/components.js";
 import { addConfigurations } from "./dapr/configuration.js";
 import { addResiliency } from "./dapr/resiliency.js";
 import { addSubscriptions } from "./dapr/subscriptions.js";
@@ -41,8 +41,7 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
   addModel(namespace, "namespace", new Namespace({ metadata: { name: ns, labels: restricted } }));
 
   const dapr = new Chart(app, "dapr", { namespace: ns, labels: labels("dapr-resources") });
-  addComponents(dapr, region);
-  addPeerLinks(dapr, region, peers);
+  addComponents(dapr, region, peers);
   addConfigurations(dapr, region);
   addResiliency(
     dapr,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
-import { apps, defaultRegions } from "./topology.js";
+import { defaultRegions } from "./topology.js";
 
 /**
  * Per-region deployment facts for the Kubernetes manifests (k8s/): where each region's brokers
@@ -29,7 +29,11 @@ const endpoint = z
   .strict();
 export type Endpoint = z.infer<typeof endpoint>;
 
-/** Pub/sub profiles. `redis` matches the local runner (Redis Streams); `kafka` is for production scale. */
+/**
+ * Pub/sub profiles (platform/dapr/pubsub.ts). `redis`, `jetstream` and `rabbitmq` are the ones
+ * the local runner and the tests run; `kafka` renders manifests only and is not tested here.
+ * Each names how other regions reach the broker (the peer link), usually a TLS load balancer.
+ */
 const pubsubProfile = z.discriminatedUnion("profile", [
   z
     .object({
@@ -37,7 +41,25 @@ const pubsubProfile = z.discriminatedUnion("profile", [
       endpoint,
       /** Secret holding the Redis password; resolved by the Dapr operator, never written in YAML. */
       password: secretRef,
-      /** How other regions reach this broker (the peer link); usually a TLS load balancer. */
+      crossRegionEndpoint: endpoint,
+    })
+    .strict(),
+  z
+    .object({
+      profile: z.literal("jetstream"),
+      endpoint,
+      /** Secret holding the NATS server's authorization token. */
+      token: secretRef,
+      crossRegionEndpoint: endpoint,
+    })
+    .strict(),
+  z
+    .object({
+      profile: z.literal("rabbitmq"),
+      /** Only for the NetworkPolicy; the address itself is inside the connection strings. */
+      endpoint,
+      /** Secret holding the AMQP URI this region's apps use: user, password and the region's virtual host. */
+      connectionString: secretRef,
       crossRegionEndpoint: endpoint,
     })
     .strict(),
@@ -54,7 +76,7 @@ const pubsubProfile = z.discriminatedUnion("profile", [
 ]);
 export type PubsubProfile = z.infer<typeof pubsubProfile>;
 
-/** State store profiles: both are transactional, which Dapr's outbox requires. */
+/** State store profiles (platform/dapr/state.ts): all transactional, which Dapr's outbox requires. */
 const stateProfile = z.discriminatedUnion("profile", [
   z.object({ profile: z.literal("redis"), endpoint, password: secretRef }).strict(),
   z
@@ -64,6 +86,17 @@ const stateProfile = z.discriminatedUnion("profile", [
       endpoint,
       /** Secret holding the full connection string (host, database, user, password, sslmode). */
       connectionString: secretRef,
+    })
+    .strict(),
+  z
+    .object({
+      profile: z.literal("mysql"),
+      /** Only for the NetworkPolicy; the address itself is inside the connection string. */
+      endpoint,
+      /** Secret holding a Go MySQL DSN without a database: `user:password@tcp(host:3306)/`. */
+      connectionString: secretRef,
+      /** The region's own database (created when missing): one table per store. */
+      database: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must be a lower-case SQL identifier"),
     })
     .strict(),
 ]);
@@ -169,8 +202,7 @@ export const regionsSchema = z
     });
   });
 
-/** The app-id allowed to use the peer links. */
-export const peerLinkApp = apps.replicator;
+export { peerLinkApp } from "./dapr/region.js";
 
 /**
  * Defaults for a set of region names: each region peers with every other, with in-cluster

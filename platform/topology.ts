@@ -39,6 +39,11 @@ export const components = {
   ordersCatalog: "orders-catalog",
   /** The event lake: every event seen in the region, by subject and by minute. */
   lakeStore: "lake-store",
+  /**
+   * Dapr's distributed lock (lock.redis): leases that keep replicas of a writer from deciding
+   * about the same keys at once, and leader turns for background work.
+   */
+  lockStore: "lock",
 } as const;
 
 /** The pub/sub component through which a region reads a peer region's broker. */
@@ -254,6 +259,18 @@ export function outboxTopicOf(store: string): string {
 }
 
 /**
+ * Every topic a region's broker carries: for brokers whose topics must exist before use
+ * (JetStream streams). The outbox's internal topic is named by daprd from the namespace (empty
+ * when self-hosted), the writer's app-id and the topic it relays to (dapr pkg/runtime/pubsub/outbox.go).
+ */
+export function brokerTopics(namespace: string): string[] {
+  const outboxInternal = stores.flatMap((s) => (s.outboxTopic ? [`${namespace}${s.owner}${relayTopicOf(s.outboxTopic)}outbox`] : []));
+  return [
+    ...new Set([...Object.values(topics).filter((t) => t !== topics.deadLetter), ...subscriptions.map((s) => s.topic), ...outboxInternal]),
+  ];
+}
+
+/**
  * Who may call whom through Dapr service invocation, and which routes (first path segments) of
  * the callee: rendered into the callee's access-control policy, locally and in Kubernetes alike.
  * Event delivery routes (`events`, `replica`) are listed only where a caller hands events on;
@@ -282,6 +299,8 @@ const subscribers = [...new Set(subscriptions.map((s) => s.app))];
 /** Which apps may use which component (Dapr component scopes). */
 export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
   [components.pubsub]: subscribers,
+  // Every app with writers or background turns (see services/shared/application/lease.ts).
+  [components.lockStore]: [apps.orders, apps.inventory, apps.payments, apps.orderView, apps.replicator],
   [components.outboxPubsub]: stores.flatMap((s) => (s.outboxTopic ? [s.owner] : [])),
   ...Object.fromEntries(stores.map((s) => [s.name, [s.owner]])),
 };

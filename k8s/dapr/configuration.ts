@@ -1,8 +1,8 @@
 import type { Construct } from "constructs";
+import { configurationDoc } from "../../platform/dapr/configuration.js";
 import type { RegionConfig } from "../../platform/regions.js";
 import { type AppId, allApps } from "../../platform/topology.js";
-import { accessControlOf, allowedApis } from "../../platform/access.js";
-import { Configuration } from "../imports/dapr-configuration-dapr.io.js";
+import { Configuration, type ConfigurationProps } from "../imports/dapr-configuration-dapr.io.js";
 import { collector, collectorHost, daprConfigName, daprControlPlane } from "../names.js";
 
 /**
@@ -14,21 +14,18 @@ export function addConfigurations(scope: Construct, region: RegionConfig): void 
 }
 
 function addConfiguration(scope: Construct, region: RegionConfig, app: AppId): void {
-  const name = daprConfigName(app);
-  new Configuration(scope, name, {
-    metadata: { name },
-    spec: {
-      tracing: {
-        samplingRate: region.tracing.samplingRate,
-        otel: { endpointAddress: `${collectorHost(region.namespace)}:${collector.grpcPort}`, protocol: "grpc", isSecure: false },
-      },
-      // Path-level HTTP metrics would label by order id: unbounded cardinality (as locally).
-      metric: { enabled: true, http: { increasedCardinality: false } },
-      mtls: { enabled: true, sentryAddress: daprControlPlane.sentryAddress, controlPlaneTrustDomain: daprControlPlane.trustDomain },
-      api: { allowed: [...allowedApis] },
-      // No app reads secrets through Dapr; component secrets are resolved by the operator.
-      secrets: { scopes: [{ storeName: "kubernetes", defaultAccess: "deny" }] },
-      accessControl: accessControlOf(app, region.namespace),
+  const { metadata, spec } = configurationDoc({
+    name: daprConfigName(app),
+    app,
+    tracing: {
+      samplingRate: region.tracing.samplingRate,
+      endpointAddress: `${collectorHost(region.namespace)}:${collector.grpcPort}`,
+      protocol: "grpc",
     },
+    mtls: { sentryAddress: daprControlPlane.sentryAddress, controlPlaneTrustDomain: daprControlPlane.trustDomain },
+    // No app reads secrets through Dapr; component secrets are resolved by the operator.
+    secretStore: "kubernetes",
+    accessControlNamespace: region.namespace,
   });
+  new Configuration(scope, metadata.name, { metadata, spec } as ConfigurationProps);
 }

@@ -1,22 +1,21 @@
 import type { Construct } from "constructs";
 import { componentScopes } from "../../platform/topology.js";
-import { resiliency as localResiliency } from "../../platform/dapr-resources.js";
-import { Resiliency, type ResiliencySpec, type ResiliencySpecTargetsComponents } from "../imports/dapr-resiliency-dapr.io.js";
+import { resiliency } from "../../platform/dapr/resiliency.js";
+import { Resiliency, type ResiliencySpecTargetsComponents } from "../imports/dapr-resiliency-dapr.io.js";
 
 /**
- * The same policies and targets as the local runner (components/resiliency.yaml plus topology),
- * so delivery retries and dead-lettering behave alike everywhere; a cluster adds outbound
- * policies for brokers and stores that sit across a network, and for the peer links, where a
- * dead peer should trip a breaker rather than stall the replicator.
+ * The same policies and targets as the local runner (platform/dapr/resiliency.ts), so delivery
+ * retries and dead-lettering behave alike everywhere; a cluster adds outbound policies for
+ * brokers and stores that sit across a network, and for the peer links, where a dead peer should
+ * trip a breaker rather than stall the replicator.
  */
 export function addResiliency(scope: Construct, peerLinks: readonly string[]): void {
-  const local = localResiliency();
-  const spec = local.spec as unknown as ResiliencySpec;
+  const { metadata, spec } = resiliency();
   const outbound: ResiliencySpecTargetsComponents["outbound"] = { timeout: "component", retry: "component", circuitBreaker: "component" };
   const components: Record<string, ResiliencySpecTargetsComponents> = { ...spec.targets.components };
   for (const name of [...Object.keys(componentScopes), ...peerLinks]) components[name] = { ...components[name], outbound };
   new Resiliency(scope, "resiliency", {
-    metadata: { name: String((local["metadata"] as { name: string }).name) },
+    metadata,
     spec: {
       policies: {
         timeouts: { ...spec.policies.timeouts, component: "5s" },

@@ -1,5 +1,6 @@
 import type { Construct } from "constructs";
-import { replicationSubscription, subscriptionResourceSpec, subscriptions } from "../../platform/topology.js";
+import { subscriptionDoc } from "../../platform/dapr/subscriptions.js";
+import { replicationSubscription, subscriptions } from "../../platform/topology.js";
 import { SubscriptionV2Alpha1 } from "../imports/dapr-subscription-dapr.io.js";
 
 /**
@@ -8,10 +9,7 @@ import { SubscriptionV2Alpha1 } from "../imports/dapr-subscription-dapr.io.js";
  */
 export function addSubscriptions(scope: Construct, peers: readonly string[]): void {
   for (const sub of [...subscriptions, ...peers.map(replicationSubscription)]) {
-    new SubscriptionV2Alpha1(scope, sub.name, {
-      metadata: { name: sub.name },
-      spec: subscriptionResourceSpec(sub),
-      scopes: [sub.app],
-    });
+    const { metadata, spec, scopes } = subscriptionDoc(sub);
+    new SubscriptionV2Alpha1(scope, sub.name, { metadata, spec, scopes: [...scopes] });
   }
 }

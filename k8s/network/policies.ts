@@ -18,7 +18,7 @@ function peerOf(e: Endpoint): INetworkPolicyPeer {
 
 /** Every address of a region's brokers and stores, for apps that load a component. */
 export function dataEndpoints(region: RegionConfig): Endpoint[] {
-  const pubsub = region.pubsub.profile === "redis" ? [region.pubsub.endpoint] : region.pubsub.brokers;
+  const pubsub = region.pubsub.profile === "kafka" ? region.pubsub.brokers : [region.pubsub.endpoint];
   return [...pubsub, region.state.endpoint];
 }
 
@@ -59,7 +59,7 @@ export function addNetworkPolicies(scope: Construct, region: RegionConfig, peers
 
 /** The brokers of the peer regions, as this region's peer links reach them. */
 export function peerEndpoints(peers: readonly RegionConfig[]): Endpoint[] {
-  return peers.flatMap((p) => (p.pubsub.profile === "redis" ? [p.pubsub.crossRegionEndpoint] : p.pubsub.crossRegionBrokers));
+  return peers.flatMap((p) => (p.pubsub.profile === "kafka" ? p.pubsub.crossRegionBrokers : [p.pubsub.crossRegionEndpoint]));
 }
 
 function appPolicy(region: RegionConfig, app: AppId, peers: readonly RegionConfig[]): NetworkPolicy {

@@ -17,6 +17,8 @@ import { defaultRegions } from "../../platform/topology.js";
 import { daprVersion } from "../../platform/versions.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
+import { profilesFromEnv } from "../local/profiles.js";
+import { replicasFromEnv } from "../local/replicas.js";
 import { type SystemHandle, startSystem } from "../local/system.js";
 import { renderChart } from "./chart.js";
 import { checkCorrectness } from "./correctness.js";
@@ -73,6 +75,8 @@ progress.log(`starting regions ${defaultRegions.join(", ")} (logs in ${runDir})`
 const readyStart = Date.now();
 const system = await startSystem({
   regions: defaultRegions,
+  profiles: profilesFromEnv(),
+  replicas: replicasFromEnv(),
   runDir,
   daprd,
   sentry,

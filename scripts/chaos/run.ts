@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { defaultRegions } from "../../platform/topology.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
+import { profilesFromEnv } from "../local/profiles.js";
+import { replicasFromEnv } from "../local/replicas.js";
 import { startSystem } from "../local/system.js";
 import { chaosOptions } from "./options.js";
 import { chaosTable, runChaos } from "./suite.js";
@@ -20,6 +22,8 @@ const log = (line: string): void => void process.stdout.write(`[chaos] ${line}\n
 async function main(): Promise<void> {
   const system = await startSystem({
     regions: defaultRegions,
+    profiles: profilesFromEnv(),
+    replicas: replicasFromEnv(),
     runDir: mkdtempSync(join(tmpdir(), "meridian-chaos-")),
     daprd: await ensureDaprd(),
     sentry: await ensureSentry(),

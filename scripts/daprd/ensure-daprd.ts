@@ -25,13 +25,16 @@ export const wrapperDir = join(projectRoot, "scripts", "daprd", "wrapper");
  * components are compiled in makes a new build instead of reusing an old binary.
  */
 export function cachedDaprdPath(): string {
-  const wrapper = createHash("sha256")
+  return join(cacheRoot(), "daprd", version, wrapperId(), "daprd");
+}
+
+function wrapperId(): string {
+  return createHash("sha256")
     .update(readFileSync(join(wrapperDir, "main.go")))
     .update(buildTags)
     .update(keptComponents.join(","))
     .digest("hex")
     .slice(0, 12);
-  return join(cacheRoot(), "daprd", version, wrapper, "daprd");
 }
 
 /** The version a daprd binary reports, or undefined when it cannot run. */
@@ -46,15 +49,17 @@ function log(message: string): void {
 }
 
 /**
- * Dapr registers each component in its own file of cmd/daprd/components, all compiled in by the
- * `stablecomponents` tag. The build uses a copy of the dapr module (from the verified module
+ * Dapr registers each component in its own file of cmd/daprd/components, compiled in by the
+ * `stablecomponents` or `allcomponents` tag (`pubsub.jetstream` is only in the latter; since only
+ * the kept files remain, `allcomponents` compiles exactly those). The build uses a copy of the dapr module (from the verified module
  * cache, through a `replace`) without those files, except for the components this project uses
  * (`components` in versions.json): upstream's own registration code, a third less binary, and
  * about half the resident memory of each sidecar.
  */
 function prepareTrimmedDapr(dir: string): void {
-  // Listing the package downloads (and verifies) the dapr module if it is not cached yet.
-  const componentsDir = runGo(["list", "-tags", buildTags, "-f", "{{.Dir}}", "github.com/dapr/dapr/cmd/daprd/components"], dir).trim();
+  // Listing the package downloads (and verifies) the dapr module if it is not cached yet; `-find`
+  // resolves no imports, so the untrimmed package's hundred components are not downloaded for it.
+  const componentsDir = runGo(["list", "-find", "-f", "{{.Dir}}", "github.com/dapr/dapr/cmd/daprd/components"], dir).trim();
   const moduleRoot = join(componentsDir, "..", "..", "..");
   const copy = join(dir, "dapr");
   rmSync(copy, { recursive: true, force: true });
@@ -110,8 +115,9 @@ async function buildDaprd(): Promise<void> {
   }
   const started = Date.now();
   const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)}s`;
-  // Build in a copy so nothing go writes lands in the checkout.
-  const dir = join(cacheRoot(), "daprd-build", version);
+  // Build in a copy so nothing go writes lands in the checkout; one per wrapper, so two
+  // checkouts building different component sets at once never share a directory.
+  const dir = join(cacheRoot(), "daprd-build", version, wrapperId());
   mkdirSync(dir, { recursive: true });
   for (const f of ["go.mod", "go.sum", "main.go"]) copyFileSync(join(wrapperDir, f), join(dir, f));
 

@@ -1,6 +1,7 @@
 /**
- * `npm start`: every region of the system on this machine, with real daprd sidecars and a
- * redis-server per region. Ctrl-C (or SIGTERM) stops everything it started.
+ * `npm start`: every region of the system on this machine, with real daprd sidecars and each
+ * region's own broker and stores (PUBSUB and STATE choose the profiles). Ctrl-C (or SIGTERM)
+ * stops everything it started.
  */
 import { join } from "node:path";
 import { z } from "zod";
@@ -11,9 +12,11 @@ import { ensureControlPlane } from "../daprd/ensure-control-plane.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { startPrometheus } from "./prometheus.js";
+import { profileSettings } from "./profiles.js";
+import { replicasFromEnv } from "./replicas.js";
 import { startSystem } from "./system.js";
 
-const env = z.object({
+const env = profileSettings.extend({
   REGIONS: z
     .string()
     .default(defaultRegions.join(","))
@@ -64,11 +67,20 @@ async function main(): Promise<void> {
       : undefined;
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
   const started = Date.now();
-  process.stdout.write(`starting regions ${config.REGIONS.join(", ")} with ${daprd}\n`);
+  const profiles = { pubsub: config.PUBSUB, state: config.STATE };
+  const replicas = replicasFromEnv();
+  const scaled = Object.entries(replicas).filter(([, n]) => n > 1);
+  process.stdout.write(
+    `starting regions ${config.REGIONS.join(", ")} (pub/sub ${profiles.pubsub}, state ${profiles.state}${
+      scaled.length > 0 ? `, replicas ${scaled.map(([app, n]) => `${app}×${n}`).join(" ")}` : ""
+    }) with ${daprd}\n`,
+  );
   // Service settings a user may set for a run; everything else in the shell stays out of the services.
   const serviceEnv = Object.fromEntries(serviceSettings.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
   const system = await startSystem({
     serviceEnv,
+    profiles,
+    replicas,
     regions: config.REGIONS,
     gatewayPorts,
     adminPorts,

@@ -1,6 +1,7 @@
 /**
- * Starts whole regions on one machine: a redis-server per region, then each app with its own
- * daprd. Used by `npm start`, by the tests and by the benchmark, so all three run the same thing.
+ * Starts whole regions on one machine: a redis-server per region, the region's broker and stores
+ * of the chosen profiles, then each app with its own daprd. Used by `npm start`, by the tests,
+ * the drills and the benchmark, so all of them run the same thing.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -11,15 +12,13 @@ import { type AppId, type WorkflowAppId, allApps, allWorkflowApps, apps } from "
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
+import { type LocalBroker, startBroker } from "./brokers.js";
+import { type LocalProfiles, defaultProfiles } from "./profiles.js";
 import { type RedisHandle, newRedisPassword, startRedis } from "./redis.js";
-import { type StateStoreProfile, configFileOf, writeRegionResources } from "./resources.js";
+import { configFileOf, writeRegionResources } from "./resources.js";
+import { type LocalStore, startStore } from "./stores.js";
 import { type SentryHandle, startSentry } from "./sentry.js";
-import {
-  type WorkflowControlPlane,
-  type WorkflowControlPlaneBinaries,
-  controlPlaneNameSuffixes,
-  startWorkflowControlPlane,
-} from "./workflow-control-plane.js";
+import { type WorkflowControlPlane, type WorkflowControlPlaneBinaries, startWorkflowControlPlane } from "./workflow-control-plane.js";
 
 export interface AppProcess {
   readonly app: AppId | WorkflowAppId;
@@ -29,6 +28,8 @@ export interface AppProcess {
   readonly metricsPort: number;
   /** daprd's sidecar-to-sidecar port (mTLS only). */
   readonly internalGrpcPort: number;
+  /** The gateway replica's own operator port. */
+  readonly adminPort?: number;
   /** Token this app presents to its own sidecar (`dapr-api-token`); no other sidecar takes it. */
   readonly daprApiToken: string;
   /** Token this app's sidecar presents to it; tests use it to call the app directly. */
@@ -43,8 +44,15 @@ export interface AppProcess {
 export interface RegionHandle {
   readonly name: string;
   readonly gatewayUrl: string;
+  /** The region's own redis-server: broker and stores on the Redis profiles, idle otherwise. */
   redis: RedisHandle;
+  /** The region's pub/sub broker, of the system's pub/sub profile. */
+  readonly broker: LocalBroker;
+  readonly store: LocalStore;
+  /** Each app's first replica (the only one unless `replicas` says more). */
   readonly apps: Readonly<Record<AppId, AppProcess>>;
+  /** Every replica of each app: the same app-id, each with its own daprd and ports. */
+  readonly replicas: Readonly<Record<AppId, readonly AppProcess[]>>;
   readonly runDir: string;
   /** The gateway's operator port (loopback only): /admin/*, with `adminToken` as bearer. */
   readonly adminUrl: string;
@@ -52,7 +60,7 @@ export interface RegionHandle {
   readonly adminToken: string;
   /** The region's certificate authority: every sidecar's mTLS identity comes from it. */
   readonly sentry: SentryHandle;
-  /** The apps that run Dapr Workflows, when the system was started with `workflows`. */
+  /** The apps that run Dapr Workflows (one instance each), when the system was started with `workflows`. */
   readonly workflowApps: Readonly<Partial<Record<WorkflowAppId, AppProcess>>>;
   /** The region's placement and scheduler, when the system was started with `workflows`. */
   readonly workflowControlPlane?: WorkflowControlPlane;
@@ -71,10 +79,12 @@ export interface SystemOptions {
   readonly otlpEndpoint?: string | undefined;
   readonly logLevel?: "debug" | "info" | "warn" | "error";
   readonly readyTimeoutMs?: number;
-  /** Where the services keep their state; Redis (the region's own) unless told otherwise. */
-  readonly stateStore?: StateStoreProfile;
+  /** Which broker carries the events and which store keeps the state (default: Redis for both). */
+  readonly profiles?: LocalProfiles;
   /** Extra environment for every service (e.g. PAYMENT_LIMIT). */
   readonly serviceEnv?: Readonly<Record<string, string>>;
+  /** Instances of each app per region (default 1); see replicasFromEnv. */
+  readonly replicas?: Readonly<Partial<Record<AppId, number>>>;
   /**
    * Dapr's placement and scheduler binaries (scripts/daprd/ensure-control-plane.ts). When given,
    * each region also runs them and the workflow apps (platform/topology.ts `workflowApps`).
@@ -84,15 +94,16 @@ export interface SystemOptions {
 
 export interface SystemHandle {
   readonly regions: readonly RegionHandle[];
+  readonly profiles: LocalProfiles;
   readonly group: ProcessGroup;
   region(name: string): RegionHandle;
-  /** Kills one app's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
-  restart(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void>;
-  /** Kills one app's service, sidecar or both (SIGKILL) and leaves them down: an outage. */
-  kill(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  /** Kills one replica's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
+  restart(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
+  /** Kills one replica's service, sidecar or both (SIGKILL) and leaves them down: an outage. */
+  kill(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
   /** Starts again what `kill` stopped, with the same ports and settings, and waits until ready. */
-  revive(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void>;
-  /** Kills a region's broker (SIGKILL) and starts it again on the same port and data after `downMs`. */
+  revive(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
+  /** Kills a region's broker (SIGKILL, or every connection cut) and brings it back on the same port and data after `downMs`. */
   crashBroker(region: string, downMs: number): Promise<void>;
   /** The relay through which region `from` reaches the broker of region `to`. */
   link(from: string, to: string): LinkProxy;
@@ -104,39 +115,46 @@ export interface SystemHandle {
 }
 
 /** Stop order: services and sidecars first, then brokers and the control plane, so nothing in flight loses its broker. */
-const stopRank = (m: Spawned): number =>
-  ["-redis", "-sentry", ...controlPlaneNameSuffixes].some((suffix) => m.name.endsWith(suffix)) ? 1 : 0;
+const stopRank = (m: Spawned): number => (/-(redis|nats|sentry|placement|scheduler)$/.test(m.name) ? 1 : 0);
 
-/** Every app process of a region, the workflow apps included. */
-function everyApp(r: RegionHandle): AppProcess[] {
-  return [...Object.values(r.apps), ...Object.values(r.workflowApps)];
+function isWorkflowApp(app: string): app is WorkflowAppId {
+  return (allWorkflowApps as readonly string[]).includes(app);
 }
 
-function appOf(r: RegionHandle, app: AppId | WorkflowAppId): AppProcess {
-  const found = everyApp(r).find((a) => a.app === app);
-  if (!found) throw new Error(`region ${r.name} runs no ${app}`);
-  return found;
+/** Every app process of a region: each replica, and the workflow apps. */
+function everyApp(r: RegionHandle): AppProcess[] {
+  return [...Object.values(r.replicas).flat(), ...Object.values(r.workflowApps)];
+}
+
+/** What a region runs besides its apps: its redis-server, broker and stores. */
+interface RegionInfra {
+  redis: RedisHandle;
+  readonly broker: LocalBroker;
+  readonly store: LocalStore;
 }
 
 export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
   const group = new ProcessGroup();
   const links = new Map<string, LinkProxy>();
+  const infra = new Map<string, RegionInfra>();
+  const profiles = opts.profiles ?? defaultProfiles;
+  // Names of databases, users and virtual hosts on the machine's shared servers: one set per run.
+  const runId = randomBytes(4).toString("hex");
+  // Relays standing for the Services in front of replicated gateways.
+  const balancers: LinkProxy[] = [];
   const stopEverything = async (): Promise<void> => {
     await group.stopAll(stopRank);
-    await Promise.all([...links.values()].map((l) => l.close()));
+    await Promise.all([...links.values(), ...balancers].map((l) => l.close()));
+    for (const i of infra.values()) {
+      await i.broker.dispose();
+      i.store.dispose();
+    }
   };
   try {
     // Brokers first: every region's resources name its peers' brokers (through the link relays).
-    const passwords = Object.fromEntries(opts.regions.map((name) => [name, newRedisPassword()]));
-    const brokers = new Map(
-      await Promise.all(
-        opts.regions.map(
-          async (name) => [name, await startRedis(group, `${name}-redis`, join(opts.runDir, name, "redis"), passwords[name]!)] as const,
-        ),
-      ),
-    );
+    for (const name of opts.regions) infra.set(name, await startInfra(group, name, join(opts.runDir, name), runId, profiles));
     for (const from of opts.regions) {
-      for (const to of opts.regions) if (from !== to) links.set(`${from}->${to}`, await LinkProxy.start(brokers.get(to)!.port));
+      for (const to of opts.regions) if (from !== to) links.set(`${from}->${to}`, await LinkProxy.start(infra.get(to)!.broker.port));
     }
     const regions = await Promise.all(
       opts.regions.map((name) =>
@@ -144,9 +162,11 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
           group,
           name,
           opts,
-          brokers.get(name)!,
-          opts.regions.filter((p) => p !== name).map((p) => ({ name: p, redisAddress: links.get(`${name}->${p}`)!.address })),
-          passwords,
+          infra.get(name)!,
+          opts.regions
+            .filter((p) => p !== name)
+            .map((p) => ({ name: p, broker: infra.get(p)!.broker, viaPort: links.get(`${name}->${p}`)!.port })),
+          balancers,
         ),
       ),
     );
@@ -156,33 +176,45 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
       return found;
     };
     const timeout = opts.readyTimeoutMs ?? 60_000;
-    const kill = async (regionName: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void> => {
-      const a = appOf(region(regionName), app);
+    const replicaOf = (regionName: string, app: AppId | WorkflowAppId, replica: number): AppProcess => {
+      const r = region(regionName);
+      const a = isWorkflowApp(app) ? (replica === 0 ? r.workflowApps[app] : undefined) : r.replicas[app][replica];
+      if (!a) throw new Error(`${regionName}/${app} has no replica ${replica}`);
+      return a;
+    };
+    const kill = async (
+      regionName: string,
+      app: AppId | WorkflowAppId,
+      part: "service" | "sidecar" | "both",
+      replica = 0,
+    ): Promise<void> => {
+      const a = replicaOf(regionName, app, replica);
       if (part !== "sidecar") await ProcessGroup.stop([a.service], 0);
       if (part !== "service") await ProcessGroup.stop([a.sidecar], 0);
     };
-    const revive = async (regionName: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both"): Promise<void> => {
-      const a = appOf(region(regionName), app);
+    const revive = async (
+      regionName: string,
+      app: AppId | WorkflowAppId,
+      part: "service" | "sidecar" | "both",
+      replica = 0,
+    ): Promise<void> => {
+      const a = replicaOf(regionName, app, replica);
       if (part !== "sidecar") a.service = a.launchService();
       if (part !== "service") a.sidecar = a.launchSidecar();
       await awaitReady(regionName, a, timeout);
     };
     return {
       regions,
+      profiles,
       group,
       region,
-      restart: async (regionName, app, part) => {
-        await kill(regionName, app, part);
-        await revive(regionName, app, part);
+      restart: async (regionName, app, part, replica = 0) => {
+        await kill(regionName, app, part, replica);
+        await revive(regionName, app, part, replica);
       },
       kill,
       revive,
-      crashBroker: async (name, downMs) => {
-        const r = region(name);
-        await ProcessGroup.stop([r.redis.process], 0);
-        await new Promise((resolve) => setTimeout(resolve, downMs));
-        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.password, r.redis.port);
-      },
+      crashBroker: (name, downMs) => region(name).broker.crash(downMs),
       link: (from, to) => {
         const found = links.get(`${from}->${to}`);
         if (!found) throw new Error(`no link ${from} -> ${to}`);
@@ -195,19 +227,23 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
           everyApp(r).flatMap((a) => [a.service, a.sidecar]),
           grace,
         );
+        await r.broker.stop(grace);
         const controlPlane = r.workflowControlPlane ? [r.workflowControlPlane.placement, r.workflowControlPlane.scheduler] : [];
         await ProcessGroup.stop([r.redis.process, r.sentry.process, ...controlPlane], grace);
       },
       startRegion: async (name) => {
         const r = region(name);
-        r.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), r.redis.password, r.redis.port);
+        const i = infra.get(name)!;
+        i.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), i.redis.password, i.redis.port);
+        await r.broker.start();
         await r.sentry.restart();
         await r.workflowControlPlane?.restart();
-        for (const a of everyApp(r)) {
+        const all = everyApp(r);
+        for (const a of all) {
           a.service = a.launchService();
           a.sidecar = a.launchSidecar();
         }
-        await Promise.all(everyApp(r).map((a) => awaitReady(name, a, timeout)));
+        await Promise.all(all.map((a) => awaitReady(name, a, timeout)));
       },
       stop: stopEverything,
     };
@@ -217,13 +253,40 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
   }
 }
 
+/** A region's redis-server, broker and stores, of the system's profiles. */
+async function startInfra(group: ProcessGroup, name: string, dir: string, runId: string, profiles: LocalProfiles): Promise<RegionInfra> {
+  const redisDir = join(dir, "redis");
+  const holder = { redis: await startRedis(group, `${name}-redis`, redisDir, newRedisPassword()) };
+  const broker = await startBroker(profiles.pubsub, {
+    group,
+    region: name,
+    runId,
+    dir,
+    redis: () => holder.redis,
+    restartRedis: async () => {
+      holder.redis = await startRedis(group, `${name}-redis`, redisDir, holder.redis.password, holder.redis.port);
+    },
+  });
+  const store = await startStore(profiles.state, name, runId, () => holder.redis);
+  return {
+    get redis() {
+      return holder.redis;
+    },
+    set redis(r: RedisHandle) {
+      holder.redis = r;
+    },
+    broker,
+    store,
+  };
+}
+
 async function startRegion(
   group: ProcessGroup,
   name: string,
   opts: SystemOptions,
-  redis: RedisHandle,
-  peers: { name: string; redisAddress: string }[],
-  redisPasswords: Readonly<Record<string, string>>,
+  infra: RegionInfra,
+  peers: { name: string; broker: LocalBroker; viaPort: number }[],
+  balancers: LinkProxy[],
 ): Promise<RegionHandle> {
   const runDir = join(opts.runDir, name);
   mkdirSync(runDir, { recursive: true });
@@ -231,26 +294,66 @@ async function startRegion(
   const workflowControlPlane = opts.workflows
     ? await startWorkflowControlPlane(group, opts.workflows, name, join(runDir, "workflow"), sentry)
     : undefined;
+  const own = infra.broker.connect(infra.broker.port);
+  const store = infra.store.connect();
+  const links = peers.map((p) => ({ name: p.name, ...p.broker.connect(p.viaPort) }));
+  // The leases live in the region's own redis-server, whatever the profiles.
+  const lockKey = `lock-${name}`;
+  const lock = { address: { host: "127.0.0.1", port: infra.redis.port }, password: { name: lockKey, key: lockKey } };
   const { resourcesDir } = writeRegionResources({
     region: name,
-    peers,
+    broker: own.connection,
+    store: store.connection,
+    lock,
+    peers: links.map((l) => ({ name: l.name, broker: l.connection })),
     dir: runDir,
-    redisAddress: redis.address,
     nameResolutionDb: join(runDir, "name-resolution.db"),
     otlpEndpoint: opts.otlpEndpoint,
-    stateStore: opts.stateStore ?? { kind: "redis" },
-    security: { redisPasswords },
     workflows: workflowControlPlane !== undefined,
+    security: {
+      secrets: Object.assign({ [lockKey]: infra.redis.password }, own.secrets, store.secrets, ...links.map((l) => l.secrets)) as Record<
+        string,
+        string
+      >,
+    },
   });
   const adminToken = randomBytes(24).toString("hex");
   const adminPort = opts.adminPorts?.[name] ?? (await freePort());
   writeFileSync(join(runDir, "admin-token"), `${adminToken}\n`, { mode: 0o600 });
 
-  const started = {} as Record<AppId, AppProcess>;
+  const publicPort = opts.gatewayPorts?.[name] ?? (await freePort());
+  const started = {} as Record<AppId, AppProcess[]>;
+  for (const app of allApps) {
+    const count = opts.replicas?.[app] ?? 1;
+    started[app] = [];
+    for (let replica = 0; replica < count; replica++) started[app].push(await launchReplica(app, replica, count));
+  }
+  // One instance each: a workflow app's instances share its actors through placement, which a
+  // second replica would exercise; the saga of phase 2 decides whether it runs more.
   const startedWorkflowApps: Partial<Record<WorkflowAppId, AppProcess>> = {};
-  for (const app of [...allApps, ...(workflowControlPlane ? allWorkflowApps : [])]) {
+  for (const app of workflowControlPlane ? allWorkflowApps : []) startedWorkflowApps[app] = await launchReplica(app, 0, 1);
+  // Replicated gateways sit behind one public and one operator port, as behind a Service.
+  const gateways = started[apps.gateway];
+  if (gateways.length > 1) {
+    balancers.push(
+      await LinkProxy.start(
+        gateways.map((g) => g.appPort),
+        publicPort,
+      ),
+    );
+    balancers.push(
+      await LinkProxy.start(
+        gateways.map((g) => g.adminPort!),
+        adminPort,
+      ),
+    );
+  }
+
+  async function launchReplica(app: AppId | WorkflowAppId, replica: number, count: number): Promise<AppProcess> {
+    const alone = count === 1;
+    const instance = alone ? app : `${app}-${replica}`;
     const ports = {
-      appPort: app === apps.gateway ? (opts.gatewayPorts?.[name] ?? (await freePort())) : await freePort(),
+      appPort: app === apps.gateway && alone ? publicPort : await freePort(),
       daprHttpPort: await freePort(),
       daprGrpcPort: await freePort(),
       metricsPort: await freePort(),
@@ -260,6 +363,7 @@ async function startRegion(
     const daprApiToken = randomBytes(16).toString("hex");
     const appApiToken = randomBytes(16).toString("hex");
     const sentryTokenFile = sentry.tokenFileFor(app);
+    const replicaAdminPort = app === apps.gateway ? (alone ? adminPort : await freePort()) : undefined;
     const serviceEnv: NodeJS.ProcessEnv = {
       PATH: process.env["PATH"],
       NODE_ENV: "production",
@@ -270,18 +374,21 @@ async function startRegion(
       DAPR_HTTP_PORT: String(ports.daprHttpPort),
       DAPR_API_TOKEN: daprApiToken,
       LOG_LEVEL: opts.logLevel ?? "info",
+      SERVICE_INSTANCE_ID: `${name}-${instance}`,
+      // Replicas of a writer must take turns on the keys they decide about (see lease.ts).
+      WRITE_LEASE: alone ? "process" : "distributed",
       ...opts.serviceEnv,
       ...(app === apps.replicator ? { PEER_REGIONS: peers.map((p) => p.name).join(",") } : {}),
       // The workflow runtime of @dapr/dapr talks to its sidecar over gRPC.
       ...(isWorkflowApp(app) ? { DAPR_GRPC_PORT: String(ports.daprGrpcPort) } : {}),
       // The gateway is the public entry: callers are users, not daprd, so it takes no app token;
       // its operator endpoints are on a port of their own, behind the operator's credential.
-      ...(app === apps.gateway ? { ADMIN_PORT: String(adminPort), ADMIN_TOKEN: adminToken } : { APP_API_TOKEN: appApiToken }),
+      ...(app === apps.gateway ? { ADMIN_PORT: String(replicaAdminPort), ADMIN_TOKEN: adminToken } : { APP_API_TOKEN: appApiToken }),
       ...(opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${opts.otlpEndpoint}` } : {}),
     };
     const launchService = () =>
       group.spawn(
-        `${name}-${app}`,
+        `${name}-${instance}`,
         process.execPath,
         [
           ...serviceNodeFlags,
@@ -291,11 +398,11 @@ async function startRegion(
           join(distDir, `services/${app}/main.js`),
         ],
         serviceEnv,
-        join(runDir, `${app}.log`),
+        join(runDir, `${instance}.log`),
       );
     const launchSidecar = () =>
       group.spawn(
-        `${name}-${app}-daprd`,
+        `${name}-${instance}-daprd`,
         opts.daprd,
         [
           "--app-id",
@@ -359,12 +466,13 @@ async function startRegion(
           DAPR_TRUST_ANCHORS: sentry.trustAnchors,
           DAPR_SENTRY_TOKEN_FILE: sentryTokenFile,
         },
-        join(runDir, `${app}.daprd.log`),
+        join(runDir, `${instance}.daprd.log`),
       );
-    const appProcess: AppProcess = {
+    return {
       app,
       ...ports,
       internalGrpcPort,
+      ...(replicaAdminPort === undefined ? {} : { adminPort: replicaAdminPort }),
       daprApiToken,
       appApiToken,
       service: launchService(),
@@ -372,28 +480,31 @@ async function startRegion(
       launchService,
       launchSidecar,
     };
-    if (isWorkflowApp(app)) startedWorkflowApps[app] = appProcess;
-    else started[app] = appProcess;
   }
 
   const timeout = opts.readyTimeoutMs ?? 60_000;
-  await Promise.all([...Object.values(started), ...Object.values(startedWorkflowApps)].map((a) => awaitReady(name, a, timeout)));
+  await Promise.all([...Object.values(started).flat(), ...Object.values(startedWorkflowApps)].map((a) => awaitReady(name, a, timeout)));
+  const first = Object.fromEntries(allApps.map((app) => [app, started[app][0]!])) as Record<AppId, AppProcess>;
   return {
     name,
-    gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`,
+    gatewayUrl: `http://127.0.0.1:${publicPort}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
     adminToken,
-    redis,
-    apps: started,
+    get redis() {
+      return infra.redis;
+    },
+    set redis(r: RedisHandle) {
+      infra.redis = r;
+    },
+    broker: infra.broker,
+    store: infra.store,
+    apps: first,
+    replicas: started,
     runDir,
     sentry,
     workflowApps: startedWorkflowApps,
     ...(workflowControlPlane ? { workflowControlPlane } : {}),
   };
-}
-
-function isWorkflowApp(app: string): app is WorkflowAppId {
-  return (allWorkflowApps as readonly string[]).includes(app);
 }
 
 /** Waits for an app and its sidecar; fails at once, naming the log, if either exits. */

@@ -29,9 +29,6 @@ export interface WorkflowControlPlane {
   restart(): Promise<void>;
 }
 
-/** The name's suffixes, so the runner stops them with the brokers, after every sidecar. */
-export const controlPlaneNameSuffixes = ["-placement", "-scheduler"] as const;
-
 /** The Helm chart's scheduler id (its StatefulSet's first pod); etcd names its only member after it. */
 const schedulerId = "dapr-scheduler-server-0";
 
@@ -75,6 +72,7 @@ export async function startWorkflowControlPlane(
   const common = ["--enable-metrics=false", "--log-level", "warn"];
   const launchPlacement = (): Spawned => {
     const t = tls("dapr-placement");
+    // Named `<region>-placement`/`-scheduler`: the runner stops them with the brokers, after every sidecar.
     return group.spawn(
       `${region}-placement`,
       binaries.placement,

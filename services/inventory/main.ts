@@ -3,8 +3,8 @@ import { baseEnvSchema } from "../shared/config.js";
 import { RecordStore } from "../shared/dapr/record-store.js";
 import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
-import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
+import { writeLease } from "../shared/application/lease.js";
 import { inventoryAdminRoutes } from "./admin-routes.js";
 import { inventoryApplication } from "./application.js";
 import { inventoryPublicRoutes } from "./public-routes.js";
@@ -29,7 +29,7 @@ await runService({
       region: config.REGION,
       clock: () => new Date(),
       records: new RecordStore(sidecar, components.inventoryStore, source, publisher),
-      lock: new KeyedLock(),
+      lease: writeLease(config.WRITE_LEASE, sidecar, apps.inventory),
       metrics,
     });
     return {

@@ -3,6 +3,7 @@ import { baseEnvSchema } from "../shared/config.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
+import { backgroundTurns } from "../shared/application/lease.js";
 import { viewApplication } from "./application.js";
 import { DeadLetters, deadLetterRoutes, startRedriver } from "./dead-letters.js";
 import { viewOperatorRoutes } from "./operator-routes.js";
@@ -33,7 +34,7 @@ await runService({
         viewOperatorRoutes(app),
         deadLetterRoutes({ region, log, deadLetters }),
       ],
-      workers: [startRedriver(deadLetters, registry, log)],
+      workers: [startRedriver(deadLetters, registry, log, backgroundTurns(config.WRITE_LEASE, sidecar, `${apps.orderView}-redrive`, 10))],
     };
   },
 });

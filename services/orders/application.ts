@@ -8,7 +8,7 @@ import type { EventStore } from "../shared/dapr/event-store.js";
 import type { Outcome } from "../shared/dapr/subscriber.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import type { EventMetrics } from "../shared/events/metrics.js";
-import type { KeyedLock } from "../shared/keyed-lock.js";
+import type { Lease } from "../shared/application/lease.js";
 import { type OrderState, fold } from "../shared/orders/order-state.js";
 import type { Catalog } from "./catalog.js";
 import { type PlaceOrder, acceptReplica, cancel, place, react, reactsTo, restoreStream } from "./domain.js";
@@ -18,7 +18,7 @@ export interface OrdersAppDeps {
   readonly clock: () => Date;
   readonly events: EventStore;
   readonly catalog: Catalog;
-  readonly lock: KeyedLock;
+  readonly lease: Lease;
   readonly metrics: EventMetrics;
 }
 

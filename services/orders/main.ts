@@ -6,6 +6,7 @@ import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
+import { writeLease } from "../shared/application/lease.js";
 import { ordersApplication } from "./application.js";
 import { Catalog } from "./catalog.js";
 import { ordersPeerRoutes } from "./peer-routes.js";
@@ -38,7 +39,7 @@ await runService({
       clock: () => new Date(),
       events: new EventStore(sidecar, components.ordersStore, `${apps.orders}/${region}`, "order-", publisher),
       catalog,
-      lock: new KeyedLock(),
+      lease: writeLease(config.WRITE_LEASE, sidecar, apps.orders),
       metrics,
     });
     return {

@@ -4,8 +4,8 @@ import { baseEnvSchema } from "../shared/config.js";
 import { RecordStore } from "../shared/dapr/record-store.js";
 import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
-import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
+import { writeLease } from "../shared/application/lease.js";
 import { paymentsApplication } from "./application.js";
 import { paymentsPublicRoutes } from "./public-routes.js";
 import { paymentsSubscriptions } from "./subscriptions.js";
@@ -31,7 +31,7 @@ await runService({
       clock: () => new Date(),
       limit: config.PAYMENT_LIMIT,
       records: new RecordStore(sidecar, components.paymentsStore, source, publisher),
-      lock: new KeyedLock(),
+      lease: writeLease(config.WRITE_LEASE, sidecar, apps.payments),
       metrics,
     });
     return {

@@ -116,10 +116,18 @@ export class Replication {
   }
 }
 
-/** Acknowledges every `intervalMs` until stopped. */
-export function startAcknowledger(replication: Replication, intervalMs: number, log: Logger): Worker {
+/**
+ * Acknowledges every `intervalMs` until stopped; `turn` lets one replica at a time do it (an
+ * acknowledgement carries absolute counts, so a turn passing between replicas loses nothing).
+ */
+export function startAcknowledger(
+  replication: Replication,
+  intervalMs: number,
+  log: Logger,
+  turn: (work: () => Promise<void>) => Promise<void>,
+): Worker {
   const timer = setInterval(
-    () => void replication.acknowledge().catch((err: unknown) => log.warn("acknowledging failed", errorFields(err))),
+    () => void turn(() => replication.acknowledge()).catch((err: unknown) => log.warn("acknowledging failed", errorFields(err))),
     intervalMs,
   );
   timer.unref();

@@ -4,29 +4,28 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { projectRoot } from "../../platform/paths.js";
 import { converge, digest, place, setStock } from "../../scripts/drills/probes.js";
-import { failoverDrill } from "../../scripts/drills/failover.js";
-import { partitionDrill } from "../../scripts/drills/partition.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
+import { convergeBoundMs, drillSuite } from "../support/drill-suite.js";
 import { isAlive, startTestSystem } from "../support/system.js";
 
-/** Time within which the regions must converge after the failure ends (asserted, and printed by the drills). */
-const convergeBoundMs = 90_000;
+// Failover and partition on the default profiles; test/profiles/ runs them on every other pub/sub profile.
+drillSuite();
 
-let system: SystemHandle;
-let pids: number[] = [];
+describe("re-seeding a region (its state on the region's own redis-server)", () => {
+  let system: SystemHandle;
+  let pids: number[] = [];
 
-beforeEach(async () => {
-  system = await startTestSystem(["east", "west"]);
-  pids = system.group.pids;
-});
+  beforeEach(async () => {
+    system = await startTestSystem(["east", "west"]);
+    pids = system.group.pids;
+  });
 
-afterEach(async () => {
-  const all = [...pids, ...system.group.pids];
-  await system?.stop();
-  expect(all.filter(isAlive)).toEqual([]);
-});
+  afterEach(async () => {
+    const all = [...pids, ...system.group.pids];
+    await system?.stop();
+    expect(all.filter(isAlive)).toEqual([]);
+  });
 
-describe("multi-region drills", () => {
   it("re-seeding: east loses all its data, comes back empty, and is re-seeded from west's event lake", async () => {
     const east = system.region("east");
     const west = system.region("west");
@@ -68,32 +67,5 @@ describe("multi-region drills", () => {
     expect(after.digests[0]?.digest).toBe(before.digests[0]?.digest);
     // The read model is back too: east serves its orders again.
     for (const id of ids) expect((await fetch(`${east.gatewayUrl}/orders/${id}`)).status).toBe(200);
-  });
-
-  it("failover and failback: east stops entirely, west keeps serving, east returns and both converge", async () => {
-    const report = await failoverDrill(system, { victim: "east", ordersPerPhase: 10, convergeTimeoutMs: convergeBoundMs });
-    const total = Object.values(report.placed).reduce((a, b) => a + b, 0);
-    // West took orders in every phase; east refused while it was down.
-    expect(report.placed["west"]).toBe(30);
-    expect(report.placed["east"]).toBe(20);
-    expect(report.refusedWhileDown).toBe(10);
-    // Every east order west held before the stop stayed readable in west throughout.
-    expect(report.replicatedBeforeStop).toBe(10);
-    expect(report.replicatedReadableWhileDown).toBe(report.replicatedBeforeStop);
-    expect(report.present).toEqual({ east: total, west: total });
-    expect(report.convergeMs).toBeLessThan(convergeBoundMs);
-    expect(report.effects).toEqual({ missing: [], misplaced: [], stockMismatch: [] });
-  });
-
-  it("partition: only the replication links are cut, both regions keep writing, heal, converge", async () => {
-    const report = await partitionDrill(system, { ordersPerRegion: 10, convergeTimeoutMs: convergeBoundMs });
-    expect(report.placed).toEqual({ east: 10, west: 10 });
-    expect(report.present).toEqual({ east: 20, west: 20 });
-    // While cut, each region counts the order events its peer has not got (ten orders a region,
-    // two events each: placed, confirmed); after healing, none.
-    expect(report.backlogWhileCut).toEqual({ east: { west: 20 }, west: { east: 20 } });
-    expect(report.backlogAfter).toEqual({ east: { west: 0 }, west: { east: 0 } });
-    expect(report.convergeMs).toBeLessThan(convergeBoundMs);
-    expect(report.effects).toEqual({ missing: [], misplaced: [], stockMismatch: [] });
   });
 });

@@ -1,3 +1,4 @@
 import { sagaSuite } from "../support/saga-suite.js";
 
-sagaSuite("Redis state stores", async () => ({ profile: { kind: "redis" }, cleanup: () => {} }));
+// The default profiles: Redis Streams and Redis state stores, in the region's own redis-server.
+sagaSuite({ pubsub: "redis", state: "redis" });

@@ -136,7 +136,15 @@ describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n,
 
   it("renders the same components, subscriptions and resiliency as the local runner, but with addresses from config and passwords from secrets", () => {
     const dir = mkdtempSync(join(tmpdir(), "meridian-local-"));
-    writeRegionResources({ dir, redisAddress: "127.0.0.1:6379", nameResolutionDb: join(dir, "nr.db"), region: "east", peers: [] });
+    const redis = { host: "127.0.0.1", port: 6379 };
+    writeRegionResources({
+      dir,
+      broker: { profile: "redis", address: redis },
+      store: { profile: "redis", address: redis },
+      nameResolutionDb: join(dir, "nr.db"),
+      region: "east",
+      peers: [],
+    });
     const local = readdirSync(join(dir, "resources")).flatMap((f) =>
       parseAllDocuments(readFileSync(join(dir, "resources", f), "utf8")).map((d) => d.toJS() as Manifest),
     );

@@ -1,44 +1,44 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../platform/paths.js";
 import { appMetrics } from "../../observability/metrics.js";
 import { topics } from "../../platform/topology.js";
 import { orderIdForKey } from "../../services/gateway/idempotency.js";
-import type { StateStoreProfile } from "../../scripts/local/resources.js";
 import { sumCounter } from "../../scripts/bench/metrics-text.js";
+import type { LocalProfiles } from "../../scripts/local/profiles.js";
+import { everyApp } from "../../scripts/local/replicas.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
 import { adminCall, call } from "./http.js";
 import { ordersApi } from "./orders-api.js";
+import { deliverAgain } from "./replay.js";
 import { eventually, isAlive, startTestSystem } from "./system.js";
 
 const finalStatuses = ["confirmed", "rejected", "cancelled"];
 
 /**
- * The saga against real daprd, a real broker and the given state store. Each test uses its own
- * SKUs and customers, so tests do not see each other's stock.
+ * The saga against real daprd and the broker and state store of the given profiles (started, or
+ * made sure of, by the local runner). Each test uses its own SKUs and customers, so tests do not
+ * see each other's stock.
  */
-export function sagaSuite(name: string, stateStore: () => Promise<{ profile: StateStoreProfile; cleanup: () => void }>): void {
-  describe(`saga on ${name}`, () => {
+export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?: number } = {}): void {
+  const replicas = options.replicas ?? 1;
+  describe(`saga on pub/sub ${profiles.pubsub}, state ${profiles.state}${replicas > 1 ? `, every app at ${replicas} replicas` : ""}`, () => {
     let system: SystemHandle;
-    let cleanup: () => void = () => {};
     let pids: number[] = [];
     let api: ReturnType<typeof ordersApi>;
     const sku = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
     beforeAll(async () => {
-      const store = await stateStore();
-      cleanup = store.cleanup;
-      system = await startTestSystem(["east"], { stateStore: store.profile });
+      system = await startTestSystem(["east"], { profiles, replicas: everyApp(replicas) });
       pids = system.group.pids;
       api = ordersApi(system.region("east"));
     });
 
     afterAll(async () => {
       await system?.stop();
-      cleanup();
       expect(pids.filter(isAlive)).toEqual([]);
     });
 
@@ -129,6 +129,7 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
 
     it("every event delivered twice: the same final state, and the duplicates are counted", async () => {
       const region = system.region("east");
+      const since = new Date();
       const s = sku("dup");
       await api.setStock(s, 5);
       const ids = [
@@ -144,20 +145,8 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       const payments = await Promise.all(ids.map((id) => api.payment(id)));
       const duplicatesBefore = await duplicatesCounted(system);
 
-      // Deliver every message of the saga's topics a second time, exactly as the broker holds it.
-      const redis = new Redis(region.redis.port, "127.0.0.1", { password: region.redis.password, lazyConnect: true });
-      await redis.connect();
-      let replayed = 0;
-      try {
-        for (const topic of [topics.orders, topics.inventory, topics.payments]) {
-          for (const [, fields] of await redis.xrange(topic, "-", "+")) {
-            await redis.xadd(topic, "*", ...fields);
-            replayed++;
-          }
-        }
-      } finally {
-        redis.disconnect();
-      }
+      // Deliver every message of the saga's topics a second time.
+      const replayed = await deliverAgain(region, [topics.orders, topics.inventory, topics.payments], since);
       expect(replayed).toBeGreaterThan(0);
       // Each replayed message is recognised by every subscriber it reaches and dropped.
       await eventually(
@@ -256,12 +245,17 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
       await eventually(loseReadModel, (views) => views.every((v) => v === undefined), 30_000, 0);
 
       // The documented command, as an operator runs it.
-      const run = spawnSync(process.execPath, [join(projectRoot, "dist/scripts/ops/rebuild-view.js"), "--admin-url", region.adminUrl], {
-        encoding: "utf8",
-        env: { ...process.env, ADMIN_TOKEN: region.adminToken },
-        timeout: 120_000,
-      });
-      expect(run.status, run.stdout + run.stderr).toBe(0);
+      // Run asynchronously: a blocked event loop leaves this process's pooled keep-alive
+      // connections to the gateway stale, and the next request met "other side closed".
+      const run = await promisify(execFile)(
+        process.execPath,
+        [join(projectRoot, "dist/scripts/ops/rebuild-view.js"), "--admin-url", region.adminUrl],
+        {
+          encoding: "utf8",
+          env: { ...process.env, ADMIN_TOKEN: region.adminToken },
+          timeout: 120_000,
+        },
+      );
       expect(run.stdout).toMatch(/"status":"done"/);
       // The same orders; only when the views were written differs.
       const unstamped = (o: unknown): unknown => {
@@ -303,8 +297,11 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
         expect(f.kind).toBe("contract");
         expect(f.reason).toMatch(/event envelope invalid/);
       }
-      const metrics = await call(`http://127.0.0.1:${region.apps.inventory.appPort}/metrics`);
-      expect(String(metrics.body)).toMatch(/meridian_dead_letters_total\{[^}]*topic="orders"[^}]*kind="contract"[^}]*\} [1-9]/);
+      // Counted by whichever inventory replica the fault reached.
+      const metrics = await Promise.all(region.replicas.inventory.map((a) => call(`http://127.0.0.1:${a.appPort}/metrics`)));
+      expect(metrics.map((m) => String(m.body)).join("\n")).toMatch(
+        /meridian_dead_letters_total\{[^}]*topic="orders"[^}]*kind="contract"[^}]*\} [1-9]/,
+      );
     });
 
     it("a delivery that keeps failing is retried, dead-lettered with the error, and can be redriven", async () => {
@@ -375,10 +372,10 @@ export function sagaSuite(name: string, stateStore: () => Promise<{ profile: Sta
   });
 }
 
-/** The duplicates counter summed over every service of the region. */
+/** The duplicates counter summed over every replica of every service of the region. */
 async function duplicatesCounted(system: SystemHandle): Promise<number> {
   let total = 0;
-  for (const app of Object.values(system.region("east").apps)) {
+  for (const app of Object.values(system.region("east").replicas).flat()) {
     const text = String((await call(`http://127.0.0.1:${app.appPort}/metrics`)).body);
     total += sumCounter(text, appMetrics.duplicates.name);
   }

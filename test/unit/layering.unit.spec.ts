@@ -24,6 +24,14 @@ describe("layers point one way", () => {
     expect(importsInto("k8s", ["scripts"])).toEqual([]);
   });
 
+  it("the local runner and its scripts build Dapr resources from platform/, never from the manifests", () => {
+    expect(importsInto("scripts", ["k8s"])).toEqual([]);
+  });
+
+  it("platform/ stands below everything: it imports no runner, manifest, service or dashboard code", () => {
+    expect(importsInto("platform", ["scripts", "k8s", "services", "observability"])).toEqual([]);
+  });
+
   it("the services (what the image holds) import nothing from scripts/, k8s/ or observability/", () => {
     expect(importsInto("services", ["scripts", "k8s", "observability"])).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { brokerPasswordKey, configFileOf, localSecretStore, writeRegionResources } from "../../scripts/local/resources.js";
+import { configFileOf, localSecretStore, writeRegionResources } from "../../scripts/local/resources.js";
 import {
   type AppId,
   apps,
@@ -27,14 +27,17 @@ type Doc = {
 
 function render(otlpEndpoint?: string) {
   const dir = mkdtempSync(join(tmpdir(), "resources-"));
+  const ref = (key: string) => ({ name: key, key });
   const { resourcesDir } = writeRegionResources({
     dir,
-    redisAddress: "127.0.0.1:7000",
+    broker: { profile: "redis", address: { host: "127.0.0.1", port: 7000 }, password: ref("broker-east") },
+    store: { profile: "redis", address: { host: "127.0.0.1", port: 7000 }, password: ref("store-east") },
+    lock: { address: { host: "127.0.0.1", port: 7000 }, password: ref("lock-east") },
     nameResolutionDb: "/x/nr.db",
     otlpEndpoint,
     region: "east",
-    peers: [{ name: "west", redisAddress: "127.0.0.1:7001" }],
-    security: { redisPasswords: { east: "pw-east", west: "pw-west" } },
+    peers: [{ name: "west", broker: { profile: "redis", address: { host: "127.0.0.1", port: 7001 }, password: ref("broker-west") } }],
+    security: { secrets: { "broker-east": "pw-east", "store-east": "pw-east", "lock-east": "pw-east", "broker-west": "pw-west" } },
   });
   // One resource per file: daprd reads only the first document of a Resiliency file.
   const docs = readdirSync(resourcesDir).map((f) => parse(readFileSync(join(resourcesDir, f), "utf8")) as Doc);
@@ -110,16 +113,21 @@ describe("local Dapr resources", () => {
   it("takes every broker password from the local secret store, never literally", () => {
     const { docs, dir } = render();
     const secrets = JSON.parse(readFileSync(join(dir, "secrets.json"), "utf8")) as Record<string, string>;
-    expect(secrets).toEqual({ [brokerPasswordKey("east")]: "pw-east", [brokerPasswordKey("west")]: "pw-west" });
+    expect(secrets).toEqual({ "broker-east": "pw-east", "store-east": "pw-east", "lock-east": "pw-east", "broker-west": "pw-west" });
     const redis = docs.filter((d) => d.kind === "Component" && String(d.spec["type"]).includes("redis"));
     expect(redis.length).toBeGreaterThan(0);
     for (const c of redis) {
       const password = c.spec.metadata?.find((m) => m.name === "redisPassword");
-      const region = c.metadata.name === "peer-west" ? "west" : "east";
-      expect(password, c.metadata.name).toEqual({
-        name: "redisPassword",
-        secretKeyRef: { name: brokerPasswordKey(region), key: brokerPasswordKey(region) },
-      });
+      const type = String(c.spec["type"]);
+      const key =
+        c.metadata.name === "peer-west"
+          ? "broker-west"
+          : type.startsWith("state.")
+            ? "store-east"
+            : type.startsWith("lock.")
+              ? "lock-east"
+              : "broker-east";
+      expect(password, c.metadata.name).toEqual({ name: "redisPassword", secretKeyRef: { name: key, key } });
       expect(c.auth).toEqual({ secretStore: localSecretStore });
     }
     expect(JSON.stringify(docs)).not.toContain("pw-east");

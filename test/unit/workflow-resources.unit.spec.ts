@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { allowedApis } from "../../platform/access.js";
 import { allWorkflowApps, apps, workflowApps, workflowStateStore } from "../../platform/topology.js";
-import { brokerPasswordKey, configFileOf, localSecretStore, writeRegionResources } from "../../scripts/local/resources.js";
+import { configFileOf, localSecretStore, writeRegionResources } from "../../scripts/local/resources.js";
 
 type Doc = {
   kind: string;
@@ -17,13 +17,15 @@ type Doc = {
 
 function render(workflows: boolean) {
   const dir = mkdtempSync(join(tmpdir(), "workflow-resources-"));
+  const ref = (key: string) => ({ name: key, key });
   const { resourcesDir } = writeRegionResources({
     dir,
-    redisAddress: "127.0.0.1:7000",
+    broker: { profile: "redis", address: { host: "127.0.0.1", port: 7000 }, password: ref("broker-east") },
+    store: { profile: "redis", address: { host: "127.0.0.1", port: 7000 }, password: ref("store-east") },
     nameResolutionDb: "/x/nr.db",
     region: "east",
     peers: [],
-    security: { redisPasswords: { east: "pw-east" } },
+    security: { secrets: { "broker-east": "pw", "store-east": "pw" } },
     workflows,
   });
   const docs = readdirSync(resourcesDir).map((f) => parse(readFileSync(join(resourcesDir, f), "utf8")) as Doc);
@@ -33,7 +35,7 @@ function render(workflows: boolean) {
 const isActorStore = (d: Doc): boolean => (d.spec.metadata ?? []).some((m) => m.name === "actorStateStore" && m.value === "true");
 
 describe("local resources of a region that runs workflows", () => {
-  it("has one actor state store on the region's Redis, scoped to the workflow apps only", () => {
+  it("has one actor state store on the region's store, scoped to the workflow apps only", () => {
     const { docs } = render(true);
     const actorStores = docs.filter(isActorStore);
     // Dapr loads one actor state store per app; two would fail the sidecar's start.
@@ -44,7 +46,7 @@ describe("local resources of a region that runs workflows", () => {
     const meta = Object.fromEntries((store.spec.metadata ?? []).map((m) => [m.name, m.value ?? m.secretKeyRef]));
     expect(meta).toMatchObject({
       redisHost: "127.0.0.1:7000",
-      redisPassword: { name: brokerPasswordKey("east"), key: brokerPasswordKey("east") },
+      redisPassword: { name: "store-east", key: "store-east" },
     });
     expect(store.auth).toEqual({ secretStore: localSecretStore });
     // The password reaches the workflow app's sidecar only through the secret store scoped to it.

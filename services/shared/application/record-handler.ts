@@ -3,7 +3,7 @@ import type { Versioned } from "../dapr/sidecar.js";
 import { createEvent } from "../events/contracts.js";
 import type { EventContext, EventRecord } from "../events/envelope.js";
 import type { EventMetrics } from "../events/metrics.js";
-import { type KeyedLock, runLocked } from "../keyed-lock.js";
+import type { Lease } from "./lease.js";
 import { type HandlerEnv, type Trigger, contextFor } from "./context.js";
 import { retryOnConflict } from "./retry.js";
 import type { Decided } from "../domain/decision.js";
@@ -34,13 +34,14 @@ export function reaction<W>(decision: Decided<W>, changes: (write: W) => readonl
 
 export interface RecordHandlerDeps extends HandlerEnv {
   readonly records: RecordStore;
-  readonly lock: KeyedLock;
+  /** Exclusive use of the records while they are decided and written (see Lease). */
+  readonly lease: Lease;
   readonly metrics: EventMetrics;
 }
 
 /**
  * The one path that persists state-carried records (a SKU's stock, an order's reservation or
- * payment): under the locks of every key, read them, let the decision name the changes, write
+ * payment): under the lease of every key, read them, let the decision name the changes, write
  * each as the record's next event with the ETag read, all in one transaction, and count them; on
  * an ETag conflict, all of it again with jittered backoff.
  */
@@ -56,7 +57,7 @@ export class RecordHandler {
     let wanted = [...new Set(keys)];
     for (;;) {
       const locked = wanted;
-      const outcome = await runLocked(this.deps.lock, locked, () =>
+      const outcome = await this.deps.lease.run(locked, () =>
         retryOnConflict(async (): Promise<{ done: R } | { widen: readonly string[] }> => {
           const records = await this.deps.records.getMany(locked);
           const ctx = contextFor(this.deps, trigger);

@@ -1,7 +1,7 @@
 import type { EventStore, LoadedStream } from "../dapr/event-store.js";
 import type { EventRecord } from "../events/envelope.js";
 import type { EventMetrics } from "../events/metrics.js";
-import type { KeyedLock } from "../keyed-lock.js";
+import type { Lease } from "./lease.js";
 import { type HandlerEnv, type Trigger, contextFor } from "./context.js";
 import { retryOnConflict } from "./retry.js";
 import type { EventContext } from "../events/envelope.js";
@@ -25,7 +25,8 @@ export interface StreamView<S> {
 
 export interface StreamHandlerDeps<S> extends HandlerEnv {
   readonly events: EventStore;
-  readonly lock: KeyedLock;
+  /** Exclusive use of the stream while it is decided and written (see Lease). */
+  readonly lease: Lease;
   readonly metrics: EventMetrics;
   readonly fold: (events: readonly EventRecord[]) => S | undefined;
   /** Runs before the first write of a new stream (e.g. listing it in a catalogue). */
@@ -42,7 +43,7 @@ export class StreamHandler<S> {
   constructor(private readonly deps: StreamHandlerDeps<S>) {}
 
   run<R>(id: string, trigger: Trigger, decide: (stream: StreamView<S>, ctx: EventContext) => StreamDecision<R>): Promise<R> {
-    return this.deps.lock.run(id, () =>
+    return this.deps.lease.run([id], () =>
       retryOnConflict(async () => {
         const stream = await this.deps.events.load(id);
         const events = stream?.events ?? [];

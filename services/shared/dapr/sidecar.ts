@@ -166,6 +166,31 @@ export class Sidecar {
     });
   }
 
+  /**
+   * Dapr's distributed lock (alpha API): true when `owner` now holds `resource` for
+   * `expirySeconds`, false when another owner holds it.
+   */
+  async tryLock(store: string, resource: string, owner: string, expirySeconds: number): Promise<boolean> {
+    const body = { resourceId: resource, lockOwner: owner, expiryInSeconds: expirySeconds };
+    const answer = await this.json<{ success?: boolean }>(
+      "POST",
+      `/v1.0-alpha1/lock/${enc(store)}`,
+      body,
+      `locking ${resource} in ${store}`,
+    );
+    return answer.success === true;
+  }
+
+  /** Releases a lock `owner` holds; one that expired (or was never held) is no error. */
+  async unlock(store: string, resource: string, owner: string): Promise<void> {
+    await this.json(
+      "POST",
+      `/v1.0-alpha1/unlock/${enc(store)}`,
+      { resourceId: resource, lockOwner: owner },
+      `unlocking ${resource} in ${store}`,
+    );
+  }
+
   /** Publishes one message; `contentType` application/cloudevents+json sends a CloudEvent as is. */
   async publish(pubsub: string, topic: string, data: unknown, contentType = "application/json"): Promise<void> {
     await this.expectOk("POST", `/v1.0/publish/${enc(pubsub)}/${enc(topic)}`, data, `publishing to ${pubsub}/${topic}`, {

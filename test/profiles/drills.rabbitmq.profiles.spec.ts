@@ -1,0 +1,3 @@
+import { drillSuite } from "../support/drill-suite.js";
+
+drillSuite({ pubsub: "rabbitmq", state: "redis" });
