@@ -50,8 +50,8 @@ export function useTestSystem(
   });
   afterAll(async () => {
     await system?.stop();
-    // Every process the test started is gone: nothing is left behind.
-    expect(pids.filter(isAlive)).toEqual([]);
+    // Every process the test started is gone, those restarted during the tests included.
+    expect([...new Set([...pids, ...(system?.group.pids ?? [])])].filter(isAlive)).toEqual([]);
   });
   return {
     get system(): SystemHandle {
