@@ -50,7 +50,8 @@ describe("every app at two replicas: one replica of orders and one of inventory 
     await load;
     const ids = await Promise.all(placed);
     expect(new Set(ids).size).toBe(60);
-    console.info(`${retried} placements answered 503 and were retried with their key`);
+    // A few placements meet the dying replica (1 of 60 in the runs so far); none is lost.
+    expect(retried).toBeLessThan(30);
 
     // A killed sidecar's unacknowledged deliveries come back after the broker's processing timeout (60 s).
     const orders = await Promise.all(ids.map((id) => api.settled(id, finalStatuses, 150_000)));
