@@ -19,11 +19,11 @@ export const allowedApis: readonly { name: string; version: string; protocol: "h
   ...["lock", "unlock"].map((name) => ({ name, version: "v1alpha1", protocol: "http" as const })),
 ];
 
-export function calleesOf(app: AppId): AppId[] {
+export function calleesOf(app: AppId | WorkflowAppId): (AppId | WorkflowAppId)[] {
   return invocations.filter((i) => i.from === app).map((i) => i.to);
 }
 
-export function callersOf(app: AppId): AppId[] {
+export function callersOf(app: AppId | WorkflowAppId): (AppId | WorkflowAppId)[] {
   return invocations.filter((i) => i.to === app).map((i) => i.from);
 }
 
