@@ -10,10 +10,10 @@ export const compensationInstanceOf = (orderId: string) => `${orderId}-cancel`;
 
 /**
  * Schedules `workflow` as `instanceId` unless it exists: starts are repeated (a client's retry)
- * and must be idempotent. Two racing starts: the loser's error is fine once the instance exists.
+ * and must be idempotent. Scheduling first and looking only when that fails keeps the common
+ * case to one call to the sidecar: the start is on the path of every POST /orders.
  */
 async function startOnce(client: DaprWorkflowClient, workflow: string, instanceId: string, input: unknown): Promise<boolean> {
-  if (await client.getWorkflowState(instanceId, false)) return false;
   try {
     await client.scheduleNewWorkflow(workflow, input, instanceId);
     return true;

@@ -273,21 +273,18 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
     orchestrationOnly("the workflow app and its sidecar killed mid-saga: every saga resumes and completes, nothing doubled", async () => {
       const s = sku("wfcrash");
       await api.setStock(s, 20);
-      // Hold every saga at its payment step (the provider is down), so the kill lands mid-saga.
-      await system.kill("east", "payments", "service");
+      // Hold every saga at its first step (inventory is down: the reserve activity keeps calling),
+      // so the kill lands mid-saga, before any payment deadline is set.
+      await system.kill("east", "inventory", "service");
       let ids: string[];
       try {
         ids = await Promise.all(Array.from({ length: 10 }, (_, i) => api.place(`wfcrash-${i}`, [{ sku: s, quantity: 1, unitPrice: 10 }])));
-        await eventually(
-          () => api.stock(s),
-          (l) => l.reserved === 10,
-        );
         // SIGKILL: the scheduler and the actor state store hold the sagas' progress.
         await system.kill("east", workflowApps.orderSaga, "both");
         expect((await Promise.all(ids.map((id) => api.get(id)))).map((o) => o?.status)).toEqual(Array(10).fill("pending"));
         await system.revive("east", workflowApps.orderSaga, "both");
       } finally {
-        await system.revive("east", "payments", "service");
+        await system.revive("east", "inventory", "service");
       }
       const orders = await Promise.all(ids.map((id) => api.settled(id, finalStatuses, 90_000)));
       expect(orders.map((o) => o.status)).toEqual(Array(10).fill("confirmed"));
