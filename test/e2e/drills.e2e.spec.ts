@@ -8,8 +8,9 @@ import type { SystemHandle } from "../../scripts/local/system.js";
 import { convergeBoundMs, drillSuite } from "../support/drill-suite.js";
 import { isAlive, startTestSystem } from "../support/system.js";
 
-// Failover and partition on the default profiles; test/profiles/ runs them on every other pub/sub profile.
-drillSuite();
+// Failover and partition on the default profiles with every app at two replicas, as the clusters
+// run them; test/profiles/ runs them at one replica on every other pub/sub profile.
+drillSuite(undefined, { replicas: 2 });
 
 describe("re-seeding a region (its state on the region's own redis-server)", () => {
   let system: SystemHandle;

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { failoverDrill } from "../../scripts/drills/failover.js";
 import { partitionDrill } from "../../scripts/drills/partition.js";
 import { type LocalProfiles, defaultProfiles } from "../../scripts/local/profiles.js";
+import { everyApp } from "../../scripts/local/replicas.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
 import { isAlive, startTestSystem } from "./system.js";
 
@@ -9,13 +10,15 @@ import { isAlive, startTestSystem } from "./system.js";
 export const convergeBoundMs = 90_000;
 
 /** The failover and partition drills on two regions of the given profiles, a fresh system for each. */
-export function drillSuite(profiles: LocalProfiles = defaultProfiles): void {
-  describe(`multi-region drills (pub/sub ${profiles.pubsub}, state ${profiles.state})`, () => {
+export function drillSuite(profiles: LocalProfiles = defaultProfiles, options: { readonly replicas?: number } = {}): void {
+  const replicas = options.replicas ?? 1;
+  const scale = replicas > 1 ? `, every app at ${replicas} replicas` : "";
+  describe(`multi-region drills (pub/sub ${profiles.pubsub}, state ${profiles.state}${scale})`, () => {
     let system: SystemHandle;
     let pids: number[] = [];
 
     beforeEach(async () => {
-      system = await startTestSystem(["east", "west"], { profiles });
+      system = await startTestSystem(["east", "west"], { profiles, replicas: everyApp(replicas) });
       pids = system.group.pids;
     });
 
