@@ -281,8 +281,14 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
         ids = await Promise.all(Array.from({ length: 10 }, (_, i) => api.place(`wfcrash-${i}`, [{ sku: s, quantity: 1, unitPrice: 10 }])));
         // SIGKILL: the scheduler and the actor state store hold the sagas' progress.
         await system.kill("east", workflowApps.orderSaga, "both");
-        expect((await Promise.all(ids.map((id) => api.get(id)))).map((o) => o?.status)).toEqual(Array(10).fill("pending"));
-        await system.revive("east", workflowApps.orderSaga, "both");
+        try {
+          // Mid-saga indeed: every order's own stream still says pending, and nothing is reserved.
+          const streams = await Promise.all(ids.map((id) => api.events(id)));
+          expect(streams.map((r) => (r.body as { state: { status: string } }).state.status)).toEqual(Array(10).fill("pending"));
+          expect(await api.stock(s)).toEqual({ sku: s, available: 20, reserved: 0 });
+        } finally {
+          await system.revive("east", workflowApps.orderSaga, "both");
+        }
       } finally {
         await system.revive("east", "inventory", "service");
       }
