@@ -83,7 +83,7 @@ export function replicationSuite(
           )
         ).body as Lake;
         expect(new Set(lake.events.map((e) => e.id)).size).toBe(lake.events.length);
-        expect(lake.events.filter((e) => e.type.startsWith("order.")).map((e) => e.type)).toEqual([
+        expect(lake.events.filter((e) => e.type.startsWith("io.meridian.order.")).map((e) => e.type)).toEqual([
           "io.meridian.order.placed",
           "io.meridian.order.confirmed",
         ]);
