@@ -1,6 +1,6 @@
 import { type AppId, allApps, apps, componentScopes, invocations, subscriptions } from "../platform/topology.js";
 
-export { calleesOf, callersOf, topicsPublishedBy } from "../platform/access.js";
+export { topicsPublishedBy } from "../platform/access.js";
 
 /** Container resources as Kubernetes quantities. */
 export interface Resources {
@@ -66,4 +66,14 @@ export function componentsOf(app: AppId): string[] {
 
 export function subscriptionsOf(app: AppId): typeof subscriptions {
   return subscriptions.filter((s) => s.app === app);
+}
+
+/** Who the app calls, among the apps deployed here. */
+export function calleesOf(app: AppId): AppId[] {
+  return invocationPairs.filter((p) => p.caller === app).map((p) => p.callee);
+}
+
+/** Who calls the app, among the apps deployed here. */
+export function callersOf(app: AppId): AppId[] {
+  return invocationPairs.filter((p) => p.callee === app).map((p) => p.caller);
 }

@@ -35,12 +35,13 @@ export const appTrustDomain = "public";
  * topology may call only its listed routes. Enforced by the callee's sidecar against the caller's
  * mTLS identity, so it needs mTLS (Sentry) wherever it is used.
  */
-export function accessControlOf(app: AppId | WorkflowAppId, namespace: string) {
+export function accessControlOf(app: AppId | WorkflowAppId, namespace: string, callers?: readonly string[]) {
   return {
     defaultAction: "deny",
     trustDomain: appTrustDomain,
     policies: invocations
-      .filter((i) => i.to === app)
+      // Only callers that run where this is deployed (the workflow app is not everywhere yet).
+      .filter((i) => i.to === app && (!callers || callers.includes(i.from)))
       .map((i) => ({
         appId: i.from,
         defaultAction: "deny",
