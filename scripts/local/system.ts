@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { distDir } from "../../platform/paths.js";
 import { serviceNodeFlags } from "../../platform/process-tuning.js";
-import { type AppId, allApps, apps } from "../../platform/topology.js";
+import { type AppId, allApps, apps, peerLinkName } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
@@ -377,6 +377,12 @@ async function startRegion(
 
   const timeout = opts.readyTimeoutMs ?? 60_000;
   await Promise.all(Object.values(started).map((a) => awaitReady(name, a, timeout)));
+  await ensurePeerLinks(
+    name,
+    started[apps.replicator],
+    peers.map((p) => peerLinkName(p.name)),
+    timeout,
+  );
   return {
     name,
     gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`,
@@ -394,6 +400,29 @@ async function startRegion(
     runDir,
     sentry,
   };
+}
+
+/**
+ * A peer link that failed to load when its sidecar started stays unloaded for the sidecar's life
+ * (it is `ignoreErrors`, so the region starts while a peer is down). At start-up every peer is up,
+ * so a missing link is a connection that timed out on a loaded machine (measured: NATS clients give
+ * up after 2 s, which no component setting changes): the replicator's sidecar is started again.
+ */
+async function ensurePeerLinks(region: string, replicator: AppProcess, links: readonly string[], timeoutMs: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`http://127.0.0.1:${replicator.daprHttpPort}/v1.0/metadata`, {
+      headers: { "dapr-api-token": replicator.daprApiToken },
+      signal: AbortSignal.timeout(5000),
+    });
+    const loaded = new Set(((await res.json()) as { components?: { name: string }[] }).components?.map((c) => c.name));
+    const missing = links.filter((l) => !loaded.has(l));
+    if (missing.length === 0) return;
+    if (attempt >= 3) throw new Error(`${region}/replicator could not load ${missing.join(", ")}; see ${replicator.sidecar.logFile}`);
+    process.stderr.write(`[runner] ${region}/replicator did not load ${missing.join(", ")}; starting its sidecar again\n`);
+    await ProcessGroup.stop([replicator.sidecar], 8000);
+    replicator.sidecar = replicator.launchSidecar();
+    await awaitReady(region, replicator, timeoutMs);
+  }
 }
 
 /** Waits for an app and its sidecar; fails at once, naming the log, if either exits. */
