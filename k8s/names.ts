@@ -5,9 +5,35 @@ import { daprVersion } from "../platform/versions.js";
 
 export const partOf = "meridian";
 
-/** Labels on every pod of an app; NetworkPolicies and PodMonitors select by these. */
+/** A label value from any string: at most 63 of [A-Za-z0-9_.-], starting and ending alphanumeric. */
+export function labelValue(raw: string): string {
+  return raw
+    .replace(/[^A-Za-z0-9_.-]/g, "-")
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+}
+
+/** Labels on every pod of an app; NetworkPolicies, Services and PodMonitors select by these (stable, so selectors never change). */
 export function appLabels(app: string): Record<string, string> {
   return { "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": partOf };
+}
+
+/**
+ * Kubernetes' recommended labels that every object of a region carries besides its own name:
+ * which deployment of the system (`instance`), which release (`version`), which part
+ * (`component`) and what made it (`managed-by`). Not in selectors: they change with releases.
+ */
+export function commonLabels(
+  region: { readonly name: string; readonly images: { readonly tag: string } },
+  component: string,
+): Record<string, string> {
+  return {
+    "app.kubernetes.io/part-of": partOf,
+    "app.kubernetes.io/instance": `${partOf}-${region.name}`,
+    "app.kubernetes.io/version": labelValue(region.images.tag),
+    "app.kubernetes.io/component": component,
+    "app.kubernetes.io/managed-by": "cdk8s",
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ import { addConfigurations } from "./dapr/configuration.js";
 import { addResiliency } from "./dapr/resiliency.js";
 import { addSubscriptions } from "./dapr/subscriptions.js";
 import { addModel } from "./kobj.js";
-import { kubernetesVersion, partOf } from "./names.js";
+import { commonLabels, kubernetesVersion, partOf } from "./names.js";
 import { addPublicRoute } from "./exposure/public-route.js";
 import { addNetworkPolicies } from "./network/policies.js";
 import { addSecretChecks, requiredSecrets } from "./secrets/required-secrets.js";
@@ -29,20 +29,18 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
   const peers = all.filter((r) => region.peers.includes(r.name));
   const ns = region.namespace;
 
-  const namespace = new Chart(app, "namespace");
+  // Every object gets the recommended labels; an app's own objects name the app instead of the system.
+  const labels = (component: string) => ({ "app.kubernetes.io/name": partOf, ...commonLabels(region, component) });
+  const namespace = new Chart(app, "namespace", { labels: labels("namespace") });
   const restricted = Object.fromEntries(
     ["enforce", "audit", "warn"].flatMap((mode) => [
       [`pod-security.kubernetes.io/${mode}`, "restricted"],
       [`pod-security.kubernetes.io/${mode}-version`, `v${kubernetesVersion}`],
     ]),
   );
-  addModel(
-    namespace,
-    "namespace",
-    new Namespace({ metadata: { name: ns, labels: { ...restricted, "app.kubernetes.io/part-of": partOf } } }),
-  );
+  addModel(namespace, "namespace", new Namespace({ metadata: { name: ns, labels: restricted } }));
 
-  const dapr = new Chart(app, "dapr", { namespace: ns });
+  const dapr = new Chart(app, "dapr", { namespace: ns, labels: labels("dapr-resources") });
   addComponents(dapr, region, peers);
   addConfigurations(dapr, region);
   addResiliency(
@@ -54,14 +52,14 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
     peers.map((p) => p.name),
   );
 
-  const apps = new Chart(app, "apps", { namespace: ns });
+  const apps = new Chart(app, "apps", { namespace: ns, labels: labels("service") });
   for (const id of allApps) new DaprApp(apps, id, { app: id, spec: appSpecs[id], region, peers: peers.map((p) => p.name) });
   addPublicRoute(apps, region);
 
-  const network = new Chart(app, "network", { namespace: ns });
+  const network = new Chart(app, "network", { namespace: ns, labels: labels("network-policy") });
   addNetworkPolicies(network, region, peers);
 
-  const observability = new Chart(app, "observability", { namespace: ns });
+  const observability = new Chart(app, "observability", { namespace: ns, labels: labels("observability") });
   addCollector(observability, region);
   addPodMonitors(observability, region);
   addAlertRules(observability, region);

@@ -19,37 +19,37 @@ export const serviceLabels = { service: "service", region: "region" } as const;
 /** The services' metrics (prom-client, on each app's /metrics). */
 export const appMetrics = {
   httpDuration: {
-    name: "http_server_request_duration_seconds",
+    name: "meridian_http_server_request_duration_seconds",
     labels: { method: "method", route: "route", statusCode: "status_code" },
   },
   eventsConsumed: {
-    name: "events_consumed_total",
+    name: "meridian_events_consumed_total",
     labels: { topic: "topic", type: "type", outcome: "outcome" },
   },
   handlerDuration: {
-    name: "event_handler_duration_seconds",
+    name: "meridian_event_handler_duration_seconds",
     labels: { topic: "topic", type: "type" },
   },
-  duplicates: { name: "events_duplicate_total", labels: { type: "type" } },
-  deadLetters: { name: "dead_letters_total", labels: { topic: "topic", kind: "kind" } },
-  published: { name: "events_published_total", labels: { type: "type" } },
+  duplicates: { name: "meridian_events_duplicate_total", labels: { type: "type" } },
+  deadLetters: { name: "meridian_dead_letters_total", labels: { topic: "topic", kind: "kind" } },
+  published: { name: "meridian_events_published_total", labels: { type: "type" } },
 } as const satisfies Record<string, MetricSpec>;
 
 /** The replicator's metrics (services/replicator/metrics.ts); `peer` is the region events come from. */
 export const replicationMetrics = {
-  lag: { name: "replication_lag_seconds", labels: { peer: "peer" } },
-  events: { name: "replication_events_total", labels: { peer: "peer", outcome: "outcome" } },
-  lastApplied: { name: "replication_last_applied_timestamp_seconds", labels: { peer: "peer" } },
-  backlog: { name: "replication_backlog_events", labels: { peer: "peer" } },
-  archived: { name: "lake_events_archived_total", labels: { topic: "topic", originRegion: "origin_region" } },
+  lag: { name: "meridian_replication_lag_seconds", labels: { peer: "peer" } },
+  events: { name: "meridian_replication_events_total", labels: { peer: "peer", outcome: "outcome" } },
+  lastApplied: { name: "meridian_replication_last_applied_timestamp_seconds", labels: { peer: "peer" } },
+  backlog: { name: "meridian_replication_backlog_events", labels: { peer: "peer" } },
+  archived: { name: "meridian_lake_events_archived_total", labels: { topic: "topic", originRegion: "origin_region" } },
 } as const satisfies Record<string, MetricSpec>;
 
 /** order-view's dead-letter redriver (services/order-view/dead-letters.ts). */
 export const deadLetterMetrics = {
-  open: { name: "dead_letters_open", labels: { subscriber: "subscriber", autoRedrive: "auto_redrive" } },
+  open: { name: "meridian_dead_letters_open", labels: { subscriber: "subscriber", autoRedrive: "auto_redrive" } },
 } as const satisfies Record<string, MetricSpec>;
 
-/** Values of dead_letters_open's auto_redrive label. */
+/** Values of meridian_dead_letters_open's auto_redrive label. */
 export const autoRedriveStates = { scheduled: "scheduled", manual: "manual" } as const;
 
 /** Node runtime metrics from prom-client's collectDefaultMetrics. */
@@ -58,7 +58,7 @@ export const nodeMetrics = {
   heapUsed: "nodejs_heap_size_used_bytes",
 } as const;
 
-/** What events_consumed_total's `outcome` label takes (services/shared/dapr/subscriber.ts). */
+/** What meridian_events_consumed_total's `outcome` label takes (services/shared/dapr/subscriber.ts). */
 export const consumeOutcomes = {
   applied: "applied",
   duplicate: "duplicate",

@@ -1,5 +1,5 @@
 /**
- * Saga outcomes, derived from the order events `orders` publishes (events_published_total):
+ * Saga outcomes, derived from the order events `orders` publishes (meridian_events_published_total):
  * it writes order.placed when a saga starts and one of confirmed/rejected/cancelled when it ends.
  * The "Saga flow" dashboard and the stuck-saga alert use the same expressions.
  */

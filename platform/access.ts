@@ -7,14 +7,16 @@
 import { type AppId, allApps, componentScopes, invocations, relayTopicOf, stores, subscriptions } from "./topology.js";
 
 /**
- * The Dapr APIs the apps call (all over HTTP: state, publish, invoke, plus the health and
- * metadata endpoints the readiness checks use). The gRPC rules lock the gRPC API to the same
+ * The Dapr APIs the apps call (all over HTTP: state, publish, invoke, the distributed lock, plus
+ * the health and metadata endpoints the readiness checks use). The gRPC rules lock the gRPC API to the same
  * set: without gRPC rules daprd would leave every gRPC API open. Secrets, configuration, actors,
  * workflows, bindings and the rest are refused.
  */
 export const allowedApis: readonly { name: string; version: string; protocol: "http" | "grpc" }[] = [
   ...["state", "publish", "invoke", "healthz", "metadata"].map((name) => ({ name, version: "v1.0", protocol: "http" as const })),
   ...["state", "publish", "invoke"].map((name) => ({ name, version: "v1", protocol: "grpc" as const })),
+  // The distributed lock (alpha): the leases of replicated writers (services/shared/application/lease.ts).
+  ...["lock", "unlock"].map((name) => ({ name, version: "v1alpha1", protocol: "http" as const })),
 ];
 
 export function calleesOf(app: AppId): AppId[] {

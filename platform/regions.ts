@@ -175,6 +175,15 @@ export const regionSchema = z
       })
       .strict(),
     deploymentEnvironment: z.string().min(1),
+    /**
+     * Where pods reach the Kubernetes API server, as a NetworkPolicy sees it (the endpoints behind
+     * the `kubernetes` Service): the collector's k8sattributes processor watches pods there. The
+     * default allows any address on the usual ports; narrow it to the cluster's control plane.
+     */
+    kubernetesApi: z
+      .object({ cidr: z.cidrv4(), ports: z.array(z.number().int().min(1).max(65535)).min(1) })
+      .strict()
+      .default({ cidr: "0.0.0.0/0", ports: [443, 6443] }),
   })
   .strict();
 export type RegionConfig = z.infer<typeof regionSchema>;
@@ -215,7 +224,7 @@ export function defaultRegionConfigs(names: readonly string[] = defaultRegions):
         endpoint: { host: "redis-master.redis.svc.cluster.local", port: 6379, reach: { namespace: "redis" } },
         password: { name: "redis", key: "redis-password" },
       },
-      images: { registry: "ghcr.io/meridian", tag: "0.1.0", collector: "otel/opentelemetry-collector:0.128.0" },
+      images: { registry: "ghcr.io/meridian", tag: "0.1.0", collector: "otel/opentelemetry-collector-k8s:0.128.0" },
       exposure: { kind: "ingress", className: "nginx", host: `api.${name}.meridian.internal` },
       replicas: { min: 2, max: 6 },
       tracing: { samplingRate: "0.1", exporter: { kind: "debug" } },

@@ -39,6 +39,11 @@ export const components = {
   ordersCatalog: "orders-catalog",
   /** The event lake: every event seen in the region, by subject and by minute. */
   lakeStore: "lake-store",
+  /**
+   * Dapr's distributed lock (lock.redis): leases that keep replicas of a writer from deciding
+   * about the same keys at once, and leader turns for background work.
+   */
+  lockStore: "lock",
 } as const;
 
 /** The pub/sub component through which a region reads a peer region's broker. */
@@ -294,6 +299,8 @@ const subscribers = [...new Set(subscriptions.map((s) => s.app))];
 /** Which apps may use which component (Dapr component scopes). */
 export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
   [components.pubsub]: subscribers,
+  // Every app with writers or background turns (see services/shared/application/lease.ts).
+  [components.lockStore]: [apps.orders, apps.inventory, apps.payments, apps.orderView, apps.replicator],
   [components.outboxPubsub]: stores.flatMap((s) => (s.outboxTopic ? [s.owner] : [])),
   ...Object.fromEntries(stores.map((s) => [s.name, [s.owner]])),
 };

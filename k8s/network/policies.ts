@@ -102,9 +102,11 @@ function collectorPolicy(region: RegionConfig): NetworkPolicy {
         { from: allApps.map(pods), ports: [tcp(collector.grpcPort), tcp(collector.httpPort)] },
         { from: [namespace(region.monitoring.namespace)], ports: [tcp(collector.metricsPort)] },
       ],
-      // No egress rules at all (with policyType Egress: deny all) is written by leaving the list
-      // out: the API server drops an empty list, so `egress: []` would differ on every apply.
-      ...(exporter.kind === "otlp" ? { egress: [{ to: [peerOf(exporter.endpoint)], ports: [tcp(exporter.endpoint.port)] }] } : {}),
+      egress: [
+        // The k8sattributes processor watches pods through the API server.
+        { to: [{ ipBlock: { cidr: region.kubernetesApi.cidr } }], ports: region.kubernetesApi.ports.map(tcp) },
+        ...(exporter.kind === "otlp" ? [{ to: [peerOf(exporter.endpoint)], ports: [tcp(exporter.endpoint.port)] }] : []),
+      ],
     },
   });
 }

@@ -4,11 +4,17 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import type { RegionConfig } from "../../platform/regions.js";
 import { addModel } from "../kobj.js";
-import { appLabels, collector, restrictedContainer } from "../names.js";
+import { appLabels, collector, commonLabels, restrictedContainer } from "../names.js";
 
-/** The collector's pipeline: OTLP in (gRPC from the sidecars, HTTP from the apps), batched, one exporter. */
+/**
+ * The collector's pipeline: OTLP in (gRPC from the sidecars, HTTP from the apps), Kubernetes
+ * attributes added, batched, one exporter. Needs the `-k8s` (or contrib) distribution, which
+ * carries the k8sattributes processor.
+ */
 export function collectorConfig(region: RegionConfig): Record<string, unknown> {
   const exporter = region.tracing.exporter;
   const exporters =
@@ -24,13 +30,28 @@ export function collectorConfig(region: RegionConfig): Record<string, unknown> {
       memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
       batch: {},
       resource: { attributes: [{ key: "cloud.region", value: region.name, action: "upsert" }] },
+      // Each span's pod, deployment and node, looked up by the address the span came from: the
+      // apps and their sidecars export straight to this collector, so that address is the pod's.
+      k8sattributes: {
+        auth_type: "serviceAccount",
+        filter: { namespace: region.namespace },
+        pod_association: [{ sources: [{ from: "connection" }] }],
+        extract: {
+          metadata: ["k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.deployment.name", "k8s.node.name", "k8s.pod.start_time"],
+          labels: [{ tag_name: "service.version", key: "app.kubernetes.io/version", from: "pod" }],
+        },
+      },
     },
     exporters,
     extensions: { health_check: { endpoint: `0.0.0.0:${collector.healthPort}` } },
     service: {
       extensions: ["health_check"],
       pipelines: {
-        traces: { receivers: ["otlp"], processors: ["memory_limiter", "resource", "batch"], exporters: Object.keys(exporters) },
+        traces: {
+          receivers: ["otlp"],
+          processors: ["memory_limiter", "k8sattributes", "resource", "batch"],
+          exporters: Object.keys(exporters),
+        },
       },
       telemetry: { metrics: { readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: collector.metricsPort } } } }] } },
     },
@@ -41,7 +62,28 @@ export function collectorConfig(region: RegionConfig): Record<string, unknown> {
 export function addCollector(scope: Construct, region: RegionConfig): void {
   const labels = appLabels(collector.name);
   const configName = `${collector.name}-config`;
-  addModel(scope, "collector-sa", new ServiceAccount({ metadata: { name: collector.name, labels }, automountServiceAccountToken: false }));
+  // The k8sattributes processor reads pods and replicasets of this namespace: a token, and a Role for just that.
+  addModel(scope, "collector-sa", new ServiceAccount({ metadata: { name: collector.name, labels } }));
+  addModel(
+    scope,
+    "collector-role",
+    new Role({
+      metadata: { name: collector.name, labels },
+      rules: [
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] },
+      ],
+    }),
+  );
+  addModel(
+    scope,
+    "collector-role-binding",
+    new RoleBinding({
+      metadata: { name: collector.name, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: collector.name },
+      subjects: [{ kind: "ServiceAccount", name: collector.name, namespace: region.namespace }],
+    }),
+  );
   addModel(
     scope,
     "collector-config",
@@ -56,10 +98,9 @@ export function addCollector(scope: Construct, region: RegionConfig): void {
         replicas: 1,
         selector: { matchLabels: labels },
         template: {
-          metadata: { labels },
+          metadata: { labels: { ...commonLabels(region, "observability"), ...labels } },
           spec: {
             serviceAccountName: collector.name,
-            automountServiceAccountToken: false,
             securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
             containers: [
               {

@@ -79,8 +79,8 @@ export function defaultRuleGroups(region: RegionConfig): RuleGroups {
         {
           alert: "MeridianHighErrorRate",
           expr:
-            `sum by (service, region) (rate(http_server_request_duration_seconds_count{${ns},status_code=~"5.."}[5m]))\n` +
-            `  / sum by (service, region) (rate(http_server_request_duration_seconds_count{${ns}}[5m])) > 0.05`,
+            `sum by (service, region) (rate(meridian_http_server_request_duration_seconds_count{${ns},status_code=~"5.."}[5m]))\n` +
+            `  / sum by (service, region) (rate(meridian_http_server_request_duration_seconds_count{${ns}}[5m])) > 0.05`,
           for: "5m",
           labels: { severity: "page" },
           annotations: { summary: "{{ $labels.service }} in {{ $labels.region }} answers more than 5% of requests with 5xx" },

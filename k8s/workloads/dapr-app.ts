@@ -13,6 +13,7 @@ import { serviceNodeFlags } from "../../platform/process-tuning.js";
 import { appCommand, appImageRef, appImageUser, instrumentationModule } from "../../platform/images.js";
 import {
   appLabels,
+  commonLabels,
   collector,
   collectorHost,
   daprConfigName,
@@ -94,6 +95,8 @@ export class DaprApp extends Construct {
           ]
         : []),
       { name: "SERVICE_VERSION", value: version },
+      // OpenTelemetry's service.instance.id (and every log line's `instance`): the pod's name.
+      { name: "SERVICE_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "NODE_ENV", value: "production" },
       // As `npm start` runs them: the instrumentation loads before the app, or no app span is made.
       { name: "NODE_OPTIONS", value: [...serviceNodeFlags, "--enable-source-maps", `--import=${instrumentationModule}`].join(" ") },
@@ -117,7 +120,8 @@ export class DaprApp extends Construct {
           selector: { matchLabels: labels },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels, annotations },
+            // Pods carry the recommended labels too (the chart's reach only the objects it renders).
+            metadata: { labels: { ...commonLabels(region, "service"), ...labels }, annotations },
             spec: {
               serviceAccountName: app,
               automountServiceAccountToken: false,

@@ -15,6 +15,7 @@ import {
   stores,
   topics,
 } from "../topology.js";
+import { type LockConnection, lockComponent } from "./lock.js";
 import { type BrokerConnection, pubsubComponent } from "./pubsub.js";
 import { type ComponentDoc, withMetadata, withScopes, withSecretStore } from "./resource.js";
 import { type StoreConnection, stateComponent } from "./state.js";
@@ -30,6 +31,8 @@ export interface RegionComponentsInput {
   readonly peers: readonly { readonly name: string; readonly broker: BrokerConnection }[];
   /** The secret store that resolves the connections' secret references. */
   readonly secretStore?: string;
+  /** Where the leases live (a Redis); without one the apps can only run as one replica each. */
+  readonly lock?: LockConnection | undefined;
 }
 
 function scoped(doc: ComponentDoc): ComponentDoc {
@@ -47,6 +50,7 @@ export function regionComponents(input: RegionComponentsInput): ComponentDoc[] {
   const states = stores.map((s) => stateComponent(s, input.store));
   return [
     ...[pubsub, outbox, ...states].map((doc) => scoped(secured(doc))),
+    ...(input.lock ? [secured(lockComponent(input.lock))] : []),
     ...input.peers.map((peer) => secured(peerLink(input.region, peer.name, peer.broker))),
   ];
 }

@@ -4,6 +4,7 @@
  * reserved exactly once per line, one payment per order, one event of each kind per order stream).
  */
 import type { SystemHandle } from "../local/system.js";
+import { paymentEventTypes } from "../../services/shared/events/payment-events.js";
 import { sumCounter } from "./metrics-text.js";
 import type { BenchOrder, Seen } from "./saga-load.js";
 
@@ -61,7 +62,10 @@ export async function checkCorrectness(
     stockMismatches += [...taken.values()].filter((q, i) => levels[i]!.reserved !== q).length;
 
     const metrics = await (await fetch(`http://127.0.0.1:${region.apps.payments.appPort}/metrics`)).text();
-    extraPayments += Math.max(0, sumCounter(metrics, "events_published_total", 'type="payment.authorized"') - mine.length);
+    extraPayments += Math.max(
+      0,
+      sumCounter(metrics, "meridian_events_published_total", `type="${paymentEventTypes.authorized}"`) - mine.length,
+    );
 
     // Spread the sample over the whole run: early, saturated and late orders alike.
     const step = Math.max(1, Math.floor(mine.length / historySample));

@@ -87,9 +87,27 @@ const streams = {
 
 /** The saga's four hops; each stage's name is its consumer group, as an app-id is on the Dapr path. */
 const stages: readonly StageSpec[] = [
-  { name: "inventory", input: streams.placed, output: streams.inventory, nextType: "stock.reserved", stateKey: "direct:inventory" },
-  { name: "payments", input: streams.inventory, output: streams.payments, nextType: "payment.authorized", stateKey: "direct:payments" },
-  { name: "orders", input: streams.payments, output: streams.confirmed, nextType: "order.confirmed", stateKey: "direct:orders" },
+  {
+    name: "inventory",
+    input: streams.placed,
+    output: streams.inventory,
+    nextType: "io.meridian.stock.reserved",
+    stateKey: "direct:inventory",
+  },
+  {
+    name: "payments",
+    input: streams.inventory,
+    output: streams.payments,
+    nextType: "io.meridian.payment.authorized",
+    stateKey: "direct:payments",
+  },
+  {
+    name: "orders",
+    input: streams.payments,
+    output: streams.confirmed,
+    nextType: "io.meridian.order.confirmed",
+    stateKey: "direct:orders",
+  },
   { name: "order-view", input: streams.confirmed, output: streams.done, nextType: null, stateKey: "direct:view" },
 ];
 
@@ -107,7 +125,7 @@ function placedEvent(orderId: string): string {
   const now = new Date().toISOString();
   return JSON.stringify({
     id: randomUUID(),
-    type: "order.placed",
+    type: "io.meridian.order.placed",
     schemaVersion: 2,
     subject: orderId,
     aggregateVersion: 1,

@@ -18,6 +18,7 @@ import { daprVersion } from "../../platform/versions.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { profilesFromEnv } from "../local/profiles.js";
+import { replicasFromEnv } from "../local/replicas.js";
 import { type SystemHandle, startSystem } from "../local/system.js";
 import { renderChart } from "./chart.js";
 import { checkCorrectness } from "./correctness.js";
@@ -75,6 +76,7 @@ const readyStart = Date.now();
 const system = await startSystem({
   regions: defaultRegions,
   profiles: profilesFromEnv(),
+  replicas: replicasFromEnv(),
   runDir,
   daprd,
   sentry,
@@ -290,12 +292,12 @@ function watchedProcesses(sys: SystemHandle): Watched[] {
   return watched;
 }
 
-/** Events every service wrote (events_published_total), summed over the system. */
+/** Events every service wrote (meridian_events_published_total), summed over the system. */
 async function eventsWritten(sys: SystemHandle): Promise<number> {
   let total = 0;
   for (const r of sys.regions)
     for (const a of Object.values(r.apps)) {
-      total += sumCounter(await (await fetch(`http://127.0.0.1:${a.appPort}/metrics`)).text(), "events_published_total");
+      total += sumCounter(await (await fetch(`http://127.0.0.1:${a.appPort}/metrics`)).text(), "meridian_events_published_total");
     }
   return total;
 }

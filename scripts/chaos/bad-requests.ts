@@ -140,7 +140,7 @@ function generate(n: number, seed: number, uuid: string): BadRequest[] {
         JSON.stringify({ orderId: pick(junkValues), events: [] }),
         JSON.stringify({
           orderId: uuid,
-          events: [{ id: uuid, type: "order.placed", subject: uuid, aggregateVersion: 1, data: pick(junkValues) }],
+          events: [{ id: uuid, type: "io.meridian.order.placed", subject: uuid, aggregateVersion: 1, data: pick(junkValues) }],
         }),
         nested(300),
       ]),

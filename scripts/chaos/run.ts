@@ -12,6 +12,7 @@ import { defaultRegions } from "../../platform/topology.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { profilesFromEnv } from "../local/profiles.js";
+import { replicasFromEnv } from "../local/replicas.js";
 import { startSystem } from "../local/system.js";
 import { chaosOptions } from "./options.js";
 import { chaosTable, runChaos } from "./suite.js";
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   const system = await startSystem({
     regions: defaultRegions,
     profiles: profilesFromEnv(),
+    replicas: replicasFromEnv(),
     runDir: mkdtempSync(join(tmpdir(), "meridian-chaos-")),
     daprd: await ensureDaprd(),
     sentry: await ensureSentry(),

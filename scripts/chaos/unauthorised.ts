@@ -48,11 +48,11 @@ function forgedEvent(topic: string): Record<string, unknown> {
     specversion: "1.0",
     id: randomUUID(),
     source: "attacker",
-    type: "stock.reserved",
+    type: "io.meridian.stock.reserved",
     topic,
     pubsubname: components.pubsub,
     datacontenttype: "application/json",
-    data: { eventId: randomUUID(), type: "stock.reserved", orderId, subject: orderId, total: 1, lines: [] },
+    data: { eventId: randomUUID(), type: "io.meridian.stock.reserved", orderId, subject: orderId, total: 1, lines: [] },
   };
 }
 

@@ -68,7 +68,9 @@ async function buildSentry(target: string): Promise<void> {
 
   log(`building sentry ${version} through the Go module proxy; the first build takes minutes`);
   log("downloading and verifying modules...");
-  runGo(["mod", "download", "github.com/dapr/dapr"], dir);
+  // Listing the package fetches and verifies the module (`go mod download` would also ask the
+  // proxy for the version's .info, which a proxy serving the module itself may refuse).
+  runGo(["list", "-f", "{{.Dir}}", "github.com/dapr/dapr/cmd/sentry"], dir);
   log(`modules ready (${elapsed()})`);
   const output = join(dir, "sentry.out");
   // Stamped like daprd (Dapr's Makefile): the version Sentry reports in its logs.

@@ -114,14 +114,14 @@ export async function converge(
   throw new Error(`regions did not converge within ${timeoutMs} ms: ${JSON.stringify(digests)}`);
 }
 
-/** replication_backlog_events per peer, as a region's replicator reports it. */
+/** meridian_replication_backlog_events per peer, as a region's replicator reports it. */
 export async function backlog(region: RegionHandle): Promise<Record<string, number>> {
   const text = await (
     await fetch(`http://127.0.0.1:${region.apps.replicator.appPort}/metrics`, { signal: AbortSignal.timeout(5000) })
   ).text();
   const found: Record<string, number> = {};
   for (const line of text.split("\n")) {
-    const m = /^replication_backlog_events\{[^}]*peer="([^"]+)"[^}]*\} (\d+)/.exec(line);
+    const m = /^meridian_replication_backlog_events\{[^}]*peer="([^"]+)"[^}]*\} (\d+)/.exec(line);
     if (m) found[m[1]!] = Number(m[2]);
   }
   return found;

@@ -9,6 +9,7 @@ import { defaultRegions } from "../../platform/topology.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { profilesFromEnv } from "../local/profiles.js";
+import { replicasFromEnv } from "../local/replicas.js";
 import { startSystem } from "../local/system.js";
 import { failoverDrill } from "./failover.js";
 import { partitionDrill } from "./partition.js";
@@ -23,6 +24,7 @@ const log = (line: string): void => void process.stdout.write(`[drill] ${line}\n
 const system = await startSystem({
   regions: defaultRegions,
   profiles: profilesFromEnv(),
+  replicas: replicasFromEnv(),
   runDir: mkdtempSync(join(tmpdir(), "meridian-drill-")),
   daprd: await ensureDaprd(),
   sentry: await ensureSentry(),

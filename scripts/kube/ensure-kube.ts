@@ -78,7 +78,9 @@ async function buildKube(programs: readonly (readonly [name: string, path: strin
   const names = programs.map(([name]) => name).join(", ");
   log(`building ${names} ${kubeVersion} through the Go module proxy; the first build takes minutes`);
   log("downloading and verifying modules...");
-  runGo(["mod", "download", "k8s.io/kubernetes"], dir);
+  // Listing the packages fetches and verifies the modules (`go mod download` would also ask the
+  // proxy for each version's .info, which a proxy serving the module itself may refuse).
+  runGo(["list", "-f", "{{.Dir}}", ...programs.map(([name]) => `./cmd/${name}`)], dir);
   const [major, minor] = kubeVersion.split(".");
   // Without these stamps they report v0.0.0-master (component-base and client-go keep their own copies).
   const ldflags = [

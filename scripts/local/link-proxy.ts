@@ -4,25 +4,29 @@ import { freePort } from "./ports.js";
 /**
  * A TCP relay standing for the network between two regions on one machine: each region reaches
  * its peer's broker only through one of these, so a drill can cut the link (partition) while
- * both regions stay up, and heal it again. Loopback only.
+ * both regions stay up, and heal it again. With several targets it stands for a Kubernetes
+ * Service in front of replicas: each new connection goes to the next target. Loopback only.
  */
 export class LinkProxy {
   private readonly sockets = new Set<Socket>();
   private cutOff = false;
+  private next = 0;
 
   private constructor(
     private readonly server: Server,
     readonly port: number,
   ) {}
 
-  static async start(targetPort: number): Promise<LinkProxy> {
-    const port = await freePort();
+  /** Relays to `targets` (a port, or the ports of replicas, taken in turn), listening on `port` or a free one. */
+  static async start(targets: number | readonly number[], port?: number): Promise<LinkProxy> {
+    const ports = typeof targets === "number" ? [targets] : targets;
+    const listenPort = port ?? (await freePort());
     const server = createServer();
-    const proxy = new LinkProxy(server, port);
-    server.on("connection", (client) => proxy.relay(client, targetPort));
+    const proxy = new LinkProxy(server, listenPort);
+    server.on("connection", (client) => proxy.relay(client, ports[proxy.next++ % ports.length]!));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(port, "127.0.0.1", resolve);
+      server.listen(listenPort, "127.0.0.1", resolve);
     });
     return proxy;
   }

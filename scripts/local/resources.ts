@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { type ConfigurationDoc, configurationDoc } from "../../platform/dapr/configuration.js";
 import type { BrokerConnection } from "../../platform/dapr/pubsub.js";
+import type { LockConnection } from "../../platform/dapr/lock.js";
 import { regionComponents } from "../../platform/dapr/region.js";
 import { type ComponentDoc, componentDoc } from "../../platform/dapr/resource.js";
 import { resiliency } from "../../platform/dapr/resiliency.js";
@@ -24,6 +25,8 @@ export interface RegionResourceOptions {
   readonly region: string;
   readonly broker: BrokerConnection;
   readonly store: StoreConnection;
+  /** The Redis the leases live in (see platform/dapr/lock.ts). */
+  readonly lock?: LockConnection;
   /** Every other region and its broker as reached from here. */
   readonly peers: readonly { readonly name: string; readonly broker: BrokerConnection }[];
   /**
@@ -70,7 +73,7 @@ export function regionResources(opts: RegionResourceOptions): RegionResources {
     : [];
   const resources = [
     ...secretStoreDoc,
-    ...regionComponents({ region: opts.region, broker: opts.broker, store: opts.store, peers: opts.peers, secretStore }),
+    ...regionComponents({ region: opts.region, broker: opts.broker, store: opts.store, lock: opts.lock, peers: opts.peers, secretStore }),
     ...[...subscriptions, ...opts.peers.map((p) => replicationSubscription(p.name))].map(subscriptionDoc),
     resiliency(),
   ];

@@ -12,6 +12,7 @@ import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { startPrometheus } from "./prometheus.js";
 import { profileSettings } from "./profiles.js";
+import { replicasFromEnv } from "./replicas.js";
 import { startSystem } from "./system.js";
 
 const env = profileSettings.extend({
@@ -57,14 +58,19 @@ async function main(): Promise<void> {
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
   const started = Date.now();
   const profiles = { pubsub: config.PUBSUB, state: config.STATE };
+  const replicas = replicasFromEnv();
+  const scaled = Object.entries(replicas).filter(([, n]) => n > 1);
   process.stdout.write(
-    `starting regions ${config.REGIONS.join(", ")} (pub/sub ${profiles.pubsub}, state ${profiles.state}) with ${daprd}\n`,
+    `starting regions ${config.REGIONS.join(", ")} (pub/sub ${profiles.pubsub}, state ${profiles.state}${
+      scaled.length > 0 ? `, replicas ${scaled.map(([app, n]) => `${app}×${n}`).join(" ")}` : ""
+    }) with ${daprd}\n`,
   );
   // Service settings a user may set for a run; everything else in the shell stays out of the services.
   const serviceEnv = Object.fromEntries(serviceSettings.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
   const system = await startSystem({
     serviceEnv,
     profiles,
+    replicas,
     regions: config.REGIONS,
     gatewayPorts,
     adminPorts,

@@ -27,6 +27,8 @@ export interface AppProcess {
   readonly metricsPort: number;
   /** daprd's sidecar-to-sidecar port (mTLS only). */
   readonly internalGrpcPort: number;
+  /** The gateway replica's own operator port. */
+  readonly adminPort?: number;
   /** Token this app presents to its own sidecar (`dapr-api-token`); no other sidecar takes it. */
   readonly daprApiToken: string;
   /** Token this app's sidecar presents to it; tests use it to call the app directly. */
@@ -46,7 +48,10 @@ export interface RegionHandle {
   /** The region's pub/sub broker, of the system's pub/sub profile. */
   readonly broker: LocalBroker;
   readonly store: LocalStore;
+  /** Each app's first replica (the only one unless `replicas` says more). */
   readonly apps: Readonly<Record<AppId, AppProcess>>;
+  /** Every replica of each app: the same app-id, each with its own daprd and ports. */
+  readonly replicas: Readonly<Record<AppId, readonly AppProcess[]>>;
   readonly runDir: string;
   /** The gateway's operator port (loopback only): /admin/*, with `adminToken` as bearer. */
   readonly adminUrl: string;
@@ -73,6 +78,8 @@ export interface SystemOptions {
   readonly profiles?: LocalProfiles;
   /** Extra environment for every service (e.g. PAYMENT_LIMIT). */
   readonly serviceEnv?: Readonly<Record<string, string>>;
+  /** Instances of each app per region (default 1); see replicasFromEnv. */
+  readonly replicas?: Readonly<Partial<Record<AppId, number>>>;
 }
 
 export interface SystemHandle {
@@ -80,12 +87,12 @@ export interface SystemHandle {
   readonly profiles: LocalProfiles;
   readonly group: ProcessGroup;
   region(name: string): RegionHandle;
-  /** Kills one app's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
-  restart(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
-  /** Kills one app's service, sidecar or both (SIGKILL) and leaves them down: an outage. */
-  kill(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  /** Kills one replica's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
+  restart(region: string, app: AppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
+  /** Kills one replica's service, sidecar or both (SIGKILL) and leaves them down: an outage. */
+  kill(region: string, app: AppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
   /** Starts again what `kill` stopped, with the same ports and settings, and waits until ready. */
-  revive(region: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void>;
+  revive(region: string, app: AppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
   /** Kills a region's broker (SIGKILL, or every connection cut) and brings it back on the same port and data after `downMs`. */
   crashBroker(region: string, downMs: number): Promise<void>;
   /** The relay through which region `from` reaches the broker of region `to`. */
@@ -114,9 +121,11 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
   const profiles = opts.profiles ?? defaultProfiles;
   // Names of databases, users and virtual hosts on the machine's shared servers: one set per run.
   const runId = randomBytes(4).toString("hex");
+  // Relays standing for the Services in front of replicated gateways.
+  const balancers: LinkProxy[] = [];
   const stopEverything = async (): Promise<void> => {
     await group.stopAll(stopRank);
-    await Promise.all([...links.values()].map((l) => l.close()));
+    await Promise.all([...links.values(), ...balancers].map((l) => l.close()));
     for (const i of infra.values()) {
       await i.broker.dispose();
       i.store.dispose();
@@ -138,6 +147,7 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
           opts.regions
             .filter((p) => p !== name)
             .map((p) => ({ name: p, broker: infra.get(p)!.broker, viaPort: links.get(`${name}->${p}`)!.port })),
+          balancers,
         ),
       ),
     );
@@ -147,13 +157,18 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
       return found;
     };
     const timeout = opts.readyTimeoutMs ?? 60_000;
-    const kill = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void> => {
-      const a = region(regionName).apps[app];
+    const replicaOf = (regionName: string, app: AppId, replica: number): AppProcess => {
+      const a = region(regionName).replicas[app][replica];
+      if (!a) throw new Error(`${regionName}/${app} has no replica ${replica}`);
+      return a;
+    };
+    const kill = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both", replica = 0): Promise<void> => {
+      const a = replicaOf(regionName, app, replica);
       if (part !== "sidecar") await ProcessGroup.stop([a.service], 0);
       if (part !== "service") await ProcessGroup.stop([a.sidecar], 0);
     };
-    const revive = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both"): Promise<void> => {
-      const a = region(regionName).apps[app];
+    const revive = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both", replica = 0): Promise<void> => {
+      const a = replicaOf(regionName, app, replica);
       if (part !== "sidecar") a.service = a.launchService();
       if (part !== "service") a.sidecar = a.launchSidecar();
       await awaitReady(regionName, a, timeout);
@@ -163,9 +178,9 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
       profiles,
       group,
       region,
-      restart: async (regionName, app, part) => {
-        await kill(regionName, app, part);
-        await revive(regionName, app, part);
+      restart: async (regionName, app, part, replica = 0) => {
+        await kill(regionName, app, part, replica);
+        await revive(regionName, app, part, replica);
       },
       kill,
       revive,
@@ -179,7 +194,9 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
         const r = region(name);
         const grace = how === "crash" ? 0 : 8000;
         await ProcessGroup.stop(
-          Object.values(r.apps).flatMap((a) => [a.service, a.sidecar]),
+          Object.values(r.replicas)
+            .flat()
+            .flatMap((a) => [a.service, a.sidecar]),
           grace,
         );
         await r.broker.stop(grace);
@@ -191,11 +208,12 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
         i.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), i.redis.password, i.redis.port);
         await r.broker.start();
         await r.sentry.restart();
-        for (const a of Object.values(r.apps)) {
+        const all = Object.values(r.replicas).flat();
+        for (const a of all) {
           a.service = a.launchService();
           a.sidecar = a.launchSidecar();
         }
-        await Promise.all(Object.values(r.apps).map((a) => awaitReady(name, a, timeout)));
+        await Promise.all(all.map((a) => awaitReady(name, a, timeout)));
       },
       stop: stopEverything,
     };
@@ -238,6 +256,7 @@ async function startRegion(
   opts: SystemOptions,
   infra: RegionInfra,
   peers: { name: string; broker: LocalBroker; viaPort: number }[],
+  balancers: LinkProxy[],
 ): Promise<RegionHandle> {
   const runDir = join(opts.runDir, name);
   mkdirSync(runDir, { recursive: true });
@@ -245,24 +264,58 @@ async function startRegion(
   const own = infra.broker.connect(infra.broker.port);
   const store = infra.store.connect();
   const links = peers.map((p) => ({ name: p.name, ...p.broker.connect(p.viaPort) }));
+  // The leases live in the region's own redis-server, whatever the profiles.
+  const lockKey = `lock-${name}`;
+  const lock = { address: { host: "127.0.0.1", port: infra.redis.port }, password: { name: lockKey, key: lockKey } };
   const { resourcesDir } = writeRegionResources({
     region: name,
     broker: own.connection,
     store: store.connection,
+    lock,
     peers: links.map((l) => ({ name: l.name, broker: l.connection })),
     dir: runDir,
     nameResolutionDb: join(runDir, "name-resolution.db"),
     otlpEndpoint: opts.otlpEndpoint,
-    security: { secrets: Object.assign({}, own.secrets, store.secrets, ...links.map((l) => l.secrets)) as Record<string, string> },
+    security: {
+      secrets: Object.assign({ [lockKey]: infra.redis.password }, own.secrets, store.secrets, ...links.map((l) => l.secrets)) as Record<
+        string,
+        string
+      >,
+    },
   });
   const adminToken = randomBytes(24).toString("hex");
   const adminPort = opts.adminPorts?.[name] ?? (await freePort());
   writeFileSync(join(runDir, "admin-token"), `${adminToken}\n`, { mode: 0o600 });
 
-  const started = {} as Record<AppId, AppProcess>;
+  const publicPort = opts.gatewayPorts?.[name] ?? (await freePort());
+  const started = {} as Record<AppId, AppProcess[]>;
   for (const app of allApps) {
+    const count = opts.replicas?.[app] ?? 1;
+    started[app] = [];
+    for (let replica = 0; replica < count; replica++) started[app].push(await launchReplica(app, replica, count));
+  }
+  // Replicated gateways sit behind one public and one operator port, as behind a Service.
+  const gateways = started[apps.gateway];
+  if (gateways.length > 1) {
+    balancers.push(
+      await LinkProxy.start(
+        gateways.map((g) => g.appPort),
+        publicPort,
+      ),
+    );
+    balancers.push(
+      await LinkProxy.start(
+        gateways.map((g) => g.adminPort!),
+        adminPort,
+      ),
+    );
+  }
+
+  async function launchReplica(app: AppId, replica: number, count: number): Promise<AppProcess> {
+    const alone = count === 1;
+    const instance = alone ? app : `${app}-${replica}`;
     const ports = {
-      appPort: app === apps.gateway ? (opts.gatewayPorts?.[name] ?? (await freePort())) : await freePort(),
+      appPort: app === apps.gateway && alone ? publicPort : await freePort(),
       daprHttpPort: await freePort(),
       daprGrpcPort: await freePort(),
       metricsPort: await freePort(),
@@ -272,6 +325,7 @@ async function startRegion(
     const daprApiToken = randomBytes(16).toString("hex");
     const appApiToken = randomBytes(16).toString("hex");
     const sentryTokenFile = sentry.tokenFileFor(app);
+    const replicaAdminPort = app === apps.gateway ? (alone ? adminPort : await freePort()) : undefined;
     const serviceEnv: NodeJS.ProcessEnv = {
       PATH: process.env["PATH"],
       NODE_ENV: "production",
@@ -282,16 +336,19 @@ async function startRegion(
       DAPR_HTTP_PORT: String(ports.daprHttpPort),
       DAPR_API_TOKEN: daprApiToken,
       LOG_LEVEL: opts.logLevel ?? "info",
+      SERVICE_INSTANCE_ID: `${name}-${instance}`,
+      // Replicas of a writer must take turns on the keys they decide about (see lease.ts).
+      WRITE_LEASE: alone ? "process" : "distributed",
       ...opts.serviceEnv,
       ...(app === apps.replicator ? { PEER_REGIONS: peers.map((p) => p.name).join(",") } : {}),
       // The gateway is the public entry: callers are users, not daprd, so it takes no app token;
       // its operator endpoints are on a port of their own, behind the operator's credential.
-      ...(app === apps.gateway ? { ADMIN_PORT: String(adminPort), ADMIN_TOKEN: adminToken } : { APP_API_TOKEN: appApiToken }),
+      ...(app === apps.gateway ? { ADMIN_PORT: String(replicaAdminPort), ADMIN_TOKEN: adminToken } : { APP_API_TOKEN: appApiToken }),
       ...(opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${opts.otlpEndpoint}` } : {}),
     };
     const launchService = () =>
       group.spawn(
-        `${name}-${app}`,
+        `${name}-${instance}`,
         process.execPath,
         [
           ...serviceNodeFlags,
@@ -301,11 +358,11 @@ async function startRegion(
           join(distDir, `services/${app}/main.js`),
         ],
         serviceEnv,
-        join(runDir, `${app}.log`),
+        join(runDir, `${instance}.log`),
       );
     const launchSidecar = () =>
       group.spawn(
-        `${name}-${app}-daprd`,
+        `${name}-${instance}-daprd`,
         opts.daprd,
         [
           "--app-id",
@@ -360,12 +417,13 @@ async function startRegion(
           DAPR_TRUST_ANCHORS: sentry.trustAnchors,
           DAPR_SENTRY_TOKEN_FILE: sentryTokenFile,
         },
-        join(runDir, `${app}.daprd.log`),
+        join(runDir, `${instance}.daprd.log`),
       );
-    started[app] = {
+    return {
       app,
       ...ports,
       internalGrpcPort,
+      ...(replicaAdminPort === undefined ? {} : { adminPort: replicaAdminPort }),
       daprApiToken,
       appApiToken,
       service: launchService(),
@@ -376,16 +434,23 @@ async function startRegion(
   }
 
   const timeout = opts.readyTimeoutMs ?? 60_000;
-  await Promise.all(Object.values(started).map((a) => awaitReady(name, a, timeout)));
-  await ensurePeerLinks(
-    name,
-    started[apps.replicator],
-    peers.map((p) => peerLinkName(p.name)),
-    timeout,
+  await Promise.all(
+    Object.values(started)
+      .flat()
+      .map((a) => awaitReady(name, a, timeout)),
   );
+  for (const replicator of started[apps.replicator]) {
+    await ensurePeerLinks(
+      name,
+      replicator,
+      peers.map((p) => peerLinkName(p.name)),
+      timeout,
+    );
+  }
+  const first = Object.fromEntries(allApps.map((app) => [app, started[app][0]!])) as Record<AppId, AppProcess>;
   return {
     name,
-    gatewayUrl: `http://127.0.0.1:${started[apps.gateway].appPort}`,
+    gatewayUrl: `http://127.0.0.1:${publicPort}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
     adminToken,
     get redis() {
@@ -396,7 +461,8 @@ async function startRegion(
     },
     broker: infra.broker,
     store: infra.store,
-    apps: started,
+    apps: first,
+    replicas: started,
     runDir,
     sentry,
   };

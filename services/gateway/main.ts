@@ -9,11 +9,13 @@ const targets = { ordersApp: apps.orders, viewApp: apps.orderView, inventoryApp:
 await runService({
   name: apps.gateway,
   env: baseEnvSchema.extend(adminEnvSchema.shape),
-  routes: ({ config, sidecar }) => [gatewayRoutes({ region: config.REGION, sidecar, adminToken: config.ADMIN_TOKEN, ...targets })],
-  adminRoutes: ({ config, sidecar }) => [gatewayAdminRoutes({ region: config.REGION, sidecar, ...targets })],
-  // Every order needs orders, every read order-view: without them the gateway could only answer 503.
-  readiness: ({ sidecar }) => ({
-    [apps.orders]: () => sidecar.canReach(apps.orders),
-    [apps.orderView]: () => sidecar.canReach(apps.orderView),
+  compose: ({ config, sidecar }) => ({
+    routes: [gatewayRoutes({ region: config.REGION, sidecar, adminToken: config.ADMIN_TOKEN, ...targets })],
+    adminRoutes: [gatewayAdminRoutes({ region: config.REGION, sidecar, ...targets })],
+    // Every order needs orders, every read order-view: without them the gateway could only answer 503.
+    readiness: {
+      [apps.orders]: () => sidecar.canReach(apps.orders),
+      [apps.orderView]: () => sidecar.canReach(apps.orderView),
+    },
   }),
 });

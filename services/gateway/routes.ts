@@ -5,7 +5,8 @@ import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { describeIssues, placeOrderSchema } from "../shared/events/order-input.js";
 import { requireBearer } from "../shared/http/app.js";
 import { customerIdQuery, orderIdParam, skuParam } from "../shared/http/params.js";
-import { HttpProblem, badRequest } from "../shared/http/problem.js";
+import { InvocationError } from "../shared/errors.js";
+import { HttpProblem, badRequest, fromInvocationError } from "../shared/http/problem.js";
 import { canonicalJson, orderIdForKey, parseIdempotencyKey, sha256Hex } from "./idempotency.js";
 
 export interface GatewayDeps {
@@ -41,7 +42,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
         { "x-correlation-id": orderId },
       )
       .catch((err: unknown) => {
-        throw err instanceof HttpProblem && err.status >= 500 ? outcomeUnknown(err, orderId, key) : err;
+        throw err instanceof InvocationError && !err.refused ? outcomeUnknown(fromInvocationError(err), orderId, key) : err;
       });
     res.status(202).location(`/orders/${answer.orderId}`).set("Idempotency-Key", key).json(answer);
   });

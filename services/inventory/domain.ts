@@ -5,14 +5,12 @@
  */
 import type { Reservation, StockLevel } from "../shared/events/inventory-events.js";
 import type { OrderPlaced } from "../shared/events/order-events.js";
+import { type Decided, duplicate, noop } from "../shared/domain/decision.js";
 
 export type Levels = ReadonlyMap<string, StockLevel>;
 
-export type InventoryDecision =
-  | { kind: "duplicate" }
-  /** Nothing to do: the reservation is past this step. */
-  | { kind: "noop" }
-  | { kind: "write"; reservation: Reservation; levels: StockLevel[] };
+/** `noop`: the reservation is past this step. */
+export type InventoryDecision = Decided<{ reservation: Reservation; levels: StockLevel[] }>;
 
 /** Quantities per SKU; an order may name a SKU on several lines. */
 export function demand(items: readonly { sku: string; quantity: number }[]): Map<string, number> {
@@ -22,9 +20,9 @@ export function demand(items: readonly { sku: string; quantity: number }[]): Map
 }
 
 export function reserve(order: OrderPlaced, existing: Reservation | undefined, levels: Levels, eventId: string): InventoryDecision {
-  if (existing?.processed.includes(eventId)) return { kind: "duplicate" };
+  if (existing?.processed.includes(eventId)) return duplicate;
   // A reservation already exists: the order was handled, or cancelled before it arrived.
-  if (existing) return { kind: "noop" };
+  if (existing) return noop;
   const wanted = demand(order.items);
   const lines = [...wanted].map(([sku, quantity]) => ({ sku, quantity }));
   const shortages = lines.filter((l) => (levels.get(l.sku)?.available ?? 0) < l.quantity).map((l) => l.sku);
@@ -39,7 +37,7 @@ export function reserve(order: OrderPlaced, existing: Reservation | undefined, l
 
 /** Compensation (payment declined) or a user cancel: reserved stock goes back. */
 export function release(orderId: string, existing: Reservation | undefined, levels: Levels, eventId: string): InventoryDecision {
-  if (existing?.processed.includes(eventId)) return { kind: "duplicate" };
+  if (existing?.processed.includes(eventId)) return duplicate;
   if (!existing) {
     // The cancel overtook the order: leave a tombstone so the order, when it comes, reserves nothing.
     return {
@@ -48,7 +46,7 @@ export function release(orderId: string, existing: Reservation | undefined, leve
       levels: [],
     };
   }
-  if (existing.status !== "reserved") return { kind: "noop" };
+  if (existing.status !== "reserved") return noop;
   const changed = existing.lines.map((l) => {
     const level = levels.get(l.sku) ?? { sku: l.sku, available: 0, reserved: l.quantity };
     return { sku: l.sku, available: level.available + l.quantity, reserved: Math.max(0, level.reserved - l.quantity) };

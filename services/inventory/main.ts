@@ -3,14 +3,17 @@ import { baseEnvSchema } from "../shared/config.js";
 import { RecordStore } from "../shared/dapr/record-store.js";
 import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
-import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
-import { inventoryRoutes } from "./routes.js";
+import { writeLease } from "../shared/application/lease.js";
+import { inventoryAdminRoutes } from "./admin-routes.js";
+import { inventoryApplication } from "./application.js";
+import { inventoryPublicRoutes } from "./public-routes.js";
+import { inventorySubscriptions } from "./subscriptions.js";
 
 await runService({
   name: apps.inventory,
   env: baseEnvSchema,
-  routes: ({ config, sidecar, log, registry }) => {
+  compose: ({ config, sidecar, log, registry }) => {
     const metrics = eventMetrics(registry);
     const source = `${apps.inventory}/${config.REGION}`;
     const { publisher, relayRoutes } = commitPublishing({
@@ -22,17 +25,20 @@ await runService({
       log,
       metrics,
     });
-    return [
-      relayRoutes,
-      inventoryRoutes({
-        region: config.REGION,
-        records: new RecordStore(sidecar, components.inventoryStore, source, publisher),
-        lock: new KeyedLock(),
-        clock: () => new Date(),
-        sidecar,
-        log,
-        metrics,
-      }),
-    ];
+    const app = inventoryApplication({
+      region: config.REGION,
+      clock: () => new Date(),
+      records: new RecordStore(sidecar, components.inventoryStore, source, publisher),
+      lease: writeLease(config.WRITE_LEASE, sidecar, apps.inventory),
+      metrics,
+    });
+    return {
+      routes: [
+        inventoryPublicRoutes(app, config.REGION),
+        inventoryAdminRoutes(app),
+        inventorySubscriptions(app, { region: config.REGION, sidecar, log, metrics }),
+        relayRoutes,
+      ],
+    };
   },
 });

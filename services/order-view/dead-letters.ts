@@ -3,7 +3,7 @@ import { Router } from "express";
 import { Gauge, type Registry } from "prom-client";
 import { z } from "zod";
 import { type AppId, deadLetterRedrive, deadLetterTopicOf, deadLetteringApps } from "../../platform/topology.js";
-import { retryOnConflict } from "../shared/dapr/event-store.js";
+import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { redriveHeader } from "../shared/dapr/subscriber.js";
@@ -196,9 +196,15 @@ export function deadLetterRoutes(deps: { readonly region: string; readonly log: 
 
 /**
  * Hands due faults back to their subscribers every few seconds, and publishes how many are open
- * per subscriber (`dead_letters_open`, which the open-dead-letters alert watches). Returns stop.
+ * per subscriber (`meridian_dead_letters_open`, which the open-dead-letters alert watches). Returns stop.
  */
-export function startRedriver(deadLetters: DeadLetters, registry: Registry, log: Logger): { stop(): void } {
+export function startRedriver(
+  deadLetters: DeadLetters,
+  registry: Registry,
+  log: Logger,
+  /** One replica at a time redrives (see backgroundTurns); every replica publishes the gauge. */
+  turn: (work: () => Promise<void>) => Promise<void> = (work) => work(),
+): { stop(): void } {
   const open = openFaultsGauge(registry);
   let running = false;
   let ticks = 0;
@@ -207,23 +213,25 @@ export function startRedriver(deadLetters: DeadLetters, registry: Registry, log:
     running = true;
     ticks++;
     try {
-      const now = new Date();
-      for (const fault of await deadLetters.scheduled()) {
-        if (fault.status !== "open" || !fault.autoRedrive || Date.parse(fault.autoRedrive.nextAt) > now.getTime()) continue;
-        const current = await deadLetters.get(fault.faultId);
-        if (!current || current.value.status !== "open") continue;
-        try {
-          await deadLetters.redrive(current.value, current.etag, now);
-          log.info("dead letter redriven", {
-            faultId: fault.faultId,
-            subscriber: fault.subscriber,
-            attempts: fault.autoRedrive.attempts + 1,
-          });
-        } catch (err) {
-          const next = await deadLetters.reschedule(current.value, current.etag, errorFields(err)["error"] as string, now);
-          if (next.autoRedrive?.gaveUp) log.error("dead letter redrive gave up; an operator must look", { faultId: fault.faultId });
+      await turn(async () => {
+        const now = new Date();
+        for (const fault of await deadLetters.scheduled()) {
+          if (fault.status !== "open" || !fault.autoRedrive || Date.parse(fault.autoRedrive.nextAt) > now.getTime()) continue;
+          const current = await deadLetters.get(fault.faultId);
+          if (!current || current.value.status !== "open") continue;
+          try {
+            await deadLetters.redrive(current.value, current.etag, now);
+            log.info("dead letter redriven", {
+              faultId: fault.faultId,
+              subscriber: fault.subscriber,
+              attempts: fault.autoRedrive.attempts + 1,
+            });
+          } catch (err) {
+            const next = await deadLetters.reschedule(current.value, current.etag, errorFields(err)["error"] as string, now);
+            if (next.autoRedrive?.gaveUp) log.error("dead letter redrive gave up; an operator must look", { faultId: fault.faultId });
+          }
         }
-      }
+      });
       // Every fault ever recorded is read for the gauge: not on every pass.
       if (ticks % 5 !== 1) return;
       const counts = new Map<string, number>();
@@ -252,7 +260,7 @@ export function startRedriver(deadLetters: DeadLetters, registry: Registry, log:
 /** Faults not yet redriven, per subscriber and whether the redriver still tries them. */
 export function openFaultsGauge(registry: Registry): Gauge<"subscriber" | "auto_redrive"> {
   return new Gauge({
-    name: "dead_letters_open",
+    name: "meridian_dead_letters_open",
     help: "Faults not yet redriven, per subscriber; auto_redrive says whether the redriver still tries them (scheduled) or an operator must (manual).",
     labelNames: ["subscriber", "auto_redrive"] as const,
     registers: [registry],

@@ -3,37 +3,38 @@ import { baseEnvSchema } from "../shared/config.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
+import { backgroundTurns } from "../shared/application/lease.js";
+import { viewApplication } from "./application.js";
 import { DeadLetters, deadLetterRoutes, startRedriver } from "./dead-letters.js";
-import { viewRoutes } from "./routes.js";
+import { viewOperatorRoutes } from "./operator-routes.js";
+import { invokedOrderStreams } from "./order-streams.js";
+import { viewPublicRoutes } from "./public-routes.js";
+import { viewSubscriptions } from "./subscriptions.js";
 import { Views } from "./views.js";
-
-type Ctx = Parameters<Parameters<typeof runService>[0]["routes"]>[0];
-
-/** One DeadLetters per service: its routes and its redriver share the index lock. */
-const shared = new WeakMap<object, DeadLetters>();
-function deadLettersOf({ config, sidecar, log }: Ctx): DeadLetters {
-  let found = shared.get(sidecar);
-  if (!found) shared.set(sidecar, (found = new DeadLetters({ sidecar, store: components.viewStore, region: config.REGION, log })));
-  return found;
-}
 
 await runService({
   name: apps.orderView,
   env: baseEnvSchema,
-  routes: (ctx) => {
-    const { config, sidecar, log, registry } = ctx;
-    return [
-      viewRoutes({
-        views: new Views(sidecar, components.viewStore),
-        sidecar,
-        ordersApp: apps.orders,
-        lock: new KeyedLock(),
-        log,
-        region: config.REGION,
-        metrics: eventMetrics(registry),
-      }),
-      deadLetterRoutes({ region: config.REGION, log, deadLetters: deadLettersOf(ctx) }),
-    ];
+  compose: ({ config, sidecar, log, registry }) => {
+    const region = config.REGION;
+    const metrics = eventMetrics(registry);
+    const app = viewApplication({
+      views: new Views(sidecar, components.viewStore),
+      streams: invokedOrderStreams(sidecar, apps.orders),
+      lock: new KeyedLock(),
+      log,
+      clock: () => new Date(),
+    });
+    // The fault routes and the redriver share one DeadLetters (and its index lock).
+    const deadLetters = new DeadLetters({ sidecar, store: components.viewStore, region, log });
+    return {
+      routes: [
+        viewPublicRoutes(app),
+        viewSubscriptions(app, { region, sidecar, log, metrics }),
+        viewOperatorRoutes(app),
+        deadLetterRoutes({ region, log, deadLetters }),
+      ],
+      workers: [startRedriver(deadLetters, registry, log, backgroundTurns(config.WRITE_LEASE, sidecar, `${apps.orderView}-redrive`, 10))],
+    };
   },
-  workers: (ctx) => [startRedriver(deadLettersOf(ctx), ctx.registry, ctx.log)],
 });

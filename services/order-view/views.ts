@@ -1,4 +1,4 @@
-import { retryOnConflict } from "../shared/dapr/event-store.js";
+import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar, Versioned } from "../shared/dapr/sidecar.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import type { OrderState } from "../shared/orders/order-state.js";
@@ -13,6 +13,21 @@ interface CustomerIndex {
  * (the benchmark's end-to-end and replication figures come from it).
  */
 export type OrderView = OrderState & { readonly projectedAt?: string };
+
+/** A rebuild of the read model, as any replica reports it. */
+export interface RebuildStatus {
+  readonly status: "idle" | "running" | "done" | "failed" | "abandoned";
+  readonly startedAt?: string;
+  /** Written by the running rebuild at least every rebuildHeartbeatMs. */
+  readonly heartbeatAt?: string;
+  readonly finishedAt?: string;
+  readonly orders?: number;
+  readonly customers?: number;
+  readonly error?: string;
+}
+
+export const rebuildHeartbeatMs = 5_000;
+const rebuildKey = "rebuild-status";
 
 /** The read model in the Dapr state store: one view per order, one index per customer. */
 export class Views {
@@ -51,6 +66,21 @@ export class Views {
   /** Replaces a customer's index outright (a rebuild knows the whole list). */
   async setIndex(customerId: string, orderIds: readonly string[]): Promise<void> {
     await this.sidecar.write(this.store, [{ key: `customer-${customerId}`, value: { orderIds: [...orderIds] }, overwrite: true }]);
+  }
+
+  async rebuildStatus(): Promise<RebuildStatus & { etag?: string }> {
+    const found = await this.sidecar.get<RebuildStatus>(this.store, rebuildKey);
+    return found ? { ...found.value, etag: found.etag } : { status: "idle" };
+  }
+
+  /**
+   * `guard` makes it first-write: only if the status is still the one read (its ETag, or none
+   * when there was none); another replica's change in between is a ConcurrencyError. Without a
+   * guard it is written outright (the running rebuild's own progress).
+   */
+  async setRebuildStatus(status: RebuildStatus, guard?: { etag: string | undefined }): Promise<void> {
+    const write = guard ? { etag: guard.etag } : { overwrite: true };
+    await this.sidecar.write(this.store, [{ key: rebuildKey, value: status, ...write }]);
   }
 
   async byCustomer(customerId: string): Promise<OrderView[]> {

@@ -1,4 +1,4 @@
-import { retryOnConflict } from "../shared/dapr/event-store.js";
+import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import type { KeyedLock } from "../shared/keyed-lock.js";
 import { shardOf } from "../shared/orders/catalog-shards.js";

@@ -6,8 +6,12 @@ import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
+import { writeLease } from "../shared/application/lease.js";
+import { ordersApplication } from "./application.js";
 import { Catalog } from "./catalog.js";
-import { ordersRoutes } from "./routes.js";
+import { ordersPeerRoutes } from "./peer-routes.js";
+import { ordersPublicRoutes } from "./public-routes.js";
+import { ordersSubscriptions } from "./subscriptions.js";
 
 await runService({
   name: apps.orders,
@@ -17,31 +21,34 @@ await runService({
       .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR")
       .default("EUR"),
   }),
-  routes: ({ config, sidecar, log, registry }) => {
+  compose: ({ config, sidecar, log, registry }) => {
     const metrics = eventMetrics(registry);
-    const source = `${apps.orders}/${config.REGION}`;
+    const region = config.REGION;
     const { publisher, relayRoutes } = commitPublishing({
       publishOnCommit: config.PUBLISH_ON_COMMIT,
       sidecar,
       store: components.ordersStore,
       app: apps.orders,
-      region: config.REGION,
+      region,
       log,
       metrics,
     });
-    return [
-      relayRoutes,
-      ordersRoutes({
-        region: config.REGION,
-        currency: config.CURRENCY,
-        events: new EventStore(sidecar, components.ordersStore, source, "order-", publisher),
-        lock: new KeyedLock(),
-        clock: () => new Date(),
-        sidecar,
-        log,
-        metrics,
-        catalog: new Catalog(sidecar, components.ordersCatalog, new KeyedLock()),
-      }),
-    ];
+    const catalog = new Catalog(sidecar, components.ordersCatalog, new KeyedLock());
+    const app = ordersApplication({
+      region,
+      clock: () => new Date(),
+      events: new EventStore(sidecar, components.ordersStore, `${apps.orders}/${region}`, "order-", publisher),
+      catalog,
+      lease: writeLease(config.WRITE_LEASE, sidecar, apps.orders),
+      metrics,
+    });
+    return {
+      routes: [
+        ordersPublicRoutes(app, config.CURRENCY),
+        ordersPeerRoutes(app, catalog, region),
+        ordersSubscriptions(app, { region, sidecar, log, metrics }),
+        relayRoutes,
+      ],
+    };
   },
 });

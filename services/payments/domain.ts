@@ -4,8 +4,9 @@
  * already applied, makes every reaction idempotent.
  */
 import type { Payment } from "../shared/events/payment-events.js";
+import { type Decided, duplicate, noop } from "../shared/domain/decision.js";
 
-export type PaymentDecision = { kind: "duplicate" } | { kind: "noop" } | { kind: "write"; payment: Payment };
+export type PaymentDecision = Decided<{ payment: Payment }>;
 
 /** The simulated provider: same input, same answer. */
 export function providerApproves(amount: number, limit: number): boolean {
@@ -13,17 +14,17 @@ export function providerApproves(amount: number, limit: number): boolean {
 }
 
 export function authorize(orderId: string, amount: number, existing: Payment | undefined, limit: number, eventId: string): PaymentDecision {
-  if (existing?.processed.includes(eventId)) return { kind: "duplicate" };
+  if (existing?.processed.includes(eventId)) return duplicate;
   // Already decided, or voided by a cancel that came first: never charge twice or after a cancel.
-  if (existing) return { kind: "noop" };
+  if (existing) return noop;
   const status = providerApproves(amount, limit) ? "authorized" : "declined";
   return { kind: "write", payment: { orderId, amount, status, processed: [eventId] } };
 }
 
 /** A cancelled order: refund what was authorised; if nothing was yet, make sure nothing will be. */
 export function refund(orderId: string, existing: Payment | undefined, eventId: string): PaymentDecision {
-  if (existing?.processed.includes(eventId)) return { kind: "duplicate" };
+  if (existing?.processed.includes(eventId)) return duplicate;
   if (!existing) return { kind: "write", payment: { orderId, amount: 0, status: "voided", processed: [eventId] } };
-  if (existing.status !== "authorized") return { kind: "noop" };
+  if (existing.status !== "authorized") return noop;
   return { kind: "write", payment: { ...existing, status: "refunded", processed: [...existing.processed, eventId] } };
 }

@@ -4,15 +4,17 @@ import { baseEnvSchema } from "../shared/config.js";
 import { RecordStore } from "../shared/dapr/record-store.js";
 import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
-import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
-import { paymentsRoutes } from "./routes.js";
+import { writeLease } from "../shared/application/lease.js";
+import { paymentsApplication } from "./application.js";
+import { paymentsPublicRoutes } from "./public-routes.js";
+import { paymentsSubscriptions } from "./subscriptions.js";
 
 await runService({
   name: apps.payments,
   // The simulated provider declines orders whose total exceeds this.
   env: baseEnvSchema.extend({ PAYMENT_LIMIT: z.coerce.number().min(0).default(5000) }),
-  routes: ({ config, sidecar, log, registry }) => {
+  compose: ({ config, sidecar, log, registry }) => {
     const metrics = eventMetrics(registry);
     const source = `${apps.payments}/${config.REGION}`;
     const { publisher, relayRoutes } = commitPublishing({
@@ -24,18 +26,16 @@ await runService({
       log,
       metrics,
     });
-    return [
-      relayRoutes,
-      paymentsRoutes({
-        region: config.REGION,
-        limit: config.PAYMENT_LIMIT,
-        records: new RecordStore(sidecar, components.paymentsStore, source, publisher),
-        lock: new KeyedLock(),
-        clock: () => new Date(),
-        sidecar,
-        log,
-        metrics,
-      }),
-    ];
+    const app = paymentsApplication({
+      region: config.REGION,
+      clock: () => new Date(),
+      limit: config.PAYMENT_LIMIT,
+      records: new RecordStore(sidecar, components.paymentsStore, source, publisher),
+      lease: writeLease(config.WRITE_LEASE, sidecar, apps.payments),
+      metrics,
+    });
+    return {
+      routes: [paymentsPublicRoutes(app), paymentsSubscriptions(app, { region: config.REGION, sidecar, log, metrics }), relayRoutes],
+    };
   },
 });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConcurrencyError } from "../shared/dapr/sidecar.js";
+import type { Lease } from "../shared/application/lease.js";
+import { ConcurrencyError } from "../shared/errors.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import {
   type Archival,
@@ -26,6 +27,12 @@ export interface LakeOptions {
   readonly limits?: Partial<TransactionLimits>;
   /** Tries of a batch that keeps meeting another replica's writes, before its callers get the conflict. */
   readonly conflictAttempts?: number;
+  /**
+   * Held while a batch is read, planned and written. On a store whose transactions do not roll
+   * back (Redis), replicas must take turns (a distributed lease), or a batch that lost its ETag
+   * race would still write part of itself.
+   */
+  readonly lease?: Lease;
 }
 
 const defaults = {
@@ -50,6 +57,7 @@ export class Lake {
   private readonly limits: TransactionLimits;
   private readonly conflictAttempts: number;
   private readonly batches: GroupCommit<Archival, boolean>;
+  private readonly lease: Lease | undefined;
 
   constructor(
     private readonly kv: KeyValueStore,
@@ -60,6 +68,7 @@ export class Lake {
     this.logs = { subjects: new PagedLog("subject", pageSize), minutes: new PagedLog("minute", pageSize) };
     this.limits = { ...defaults.limits, ...options.limits };
     this.conflictAttempts = options.conflictAttempts ?? defaults.conflictAttempts;
+    this.lease = options.lease;
     this.batches = new GroupCommit((items) => this.commit(items), options.maxBatch ?? defaults.maxBatch);
   }
 
@@ -92,7 +101,11 @@ export class Lake {
   }
 
   /** Writes one batch; another replica's write in between means reading and planning it again. */
-  private async commit(items: readonly Archival[]): Promise<readonly boolean[]> {
+  private commit(items: readonly Archival[]): Promise<readonly boolean[]> {
+    return this.lease ? this.lease.run(["lake"], () => this.commitOnce(items)) : this.commitOnce(items);
+  }
+
+  private async commitOnce(items: readonly Archival[]): Promise<readonly boolean[]> {
     for (let attempt = 1; ; attempt++) {
       const found = await this.kv.getMany<unknown>(this.store, keysToRead(this.logs, items));
       const plan = planArchive(this.logs, found, items, this.limits);
@@ -109,9 +122,9 @@ export class Lake {
 }
 
 /**
- * Oldest first, each id once. A log can hold an event twice: Redis cannot refuse to create a key that
- * exists, so two replicas archiving one event at the same moment both append it, and events archived
- * before seen markers existed have none to stop a redelivery.
+ * Oldest first, each id once. A log can hold an event twice: without a distributed lease, Redis
+ * cannot refuse to create a key that exists, so two replicas archiving one event at the same moment
+ * both append it; and events archived before seen markers existed have none to stop a redelivery.
  */
 function sortByTime(events: readonly EventRecord[]): EventRecord[] {
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];

@@ -24,6 +24,12 @@ export const baseEnvSchema = z.object({
    * Writers publish each committed event at once, besides Dapr's outbox, which waits a second per
    * message (see CommitPublisher). "false" leaves it to the outbox: the benchmark's "before".
    */
+  /**
+   * How writers keep each other off the keys they decide about: `process` within this process
+   * (one replica, or a store whose transactions roll back), `distributed` across every replica
+   * through Dapr's lock building block (several replicas on Redis, whose transactions do not).
+   */
+  WRITE_LEASE: z.enum(["process", "distributed"], { message: 'must be "process" or "distributed"' }).default("process"),
   PUBLISH_ON_COMMIT: z
     .enum(["true", "false"], { message: 'must be "true" or "false"' })
     .default("true")

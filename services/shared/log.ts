@@ -1,6 +1,12 @@
-/** One JSON object per line on stdout: what log collectors expect from a container. */
+import { isSpanContextValid, trace } from "@opentelemetry/api";
+import { pino } from "pino";
+
+/**
+ * Structured logs, one JSON object per line on stdout (what log collectors expect from a
+ * container), through pino. Every line written inside a traced request or delivery carries its
+ * `trace_id` and `span_id`, so a log line leads to its trace and back.
+ */
 export type Level = "debug" | "info" | "warn" | "error";
-const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -9,17 +15,27 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(service: string, region: string, level: Level = "info"): Logger {
-  const write = (lvl: Level, msg: string, fields?: Record<string, unknown>): void => {
-    if (rank[lvl] < rank[level]) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, service, region, msg, ...fields });
-    process.stdout.write(`${line}\n`);
-  };
+/** The active span's ids, named as the OpenTelemetry log data model names them. */
+function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan()?.spanContext();
+  if (!span || !isSpanContextValid(span)) return {};
+  return { trace_id: span.traceId, span_id: span.spanId, trace_flags: span.traceFlags.toString(16).padStart(2, "0") };
+}
+
+export function createLogger(service: string, region: string, level: Level = "info", instance?: string): Logger {
+  const log = pino({
+    level,
+    base: { service, region, ...(instance ? { instance } : {}) },
+    messageKey: "msg",
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin: traceFields,
+  });
   return {
-    debug: (m, f) => write("debug", m, f),
-    info: (m, f) => write("info", m, f),
-    warn: (m, f) => write("warn", m, f),
-    error: (m, f) => write("error", m, f),
+    debug: (m, f) => log.debug(f ?? {}, m),
+    info: (m, f) => log.info(f ?? {}, m),
+    warn: (m, f) => log.warn(f ?? {}, m),
+    error: (m, f) => log.error(f ?? {}, m),
   };
 }
 

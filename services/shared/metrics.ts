@@ -15,7 +15,7 @@ export function createRegistry(service: string, region: string): Registry {
 /** RED metrics for the HTTP server. `route` is the matched Express pattern, never the raw path. */
 export function httpMetrics(registry: Registry): RequestHandler {
   const duration = new Histogram({
-    name: "http_server_request_duration_seconds",
+    name: "meridian_http_server_request_duration_seconds",
     help: "Duration of HTTP requests handled by the service.",
     labelNames: ["method", "route", "status_code"] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],

@@ -3,6 +3,7 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { serviceInstanceId } from "./instance.js";
 
 let sdk: NodeSDK | undefined;
 
@@ -23,6 +24,7 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
       [ATTR_SERVICE_NAME]: env["OTEL_SERVICE_NAME"] ?? env["APP_ID"] ?? "unknown",
       [ATTR_SERVICE_VERSION]: env["SERVICE_VERSION"] ?? "0.1.0",
       "service.namespace": "meridian",
+      "service.instance.id": serviceInstanceId(env),
       "deployment.environment.name": env["DEPLOYMENT_ENVIRONMENT"] ?? "local",
       "cloud.region": region,
     }),

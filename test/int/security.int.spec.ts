@@ -96,7 +96,7 @@ describe("security, locally as in the clusters", () => {
 
   it("answers 401 to an event posted to an app port without its app token", async () => {
     const payments = ctx.system.region("east").apps.payments;
-    const forged = { specversion: "1.0", id: "x", type: "stock.reserved", source: "attacker", data: {} };
+    const forged = { specversion: "1.0", id: "x", type: "io.meridian.stock.reserved", source: "attacker", data: {} };
     const url = `http://127.0.0.1:${payments.appPort}/events/${topics.inventory}`;
     expect((await postJson(url, forged)).status).toBe(401);
     expect((await postJson(url, forged, { "dapr-api-token": ctx.system.region("east").apps.orders.appApiToken })).status).toBe(401);

@@ -28,7 +28,25 @@ function scopeMap(component: Manifest, key: string): Map<string, string[]> {
 const meta = (c: Manifest, name: string): { name: string; value?: string; secretKeyRef?: unknown } | undefined =>
   (c["spec"].metadata as { name: string; value?: string }[]).find((m) => m.name === name);
 
+const recommendedLabels = ["name", "instance", "version", "component", "part-of", "managed-by"].map((l) => `app.kubernetes.io/${l}`);
+
 describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n, region) => {
+  it("carries Kubernetes' recommended labels on every object and every pod, and selects pods by the stable ones only", () => {
+    for (const object of region.all) {
+      const missing = recommendedLabels.filter((l) => !object.metadata.labels?.[l]);
+      expect(missing, `${object.kind} ${object.metadata.name}`).toEqual([]);
+      expect(object.metadata.labels?.["app.kubernetes.io/instance"]).toBe(`meridian-${region.config.name}`);
+    }
+    for (const d of region.ofKind("Deployment")) {
+      const pod = d["spec"].template.metadata.labels as Record<string, string>;
+      expect(
+        recommendedLabels.filter((l) => !pod[l]),
+        `pods of ${d.metadata.name}`,
+      ).toEqual([]);
+      expect(Object.keys(d["spec"].selector.matchLabels).sort()).toEqual(["app.kubernetes.io/name", "app.kubernetes.io/part-of"]);
+    }
+  });
+
   it("gives every Dapr app a Deployment, a Service that selects its pods on a named container port, and the restricted pod settings", () => {
     const deployments = region.ofKind("Deployment").filter((d) => d["spec"].template.metadata.annotations?.["dapr.io/enabled"] === "true");
     expect(deployments.map((d) => d["spec"].template.metadata.annotations["dapr.io/app-id"]).sort()).toEqual([...allApps].sort());

@@ -72,7 +72,12 @@ describe("dashboards against a real Prometheus", () => {
         (await instantQuery(prometheus.url, inRange!.expr)).data?.result.map((s) => [s.metric["type"], Number(s.value[1])]) ?? [],
       );
     // Declined by payment and cancelled by the user: two cancellations, one of a confirmed order.
-    const expected = { "order.placed": 5, "order.confirmed": 3, "order.rejected": 1, "order.cancelled": 2 };
+    const expected = {
+      "io.meridian.order.placed": 5,
+      "io.meridian.order.confirmed": 3,
+      "io.meridian.order.rejected": 1,
+      "io.meridian.order.cancelled": 2,
+    };
     const same = (c: Record<string, number>) => Object.keys(c).length === 4 && Object.entries(expected).every(([type, n]) => c[type] === n);
     expect(await eventually(counts, same, 10_000, 500)).toEqual(expected);
   });

@@ -33,8 +33,8 @@ export function replicationSuite(profiles: LocalProfiles = defaultProfiles): voi
       // The history is the same everywhere, each event once, with its origin tag.
       const history = (await west.events(id)).body as { events: { type: string; originRegion: string }[] };
       expect(history.events.map((e) => [e.type, e.originRegion])).toEqual([
-        ["order.placed", "east"],
-        ["order.confirmed", "east"],
+        ["io.meridian.order.placed", "east"],
+        ["io.meridian.order.confirmed", "east"],
       ]);
     });
 
@@ -68,11 +68,14 @@ export function replicationSuite(profiles: LocalProfiles = defaultProfiles): voi
         const lake = (
           await eventually(
             () => adminCall(region, `/admin/lake/orders/${ids[0]}`),
-            (a) => (a.body as Lake).events.some((e) => e.type === "order.confirmed"),
+            (a) => (a.body as Lake).events.some((e) => e.type === "io.meridian.order.confirmed"),
           )
         ).body as Lake;
         expect(new Set(lake.events.map((e) => e.id)).size).toBe(lake.events.length);
-        expect(lake.events.filter((e) => e.type.startsWith("order.")).map((e) => e.type)).toEqual(["order.placed", "order.confirmed"]);
+        expect(lake.events.filter((e) => e.type.startsWith("order.")).map((e) => e.type)).toEqual([
+          "io.meridian.order.placed",
+          "io.meridian.order.confirmed",
+        ]);
       }
       const homeLake = (
         await eventually(
@@ -81,10 +84,10 @@ export function replicationSuite(profiles: LocalProfiles = defaultProfiles): voi
         )
       ).body as Lake;
       expect(homeLake.events.map((e) => e.type).sort()).toEqual([
-        "order.confirmed",
-        "order.placed",
-        "payment.authorized",
-        "stock.reserved",
+        "io.meridian.order.confirmed",
+        "io.meridian.order.placed",
+        "io.meridian.payment.authorized",
+        "io.meridian.stock.reserved",
       ]);
     });
 
@@ -115,12 +118,12 @@ export function replicationSuite(profiles: LocalProfiles = defaultProfiles): voi
     it("measures replication lag per peer region, and replays the lake by time range", async () => {
       const west = ctx.system.region("west");
       const metrics = String((await call(`http://127.0.0.1:${west.apps.replicator.appPort}/metrics`)).body);
-      expect(metrics).toMatch(/replication_lag_seconds_count\{[^}]*peer="east"[^}]*\} [1-9]/);
-      expect(metrics).toMatch(/replication_events_total\{[^}]*peer="east",outcome="applied"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/meridian_replication_lag_seconds_count\{[^}]*peer="east"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/meridian_replication_events_total\{[^}]*peer="east",outcome="applied"[^}]*\} [1-9]/);
       // West has caught up with everything east produced, and east knows it from west's acks.
       const eastMetrics = async () =>
         String((await call(`http://127.0.0.1:${ctx.system.region("east").apps.replicator.appPort}/metrics`)).body);
-      await eventually(eastMetrics, (m) => /replication_backlog_events\{[^}]*peer="west"[^}]*\} 0$/m.test(m), 20_000);
+      await eventually(eastMetrics, (m) => /meridian_replication_backlog_events\{[^}]*peer="west"[^}]*\} 0$/m.test(m), 20_000);
       const to = new Date(Date.now() + 60_000).toISOString();
       const from = new Date(Date.now() - 10 * 60_000).toISOString();
       const replay = (await adminCall(west, `/admin/lake/events?from=${from}&to=${to}`)).body as {

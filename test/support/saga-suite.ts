@@ -4,9 +4,12 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../platform/paths.js";
+import { appMetrics } from "../../observability/metrics.js";
 import { topics } from "../../platform/topology.js";
 import { orderIdForKey } from "../../services/gateway/idempotency.js";
+import { sumCounter } from "../../scripts/bench/metrics-text.js";
 import type { LocalProfiles } from "../../scripts/local/profiles.js";
+import { everyApp } from "../../scripts/local/replicas.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
 import { adminCall, call } from "./http.js";
 import { ordersApi } from "./orders-api.js";
@@ -20,15 +23,16 @@ const finalStatuses = ["confirmed", "rejected", "cancelled"];
  * made sure of, by the local runner). Each test uses its own SKUs and customers, so tests do not
  * see each other's stock.
  */
-export function sagaSuite(profiles: LocalProfiles): void {
-  describe(`saga on pub/sub ${profiles.pubsub}, state ${profiles.state}`, () => {
+export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?: number } = {}): void {
+  const replicas = options.replicas ?? 1;
+  describe(`saga on pub/sub ${profiles.pubsub}, state ${profiles.state}${replicas > 1 ? `, every app at ${replicas} replicas` : ""}`, () => {
     let system: SystemHandle;
     let pids: number[] = [];
     let api: ReturnType<typeof ordersApi>;
     const sku = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
     beforeAll(async () => {
-      system = await startTestSystem(["east"], { profiles });
+      system = await startTestSystem(["east"], { profiles, replicas: everyApp(replicas) });
       pids = system.group.pids;
       api = ordersApi(system.region("east"));
     });
@@ -47,7 +51,7 @@ export function sagaSuite(profiles: LocalProfiles): void {
       expect(await api.stock(s)).toEqual({ sku: s, available: 7, reserved: 3 });
       expect(await api.payment(id)).toMatchObject({ status: "authorized", amount: 60 });
       const history = (await api.events(id)).body as { events: { type: string; causationId: string | null }[] };
-      expect(history.events.map((e) => e.type)).toEqual(["order.placed", "order.confirmed"]);
+      expect(history.events.map((e) => e.type)).toEqual(["io.meridian.order.placed", "io.meridian.order.confirmed"]);
       expect(history.events[1]?.causationId).toBeTruthy();
     });
 
@@ -172,7 +176,7 @@ export function sagaSuite(profiles: LocalProfiles): void {
       expect(payments.every((p) => p?.status === "authorized" && p.amount === 10)).toBe(true);
       for (const id of ids) {
         const { events } = (await api.events(id)).body as { events: { type: string }[] };
-        expect(events.map((e) => e.type)).toEqual(["order.placed", "order.confirmed"]);
+        expect(events.map((e) => e.type)).toEqual(["io.meridian.order.placed", "io.meridian.order.confirmed"]);
       }
     });
 
@@ -181,7 +185,7 @@ export function sagaSuite(profiles: LocalProfiles): void {
       const orderId = randomUUID();
       const v1 = {
         id: randomUUID(),
-        type: "order.placed",
+        type: "io.meridian.order.placed",
         schemaVersion: 1,
         subject: orderId,
         aggregateVersion: 1,
@@ -270,7 +274,7 @@ export function sagaSuite(profiles: LocalProfiles): void {
       const region = system.region("east");
       const orders = region.apps.orders;
       // A malformed order event, published straight to the topic by the orders sidecar.
-      const poison = { id: randomUUID(), type: "order.placed", schemaVersion: 1, subject: "x", data: { nonsense: true } };
+      const poison = { id: randomUUID(), type: "io.meridian.order.placed", schemaVersion: 1, subject: "x", data: { nonsense: true } };
       const published = await call(`http://127.0.0.1:${orders.daprHttpPort}/v1.0/publish/pubsub/${topics.orders}`, {
         method: "POST",
         headers: { "content-type": "application/json", "dapr-api-token": orders.daprApiToken },
@@ -293,8 +297,11 @@ export function sagaSuite(profiles: LocalProfiles): void {
         expect(f.kind).toBe("contract");
         expect(f.reason).toMatch(/event envelope invalid/);
       }
-      const metrics = await call(`http://127.0.0.1:${region.apps.inventory.appPort}/metrics`);
-      expect(String(metrics.body)).toMatch(/dead_letters_total\{[^}]*topic="orders"[^}]*kind="contract"[^}]*\} [1-9]/);
+      // Counted by whichever inventory replica the fault reached.
+      const metrics = await Promise.all(region.replicas.inventory.map((a) => call(`http://127.0.0.1:${a.appPort}/metrics`)));
+      expect(metrics.map((m) => String(m.body)).join("\n")).toMatch(
+        /meridian_dead_letters_total\{[^}]*topic="orders"[^}]*kind="contract"[^}]*\} [1-9]/,
+      );
     });
 
     it("a delivery that keeps failing is retried, dead-lettered with the error, and can be redriven", async () => {
@@ -304,7 +311,7 @@ export function sagaSuite(profiles: LocalProfiles): void {
       const orderId = orderIdForKey("east", key);
       const event = {
         id: randomUUID(),
-        type: "stock.rejected",
+        type: "io.meridian.stock.rejected",
         schemaVersion: 1,
         subject: orderId,
         aggregateVersion: 1,
@@ -365,12 +372,12 @@ export function sagaSuite(profiles: LocalProfiles): void {
   });
 }
 
-/** events_duplicate_total summed over every service of the region. */
+/** The duplicates counter summed over every replica of every service of the region. */
 async function duplicatesCounted(system: SystemHandle): Promise<number> {
   let total = 0;
-  for (const app of Object.values(system.region("east").apps)) {
+  for (const app of Object.values(system.region("east").replicas).flat()) {
     const text = String((await call(`http://127.0.0.1:${app.appPort}/metrics`)).body);
-    for (const line of text.split("\n")) if (line.startsWith("events_duplicate_total{")) total += Number(line.split(" ").pop());
+    total += sumCounter(text, appMetrics.duplicates.name);
   }
   return total;
 }

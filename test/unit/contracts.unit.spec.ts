@@ -5,7 +5,7 @@ import type { EventRecord } from "../../services/shared/events/envelope.js";
 const orderId = "11111111-1111-4111-8111-111111111111";
 const v1Placed: EventRecord = {
   id: "00000000-0000-4000-8000-000000000001",
-  type: "order.placed",
+  type: "io.meridian.order.placed",
   schemaVersion: 1,
   subject: orderId,
   aggregateVersion: 1,
@@ -30,6 +30,12 @@ describe("event contracts", () => {
     expect(read.data).toEqual({ ...(v1Placed.data as object), currency: "EUR" });
   });
 
+  it("reads an event stored under the type name it had before the prefix as today's type", () => {
+    const stored = { ...v1Placed, type: "order.placed" };
+    expect(checkEvent(stored)).toMatchObject({ type: "io.meridian.order.placed", schemaVersion: 2 });
+    expect(stored.type).toBe("order.placed");
+  });
+
   it("rejects data that breaks its schema, naming the field", () => {
     expect(() => checkEvent({ ...v1Placed, data: { ...(v1Placed.data as object), total: -1 } })).toThrow(
       /order\.placed v1 data invalid: total/,
@@ -38,7 +44,7 @@ describe("event contracts", () => {
 
   it("rejects unknown versions and types", () => {
     expect(() => checkEvent({ ...v1Placed, schemaVersion: 9 })).toThrow(ContractError);
-    expect(() => checkEvent({ ...v1Placed, type: "order.teleported" })).toThrow(/no contract for event type order.teleported/);
+    expect(() => checkEvent({ ...v1Placed, type: "order.teleported" })).toThrow(/no contract for event type io.meridian.order.teleported/);
     expect(() => checkEvent({ hello: "world" })).toThrow(/event envelope invalid/);
   });
 
@@ -51,7 +57,9 @@ describe("event contracts", () => {
       correlationId: "c",
       causationId: null,
     };
-    expect(() => assertPublishable(createEvent("order.confirmed", orderId, 2, { orderId }, ctx))).not.toThrow();
-    expect(() => assertPublishable(createEvent("order.confirmed", orderId, 2, { orderId: "nope" }, ctx))).toThrow(ContractError);
+    expect(() => assertPublishable(createEvent("io.meridian.order.confirmed", orderId, 2, { orderId }, ctx))).not.toThrow();
+    expect(() => assertPublishable(createEvent("io.meridian.order.confirmed", orderId, 2, { orderId: "nope" }, ctx))).toThrow(
+      ContractError,
+    );
   });
 });

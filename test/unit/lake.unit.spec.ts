@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { type KeyValueStore, type Versioned, type Write } from "../../services/replicator/key-value-store.js";
 import { Lake } from "../../services/replicator/lake.js";
-import { ConcurrencyError } from "../../services/shared/dapr/sidecar.js";
+import { ConcurrencyError } from "../../services/shared/errors.js";
 import type { EventRecord } from "../../services/shared/events/envelope.js";
 
 const store = "lake-store";
@@ -70,7 +70,7 @@ const base = Date.parse("2026-03-01T10:00:00.000Z");
 function event(overrides: Partial<EventRecord> = {}): EventRecord {
   return {
     id: randomUUID(),
-    type: "stock.level.changed",
+    type: "io.meridian.stock.level.changed",
     schemaVersion: 1,
     subject: `sku-${randomUUID()}`,
     aggregateVersion: 1,

@@ -28,7 +28,7 @@ describe("placing an order", () => {
     expect(decision.kind).toBe("created");
     if (decision.kind !== "created") return;
     expect(decision.event).toMatchObject({
-      type: "order.placed",
+      type: "io.meridian.order.placed",
       schemaVersion: 2,
       subject: cmd.orderId,
       aggregateVersion: 1,

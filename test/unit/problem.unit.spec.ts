@@ -92,7 +92,7 @@ describe("the shared service skeleton", () => {
     expect((await call(`${base}/readyz`)).status).toBe(200);
     const metrics = await call(`${base}/metrics`);
     expect(String(metrics.body)).toMatch(
-      /http_server_request_duration_seconds_count\{service="test",region="east",method="GET",route="\/conflict",status_code="409"\} 1/,
+      /meridian_http_server_request_duration_seconds_count\{service="test",region="east",method="GET",route="\/conflict",status_code="409"\} 1/,
     );
   });
 });

@@ -5,7 +5,7 @@ import { fold } from "../../services/shared/orders/order-state.js";
 
 const placed: EventRecord = {
   id: "00000000-0000-4000-8000-000000000001",
-  type: "order.placed",
+  type: "io.meridian.order.placed",
   schemaVersion: 1,
   subject: "11111111-1111-4111-8111-111111111111",
   aggregateVersion: 1,

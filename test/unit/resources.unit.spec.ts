@@ -32,11 +32,12 @@ function render(otlpEndpoint?: string) {
     dir,
     broker: { profile: "redis", address: { host: "127.0.0.1", port: 7000 }, password: ref("broker-east") },
     store: { profile: "redis", address: { host: "127.0.0.1", port: 7000 }, password: ref("store-east") },
+    lock: { address: { host: "127.0.0.1", port: 7000 }, password: ref("lock-east") },
     nameResolutionDb: "/x/nr.db",
     otlpEndpoint,
     region: "east",
     peers: [{ name: "west", broker: { profile: "redis", address: { host: "127.0.0.1", port: 7001 }, password: ref("broker-west") } }],
-    security: { secrets: { "broker-east": "pw-east", "store-east": "pw-east", "broker-west": "pw-west" } },
+    security: { secrets: { "broker-east": "pw-east", "store-east": "pw-east", "lock-east": "pw-east", "broker-west": "pw-west" } },
   });
   // One resource per file: daprd reads only the first document of a Resiliency file.
   const docs = readdirSync(resourcesDir).map((f) => parse(readFileSync(join(resourcesDir, f), "utf8")) as Doc);
@@ -112,13 +113,20 @@ describe("local Dapr resources", () => {
   it("takes every broker password from the local secret store, never literally", () => {
     const { docs, dir } = render();
     const secrets = JSON.parse(readFileSync(join(dir, "secrets.json"), "utf8")) as Record<string, string>;
-    expect(secrets).toEqual({ "broker-east": "pw-east", "store-east": "pw-east", "broker-west": "pw-west" });
+    expect(secrets).toEqual({ "broker-east": "pw-east", "store-east": "pw-east", "lock-east": "pw-east", "broker-west": "pw-west" });
     const redis = docs.filter((d) => d.kind === "Component" && String(d.spec["type"]).includes("redis"));
     expect(redis.length).toBeGreaterThan(0);
     for (const c of redis) {
       const password = c.spec.metadata?.find((m) => m.name === "redisPassword");
+      const type = String(c.spec["type"]);
       const key =
-        c.metadata.name === "peer-west" ? "broker-west" : String(c.spec["type"]).startsWith("state.") ? "store-east" : "broker-east";
+        c.metadata.name === "peer-west"
+          ? "broker-west"
+          : type.startsWith("state.")
+            ? "store-east"
+            : type.startsWith("lock.")
+              ? "lock-east"
+              : "broker-east";
       expect(password, c.metadata.name).toEqual({ name: "redisPassword", secretKeyRef: { name: key, key } });
       expect(c.auth).toEqual({ secretStore: localSecretStore });
     }

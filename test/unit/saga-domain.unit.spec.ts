@@ -118,20 +118,36 @@ describe("orders react to the saga", () => {
   };
   const incoming = (type: string, data: unknown = {}) => ({ type, data, subject: orderId }) as EventRecord;
 
+  const reactTo = (state: OrderState, event: EventRecord, history: readonly EventRecord[] = []) =>
+    react(orderId, history, state, { ...event, id: "00000000-0000-4000-8000-00000000000a" }, ctx);
+  const written = (decision: ReturnType<typeof react>) => (decision.kind === "write" ? decision.event : decision);
+
   it("confirms on authorisation, rejects on missing stock, cancels on decline", () => {
-    expect(react(pending, incoming("payment.authorized"), ctx)).toMatchObject({ type: "order.confirmed", aggregateVersion: 2 });
-    expect(react(pending, incoming("stock.rejected", { shortages: ["a"] }), ctx)).toMatchObject({
-      type: "order.rejected",
+    expect(written(reactTo(pending, incoming("io.meridian.payment.authorized")))).toMatchObject({
+      type: "io.meridian.order.confirmed",
+      aggregateVersion: 2,
+    });
+    expect(written(reactTo(pending, incoming("io.meridian.stock.rejected", { shortages: ["a"] })))).toMatchObject({
+      type: "io.meridian.order.rejected",
       data: { skus: ["a"] },
     });
-    expect(react(pending, incoming("payment.declined"), ctx)).toMatchObject({
-      type: "order.cancelled",
+    expect(written(reactTo(pending, incoming("io.meridian.payment.declined")))).toMatchObject({
+      type: "io.meridian.order.cancelled",
       data: { reason: "payment-declined" },
     });
   });
 
   it("ignores saga events once the order has moved on", () => {
-    expect(react({ ...pending, status: "cancelled" }, incoming("payment.authorized"), ctx)).toBeUndefined();
-    expect(react(pending, incoming("stock.reserved"), ctx)).toBeUndefined();
+    expect(reactTo({ ...pending, status: "cancelled" }, incoming("io.meridian.payment.authorized"))).toEqual({ kind: "noop" });
+    expect(reactTo(pending, incoming("io.meridian.stock.reserved"))).toEqual({ kind: "noop" });
+  });
+
+  it("recognises a redelivered event by the causation it left in the stream", () => {
+    const caused = { causationId: "00000000-0000-4000-8000-00000000000a" } as EventRecord;
+    expect(reactTo(pending, incoming("io.meridian.payment.authorized"), [caused])).toEqual({ kind: "duplicate" });
+  });
+
+  it("refuses a reaction for an order that does not exist", () => {
+    expect(() => react(orderId, [], undefined, incoming("io.meridian.payment.authorized"), ctx)).toThrow(/unknown order/);
   });
 });

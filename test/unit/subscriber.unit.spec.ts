@@ -12,7 +12,7 @@ const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () 
 function event(n: number): EventRecord {
   return {
     id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
-    type: "stock.level.changed",
+    type: "io.meridian.stock.level.changed",
     schemaVersion: 1,
     subject: `sku-${n}`,
     aggregateVersion: 1,

@@ -1,8 +1,7 @@
 // The module object, not named imports: OpenTelemetry's HTTP instrumentation patches
 // `http.request` on it, which is how the trace context reaches the sidecar.
 import http from "node:http";
-import { DependencyError } from "../errors.js";
-import { HttpProblem, unavailable } from "../http/problem.js";
+import { ConcurrencyError, DependencyError, InvocationError, type RemoteProblem } from "../errors.js";
 
 export interface SidecarOptions {
   readonly httpPort: number;
@@ -30,11 +29,6 @@ export interface Write {
 export interface Versioned<T> {
   readonly value: T;
   readonly etag: string;
-}
-
-/** Another writer changed what we read before our write (an ETag conflict). */
-export class ConcurrencyError extends Error {
-  override name = "ConcurrencyError";
 }
 
 export const HttpMethod = { GET: "GET", POST: "POST", PUT: "PUT", DELETE: "DELETE" } as const;
@@ -172,6 +166,31 @@ export class Sidecar {
     });
   }
 
+  /**
+   * Dapr's distributed lock (alpha API): true when `owner` now holds `resource` for
+   * `expirySeconds`, false when another owner holds it.
+   */
+  async tryLock(store: string, resource: string, owner: string, expirySeconds: number): Promise<boolean> {
+    const body = { resourceId: resource, lockOwner: owner, expiryInSeconds: expirySeconds };
+    const answer = await this.json<{ success?: boolean }>(
+      "POST",
+      `/v1.0-alpha1/lock/${enc(store)}`,
+      body,
+      `locking ${resource} in ${store}`,
+    );
+    return answer.success === true;
+  }
+
+  /** Releases a lock `owner` holds; one that expired (or was never held) is no error. */
+  async unlock(store: string, resource: string, owner: string): Promise<void> {
+    await this.json(
+      "POST",
+      `/v1.0-alpha1/unlock/${enc(store)}`,
+      { resourceId: resource, lockOwner: owner },
+      `unlocking ${resource} in ${store}`,
+    );
+  }
+
   /** Publishes one message; `contentType` application/cloudevents+json sends a CloudEvent as is. */
   async publish(pubsub: string, topic: string, data: unknown, contentType = "application/json"): Promise<void> {
     await this.expectOk("POST", `/v1.0/publish/${enc(pubsub)}/${enc(topic)}`, data, `publishing to ${pubsub}/${topic}`, {
@@ -189,24 +208,19 @@ export class Sidecar {
     try {
       answer = await this.call(httpMethod, `/v1.0/invoke/${enc(appId)}/method/${method}`, body, headers);
     } catch {
-      throw unavailable(`${appId} is not reachable through Dapr (sidecar unreachable)`);
+      throw new InvocationError(appId, undefined, undefined, undefined, `${appId} is not reachable through Dapr (sidecar unreachable)`);
     }
     if (answer.status < 300) return parseBody(answer) as T;
     const problem = parseProblem(answer.body);
-    if (answer.status >= 400 && answer.status < 500)
-      throw new HttpProblem(
-        answer.status,
-        problem?.title ?? "Error",
-        problem?.detail ?? answer.body,
-        problem?.extensions ?? {},
-        {},
-        problem?.type,
-      );
-    if (answer.status === 503 && problem) {
-      const retryAfter = header(answer, "retry-after") ?? String(problem.extensions["retryAfterSeconds"] ?? 5);
-      throw new HttpProblem(503, problem.title, problem.detail, problem.extensions, { "Retry-After": retryAfter }, problem.type);
-    }
-    throw unavailable(`${appId} is not reachable through Dapr (status ${answer.status})`);
+    throw new InvocationError(
+      appId,
+      answer.status,
+      problem,
+      header(answer, "retry-after"),
+      problem
+        ? `${appId} answered ${answer.status}: ${problem.detail}`
+        : `${appId} is not reachable through Dapr (status ${answer.status})`,
+    );
   }
 
   private async json<T>(method: HttpMethod, path: string, body: unknown, what: string): Promise<T> {
@@ -273,7 +287,7 @@ function parseBody(answer: Answer): unknown {
   }
 }
 
-function parseProblem(body: string): { type?: string; title: string; detail: string; extensions: Record<string, unknown> } | undefined {
+function parseProblem(body: string): RemoteProblem | undefined {
   try {
     const { type, title, status: _status, detail, instance: _instance, ...extensions } = JSON.parse(body) as Record<string, unknown>;
     if (typeof title === "string" && typeof detail === "string")

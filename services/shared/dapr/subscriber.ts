@@ -8,9 +8,9 @@ import type { Fault } from "../events/fault.js";
 import type { EventMetrics } from "../events/metrics.js";
 import { type Logger, errorFields } from "../log.js";
 import type { Sidecar } from "./sidecar.js";
+import type { Outcome } from "../application/outcome.js";
 
-/** What a handler did with an event; counted, and `duplicate` also in events_duplicate_total. */
-export type Outcome = "applied" | "duplicate" | "ignored";
+export type { Outcome } from "../application/outcome.js";
 
 export interface SubscriberOptions {
   readonly app: AppId;
@@ -29,6 +29,9 @@ export interface SubscriberOptions {
   /** Never give up on a failing delivery (replication: a replica must not skip an event). */
   readonly retryForever?: boolean;
 }
+
+/** What every subscriber of a service shares. */
+export type SubscriberDeps = Pick<SubscriberOptions, "region" | "sidecar" | "log" | "metrics">;
 
 /** Attempts Dapr makes before dead-lettering: the first plus the Resiliency policy's retries. */
 const maxAttempts = deliveryRetry.maxRetries + 1;

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { type EventContext, type EventRecord, eventRecordSchema, newEvent } from "./envelope.js";
+import { currentTypeName } from "./event-types.js";
 import { inventoryEventTypes, reservationV1, stockLevelV1 } from "./inventory-events.js";
 import { describeIssues } from "./order-input.js";
 import {
@@ -56,11 +57,15 @@ export function currentVersion(type: string): number {
   return Math.max(...versions);
 }
 
-/** Checks a record against its envelope and data schema, upcasts it to the newest version, or throws. */
+/**
+ * Checks a record against its envelope and data schema, upcasts it to the newest version (and
+ * its type to today's name), or throws.
+ */
 export function checkEvent(raw: unknown): EventRecord {
   const envelope = eventRecordSchema.safeParse(raw);
   if (!envelope.success) throw new ContractError(`event envelope invalid: ${describeIssues(envelope.error, "event")}`);
-  const record = envelope.data as EventRecord;
+  // Events stored before type names were prefixed read as today's types.
+  const record = { ...(envelope.data as EventRecord), type: currentTypeName(envelope.data.type) };
   const byVersion = contracts[record.type];
   if (!byVersion) throw new ContractError(`no contract for event type ${record.type}`);
   let version = record.schemaVersion;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dataSchemaOf } from "./event-types.js";
 
 /**
  * A domain event as stored in an aggregate's stream and carried as CloudEvent data. The
@@ -25,21 +26,25 @@ export const ceExtensions = {
   aggregateVersion: "aggregateversion",
   correlationId: "correlationid",
   causationId: "causationid",
-  schemaVersion: "schemaversion",
   eventId: "eventid",
 } as const;
 
-/** The CloudEvent attributes for a record, as Dapr outbox metadata (values must be strings). */
+/**
+ * The CloudEvent attributes for a record, as Dapr outbox metadata (values must be strings):
+ * `time` is when the event happened, `dataschema` names its contract and version; the
+ * extensions let brokers and routing rules see the rest without parsing data.
+ */
 export function cloudEventAttributes(e: EventRecord, source: string): Record<string, string> {
   return {
     type: e.type,
     subject: e.subject,
     source,
+    time: e.occurredAt,
+    dataschema: dataSchemaOf(e.type, e.schemaVersion),
     [ceExtensions.originRegion]: e.originRegion,
     [ceExtensions.aggregateVersion]: String(e.aggregateVersion),
     [ceExtensions.correlationId]: e.correlationId,
     [ceExtensions.causationId]: e.causationId ?? "",
-    [ceExtensions.schemaVersion]: String(e.schemaVersion),
     [ceExtensions.eventId]: e.id,
   };
 }

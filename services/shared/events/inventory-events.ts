@@ -1,12 +1,13 @@
 import { z } from "zod";
+import { eventType } from "./event-types.js";
 
 export const inventoryEventTypes = {
-  levelChanged: "stock.level.changed",
-  reserved: "stock.reserved",
-  rejected: "stock.rejected",
-  released: "stock.released",
+  levelChanged: eventType("stock.level.changed"),
+  reserved: eventType("stock.reserved"),
+  rejected: eventType("stock.rejected"),
+  released: eventType("stock.released"),
   /** A cancel reached inventory before the order did: nothing is reserved, and nothing ever will be. */
-  voided: "stock.voided",
+  voided: eventType("stock.voided"),
 } as const;
 
 /** Stock of one SKU in one region. */

@@ -1,12 +1,13 @@
 import { z } from "zod";
+import { eventType } from "./event-types.js";
 import { orderLineSchema } from "./order-input.js";
 
 /** Event type names of the Order aggregate. */
 export const orderEventTypes = {
-  placed: "order.placed",
-  confirmed: "order.confirmed",
-  rejected: "order.rejected",
-  cancelled: "order.cancelled",
+  placed: eventType("order.placed"),
+  confirmed: eventType("order.confirmed"),
+  rejected: eventType("order.rejected"),
+  cancelled: eventType("order.cancelled"),
 } as const;
 
 export const orderPlacedV1 = z.object({

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { eventType } from "./event-types.js";
 
 export const paymentEventTypes = {
-  authorized: "payment.authorized",
-  declined: "payment.declined",
-  refunded: "payment.refunded",
+  authorized: eventType("payment.authorized"),
+  declined: eventType("payment.declined"),
+  refunded: eventType("payment.refunded"),
   /** The order was cancelled before payment was asked for: nothing will be charged. */
-  voided: "payment.voided",
+  voided: eventType("payment.voided"),
 } as const;
 
 export const paymentStatuses = ["authorized", "declined", "refunded", "voided"] as const;

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { eventType } from "./event-types.js";
 
 export const replicationEventTypes = {
   /** A region's count of each peer's order events it has applied, sent to that peer. */
-  acknowledged: "replication.acknowledged",
+  acknowledged: eventType("replication.acknowledged"),
 } as const;
 
 export const replicationAcknowledgedV1 = z.object({

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { DomainError } from "../domain/errors.js";
-import { DependencyError } from "../errors.js";
+import { DependencyError, InvocationError } from "../errors.js";
 import { type ProblemKind, domainProblem, kindOfStatus, problemTypes } from "./problem-types.js";
 import type { Logger } from "../log.js";
 import { errorFields } from "../log.js";
@@ -49,6 +49,29 @@ export function fromDomainError(err: DomainError): HttpProblem {
     { ...err.facts },
     typeof retryAfter === "number" ? { "Retry-After": String(retryAfter) } : {},
   );
+}
+
+/**
+ * Another service's answer, passed on: its refusal (4xx) unchanged, so the client reads the
+ * callee's own reason; its 503 with the callee's Retry-After; anything else as unavailable.
+ */
+export function fromInvocationError(err: InvocationError): HttpProblem {
+  const p = err.problem;
+  if (p && err.refused) return new HttpProblem(err.status!, p.title, p.detail, { ...p.extensions }, {}, p.type);
+  if (p && err.status === 503) {
+    const retryAfter = err.retryAfter ?? String(p.extensions["retryAfterSeconds"] ?? 5);
+    return new HttpProblem(503, p.title, p.detail, { ...p.extensions }, { "Retry-After": retryAfter }, p.type);
+  }
+  if (err.refused) return new HttpProblem(err.status!, "Error", err.message);
+  return unavailable(err.message);
+}
+
+/** Any error as the problem it is answered with, or undefined when it is unexpected. */
+export function knownProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof DomainError) return fromDomainError(err);
+  if (err instanceof InvocationError) return fromInvocationError(err);
+  return fromBodyParser(err as { type?: string }) ?? fromHttpError(err);
 }
 
 export const problemContentType = "application/problem+json";
@@ -126,12 +149,7 @@ export function problemMiddleware(log: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    let answer =
-      err instanceof HttpProblem
-        ? err
-        : err instanceof DomainError
-          ? fromDomainError(err)
-          : (fromBodyParser(err as { type?: string }) ?? fromHttpError(err));
+    let answer = knownProblem(err);
     if (!answer && err instanceof DependencyError) {
       // Not the client's fault and usually brief (a sidecar or store restarting): say so, and when to retry.
       log.warn("dependency failed", { ...errorFields(err), method: req.method, path: req.path });

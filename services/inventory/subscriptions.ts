@@ -1,0 +1,16 @@
+import { Router } from "express";
+import { apps, topics } from "../../platform/topology.js";
+import { type SubscriberDeps, subscribeTopics } from "../shared/dapr/subscriber.js";
+import type { InventoryApp } from "./application.js";
+
+/** Orders to reserve or release, and declined payments to compensate. */
+export function inventorySubscriptions(app: InventoryApp, deps: SubscriberDeps): Router {
+  const router = Router();
+  // Replicated order events reach this region's topics too; their side effects happened at home.
+  subscribeTopics(
+    router,
+    { ...deps, app: apps.inventory, localOnly: true },
+    { [topics.orders]: app.onOrderEvent, [topics.payments]: app.onPaymentEvent },
+  );
+  return router;
+}

@@ -1,0 +1,25 @@
+import { Router } from "express";
+import { customerIdQuery, orderIdParam } from "../shared/http/params.js";
+import { notFound } from "../shared/http/problem.js";
+import { publicOrder } from "../shared/orders/order-state.js";
+import type { ViewApp } from "./application.js";
+
+/** Reading orders, through the gateway. */
+export function viewPublicRoutes(app: ViewApp): Router {
+  const router = Router();
+
+  router.get("/orders/:orderId", async (req, res) => {
+    const orderId = orderIdParam(req.params["orderId"]);
+    const view = await app.order(orderId);
+    if (!view) throw notFound(`order ${orderId} does not exist`);
+    res.json(publicOrder(view.value));
+  });
+
+  router.get("/orders", async (req, res) => {
+    const customerId = customerIdQuery(req.query["customerId"]);
+    const orders = await app.byCustomer(customerId);
+    res.json({ customerId, orders: orders.map(publicOrder) });
+  });
+
+  return router;
+}

@@ -1,0 +1,83 @@
+import { createHash } from "node:crypto";
+import { Router } from "express";
+import { z } from "zod";
+import { ContractError, checkEvent } from "../shared/events/contracts.js";
+import type { EventRecord } from "../shared/events/envelope.js";
+import { describeIssues, orderIdSchema } from "../shared/events/order-input.js";
+import { badRequest } from "../shared/http/problem.js";
+import { catalogShards } from "../shared/orders/catalog-shards.js";
+import type { OrdersApp } from "./application.js";
+import type { Catalog } from "./catalog.js";
+
+/** An event a caller hands in (replication, restore): one that breaks its contract is the caller's error. */
+function eventFromCaller(raw: unknown, where: string): EventRecord {
+  try {
+    return checkEvent(raw);
+  } catch (err) {
+    if (err instanceof ContractError) throw badRequest(`${where}: ${err.message}`);
+    throw err;
+  }
+}
+
+const restoreSchema = z.object({ orderId: orderIdSchema, events: z.array(z.unknown()).min(1) });
+
+/**
+ * The replication protocol and the region's operator tools, reached only through service
+ * invocation by this region's replicator, order-view and the operator scripts (the access
+ * policies in platform/access.ts name each caller and route): never through the gateway.
+ */
+export function ordersPeerRoutes(app: OrdersApp, catalog: Catalog, region: string): Router {
+  const router = Router();
+
+  /**
+   * A change event replicated from the order's home region (see acceptReplica). Its origin tag
+   * keeps inventory and payments from acting on it and the replicator from sending it back.
+   */
+  router.post("/replica/events", async (req, res) => {
+    res.json({ outcome: await app.replicate(eventFromCaller(req.body, "event")) });
+  });
+
+  /**
+   * What this region holds: a digest of (order id, status, version) over every order, its own
+   * and replicated. Equal digests in two regions mean they converged.
+   */
+  router.get("/digest", async (_req, res) => {
+    const rows: string[] = [];
+    for (const shard of catalogShards) {
+      const ids = await catalog.shard(shard);
+      const streams = await Promise.all(ids.map((id) => app.read(id)));
+      for (const { state } of streams) if (state) rows.push(`${state.orderId} ${state.status} ${state.version}`);
+    }
+    rows.sort();
+    const byStatus: Record<string, number> = {};
+    for (const row of rows) {
+      const status = row.split(" ")[1]!;
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+    }
+    res.json({ region, orders: rows.length, byStatus, digest: createHash("sha256").update(rows.join("\n")).digest("hex") });
+  });
+
+  /** Re-seeding a region that lost its data: a whole stream, from a peer's event lake. */
+  router.post("/restore", async (req, res) => {
+    const body = restoreSchema.safeParse(req.body);
+    if (!body.success) throw badRequest(describeIssues(body.error));
+    const pairs = body.data.events
+      .map((raw, i) => ({ raw: raw as EventRecord, checked: eventFromCaller(raw, `events[${i}]`) }))
+      .sort((a, b) => a.checked.aggregateVersion - b.checked.aggregateVersion);
+    const outcome = await app.restore(
+      body.data.orderId,
+      pairs.map((p) => p.raw),
+      pairs.map((p) => p.checked),
+    );
+    res.json({ orderId: body.data.orderId, outcome });
+  });
+
+  /** Every order id in one catalogue shard (00..ff): what a replay walks. */
+  router.get("/catalog/:shard", async (req, res) => {
+    const shard = String(req.params["shard"]);
+    if (!catalogShards.includes(shard)) throw badRequest("shard: must be two lower-case hex digits, 00 to ff");
+    res.json({ shard, orderIds: await catalog.shard(shard) });
+  });
+
+  return router;
+}

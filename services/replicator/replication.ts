@@ -1,0 +1,135 @@
+/**
+ * The replication protocol of one region: applying the order events its peers originated, in
+ * version order, and telling each peer how far it has got (acknowledgements), from which each
+ * region measures what its peers still have to apply (backlog).
+ */
+import { randomUUID } from "node:crypto";
+import { apps, peerLinkName, topics } from "../../platform/topology.js";
+import type { Outcome } from "../shared/application/outcome.js";
+import type { Sidecar } from "../shared/dapr/sidecar.js";
+import { HttpMethod } from "../shared/dapr/sidecar.js";
+import { InvocationError } from "../shared/errors.js";
+import { createEvent } from "../shared/events/contracts.js";
+import type { EventRecord } from "../shared/events/envelope.js";
+import { type ReplicationAcknowledged, replicationEventTypes } from "../shared/events/replication-events.js";
+import { type Logger, errorFields } from "../shared/log.js";
+import type { Worker } from "../shared/service.js";
+import type { Lake } from "./lake.js";
+import type { ReplicationMetrics } from "./metrics.js";
+
+export interface ReplicationDeps {
+  readonly region: string;
+  readonly peers: readonly string[];
+  readonly sidecar: Sidecar;
+  readonly lake: Lake;
+  readonly log: Logger;
+  readonly replication: ReplicationMetrics;
+  readonly clock: () => Date;
+}
+
+/** How long a replica that overtook its predecessor waits in-process: up to 10 × 20 ms. */
+const inOrderAttempts = 10;
+const inOrderWaitMs = 20;
+
+export class Replication {
+  private readonly acknowledged = new Map<string, number>();
+  private ackSequence = 0;
+
+  constructor(private readonly deps: ReplicationDeps) {}
+
+  /**
+   * An order event from `peer`'s broker. Origin tags latch: only events that originated in that
+   * peer are applied, so replicas the peer holds of other regions' orders never come back.
+   */
+  async fromPeer(peer: string, event: EventRecord): Promise<Outcome> {
+    if (event.originRegion !== peer) return "ignored";
+    const { outcome } = await this.applyInOrder(event);
+    const { replication, clock } = this.deps;
+    replication.events.inc({ peer, outcome });
+    if (outcome === "applied") {
+      replication.lag.observe({ peer }, Math.max(0, (clock().getTime() - Date.parse(event.occurredAt)) / 1000));
+      replication.lastApplied.set({ peer }, clock().getTime() / 1000);
+    }
+    return outcome;
+  }
+
+  /**
+   * Hands a replicated event to this region's orders service. Events of one order may overtake
+   * each other on the link (deliveries run concurrently); a version that arrives before the one it
+   * follows waits here a little, because the earlier one is usually being applied at that very
+   * moment. Only then is it handed back to Dapr, whose retry comes half a second later.
+   */
+  private async applyInOrder(event: EventRecord): Promise<{ outcome: "applied" | "duplicate" }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.sidecar.invoke<{ outcome: "applied" | "duplicate" }>(apps.orders, "replica/events", HttpMethod.POST, event);
+      } catch (err) {
+        const mustWait = err instanceof InvocationError && err.status === 409 && err.problem?.extensions["heldVersion"] !== undefined;
+        if (!mustWait || attempt >= inOrderAttempts) throw err;
+        await new Promise((r) => setTimeout(r, inOrderWaitMs));
+      }
+    }
+  }
+
+  /** A peer's acknowledgement: how many of this region's order events it holds. */
+  async onAck(event: EventRecord): Promise<Outcome> {
+    const ack = event.data as ReplicationAcknowledged;
+    const applied = ack.applied[this.deps.region];
+    if (applied === undefined || !this.deps.peers.includes(ack.region)) return "ignored";
+    this.acknowledged.set(ack.region, Math.max(applied, this.acknowledged.get(ack.region) ?? 0));
+    await this.refreshBacklog();
+    return "applied";
+  }
+
+  /**
+   * Backlog, measured where the events originate: each region counts, in its own lake, the order
+   * events that originated here (produced) and, from its peers' acknowledgements, how many of
+   * them each peer holds (applied). The difference is what that peer still has to apply; it
+   * grows while the peer is down or cut off, and falls to 0 when it has caught up.
+   */
+  private async refreshBacklog(): Promise<void> {
+    const produced = await this.deps.lake.count(topics.orders, this.deps.region);
+    for (const peer of this.deps.peers) {
+      this.deps.replication.backlog.set({ peer }, Math.max(0, produced - (this.acknowledged.get(peer) ?? 0)));
+    }
+  }
+
+  /** Tells each peer, through its own broker, how many of its order events this region holds. */
+  async acknowledge(): Promise<void> {
+    const { region, peers, lake, sidecar, clock, log } = this.deps;
+    for (const peer of peers) {
+      const applied = await lake.count(topics.orders, peer);
+      const ctx = { region, now: clock(), newId: randomUUID, correlationId: `ack-${region}`, causationId: null };
+      const ack = createEvent(
+        replicationEventTypes.acknowledged,
+        region,
+        ++this.ackSequence,
+        { region, applied: { [peer]: applied } },
+        ctx,
+      );
+      // A peer that is down or cut off misses acks; the next tick sends the newer count.
+      await sidecar.publish(peerLinkName(peer), topics.replicationAcks, ack).catch((err: unknown) => {
+        log.debug("acknowledgement not delivered; the next one carries the newer count", { peer, ...errorFields(err) });
+      });
+    }
+    await this.refreshBacklog();
+  }
+}
+
+/**
+ * Acknowledges every `intervalMs` until stopped; `turn` lets one replica at a time do it (an
+ * acknowledgement carries absolute counts, so a turn passing between replicas loses nothing).
+ */
+export function startAcknowledger(
+  replication: Replication,
+  intervalMs: number,
+  log: Logger,
+  turn: (work: () => Promise<void>) => Promise<void>,
+): Worker {
+  const timer = setInterval(
+    () => void turn(() => replication.acknowledge()).catch((err: unknown) => log.warn("acknowledging failed", errorFields(err))),
+    intervalMs,
+  );
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
