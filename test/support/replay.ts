@@ -44,11 +44,11 @@ export async function deliverAgain(region: RegionHandle, sagaTopics: readonly st
       return replayed;
     }
     case "jetstream": {
-      const token = region.broker.connect(region.broker.port).secrets;
-      const value = Object.values(token)[0]!;
+      // The region's token: the one secret its JetStream connection refers to.
+      const [token] = Object.values(region.broker.connect(region.broker.port).secrets);
       for (const topic of sagaTopics) {
-        const messages = await streamMessages(region.broker.port, value, topic);
-        await republish(region.broker.port, value, topic, messages);
+        const messages = await streamMessages(region.broker.port, token!, topic);
+        await republish(region.broker.port, token!, topic, messages);
         replayed += messages.length;
       }
       return replayed;
