@@ -4,7 +4,7 @@
  * (what each app may publish and subscribe to). The local runner and the Kubernetes manifests
  * render the same policies from here.
  */
-import { type AppId, allApps, componentScopes, invocations, relayTopicOf, stores, subscriptions } from "./topology.js";
+import { type AppId, type WorkflowAppId, allApps, componentScopes, invocations, relayTopicOf, stores, subscriptions } from "./topology.js";
 
 /**
  * The Dapr APIs the apps call (all over HTTP: state, publish, invoke, the distributed lock, plus
@@ -35,7 +35,7 @@ export const appTrustDomain = "public";
  * topology may call only its listed routes. Enforced by the callee's sidecar against the caller's
  * mTLS identity, so it needs mTLS (Sentry) wherever it is used.
  */
-export function accessControlOf(app: AppId, namespace: string) {
+export function accessControlOf(app: AppId | WorkflowAppId, namespace: string) {
   return {
     defaultAction: "deny",
     trustDomain: appTrustDomain,

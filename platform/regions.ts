@@ -184,9 +184,25 @@ export const regionSchema = z
       .object({ cidr: z.cidrv4(), ports: z.array(z.number().int().min(1).max(65535)).min(1) })
       .strict()
       .default({ cidr: "0.0.0.0/0", ports: [443, 6443] }),
+    /**
+     * The Redis the writers' leases live in (Dapr's lock.redis). Optional: by default the state
+     * store's Redis, else the broker's; one of them must exist when an app may run as several
+     * replicas (replicas.max > 1), or `npm run synth` refuses the config.
+     */
+    lock: z.object({ endpoint, password: secretRef }).strict().optional(),
   })
   .strict();
 export type RegionConfig = z.infer<typeof regionSchema>;
+
+/** Where a region's leases live: `lock`, else the Redis of its state store, else of its broker. */
+export function lockRedisOf(
+  region: Pick<RegionConfig, "lock" | "state" | "pubsub">,
+): { endpoint: Endpoint; password: z.infer<typeof secretRef> } | undefined {
+  if (region.lock) return region.lock;
+  if (region.state.profile === "redis") return { endpoint: region.state.endpoint, password: region.state.password };
+  if (region.pubsub.profile === "redis") return { endpoint: region.pubsub.endpoint, password: region.pubsub.password };
+  return undefined;
+}
 
 export const regionsSchema = z
   .array(regionSchema)
@@ -195,6 +211,14 @@ export const regionsSchema = z
     const names = regions.map((r) => r.name);
     if (new Set(names).size !== names.length) ctx.addIssue({ code: "custom", message: "region names must be unique" });
     regions.forEach((r, i) => {
+      // Replicas of a writer on a store without rollback must hold leases; leases need a lock store.
+      if (r.replicas.max > 1 && !lockRedisOf(r)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "lock"],
+          message: `${r.name}: replicas.max is ${r.replicas.max}, so the writers need leases: set lock (a Redis endpoint and password), or use the redis state or pub/sub profile`,
+        });
+      }
       for (const peer of r.peers) {
         if (peer === r.name) ctx.addIssue({ code: "custom", path: [i, "peers"], message: `${r.name} cannot peer with itself` });
         else if (!names.includes(peer)) ctx.addIssue({ code: "custom", path: [i, "peers"], message: `unknown peer region ${peer}` });

@@ -310,3 +310,19 @@ export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
  * Everything else it serves (/admin/*, /metrics, /healthz, /readyz) stays inside.
  */
 export const gatewayPublicPaths: readonly string[] = ["/orders", "/inventory"];
+
+/**
+ * Dapr Workflow (issue #17). Apps that run workflows: their sidecars join the region's placement
+ * (actor placement tables) and scheduler (durable timers and reminders), and keep workflow state
+ * in the region's actor state store. Kept apart from `apps` while the orchestrated saga is being
+ * built: a region runs them only when the local runner is asked to (its `workflows` option).
+ */
+export const workflowApps = {
+  /** Today a demonstration workflow that proves the runtime; the orchestrated saga in phase 2. */
+  orderSaga: "order-saga",
+} as const;
+export type WorkflowAppId = (typeof workflowApps)[keyof typeof workflowApps];
+export const allWorkflowApps: readonly WorkflowAppId[] = Object.values(workflowApps);
+
+/** The region's actor state store (`actorStateStore: "true"`): workflow state, scoped to the workflow apps. */
+export const workflowStateStore = "workflow-store";

@@ -3,7 +3,8 @@ import type { BrokerConnection } from "../../platform/dapr/pubsub.js";
 import { regionComponents } from "../../platform/dapr/region.js";
 import type { SecretRef } from "../../platform/dapr/resource.js";
 import type { StoreConnection } from "../../platform/dapr/state.js";
-import type { Endpoint, PubsubProfile, RegionConfig, StateProfile } from "../../platform/regions.js";
+import { type Endpoint, type PubsubProfile, type RegionConfig, type StateProfile, lockRedisOf } from "../../platform/regions.js";
+import type { LockConnection } from "../../platform/dapr/lock.js";
 import { Component, type ComponentProps } from "../imports/dapr-component-dapr.io.js";
 
 /** The Kubernetes secret store built into daprd; the Dapr operator resolves its `secretKeyRef`s. */
@@ -48,6 +49,12 @@ export function brokerConnection(profile: PubsubProfile, cross?: { credential: S
   }
 }
 
+/** The leases' Redis (see lockRedisOf); none when every app runs as one replica and there is no Redis. */
+export function lockConnection(region: RegionConfig): LockConnection | undefined {
+  const redis = lockRedisOf(region);
+  return redis && { address: address(redis.endpoint), password: redis.password, tls: redis.endpoint.tls };
+}
+
 export function storeConnection(profile: StateProfile): StoreConnection {
   switch (profile.profile) {
     case "redis":
@@ -69,6 +76,7 @@ export function addComponents(scope: Construct, region: RegionConfig, peers: rea
     region: region.name,
     broker: brokerConnection(region.pubsub),
     store: storeConnection(region.state),
+    lock: lockConnection(region),
     peers: peers.map((p) => ({ name: p.name, broker: brokerConnection(p.pubsub, { credential: peerBrokerSecret(p) }) })),
     secretStore,
   });

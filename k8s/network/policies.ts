@@ -19,7 +19,7 @@ function peerOf(e: Endpoint): INetworkPolicyPeer {
 /** Every address of a region's brokers and stores, for apps that load a component. */
 export function dataEndpoints(region: RegionConfig): Endpoint[] {
   const pubsub = region.pubsub.profile === "kafka" ? region.pubsub.brokers : [region.pubsub.endpoint];
-  return [...pubsub, region.state.endpoint];
+  return [...pubsub, region.state.endpoint, ...(region.lock ? [region.lock.endpoint] : [])];
 }
 
 /**

@@ -95,6 +95,8 @@ export class DaprApp extends Construct {
           ]
         : []),
       { name: "SERVICE_VERSION", value: version },
+      // Replicas of a writer take turns on the keys they decide about (services/shared/application/lease.ts).
+      { name: "WRITE_LEASE", value: region.replicas.max > 1 ? "distributed" : "process" },
       // OpenTelemetry's service.instance.id (and every log line's `instance`): the pod's name.
       { name: "SERVICE_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "NODE_ENV", value: "production" },

@@ -4,12 +4,12 @@
  * file; in a cluster, DNS does that and the Sentry address comes from the control plane.
  */
 import { accessControlOf, allowedApis } from "../access.js";
-import type { AppId } from "../topology.js";
+import type { AppId, WorkflowAppId } from "../topology.js";
 
 export interface ConfigurationOptions {
   /** The Configuration's name. */
   readonly name: string;
-  readonly app: AppId;
+  readonly app: AppId | WorkflowAppId;
   /** The namespace of the callers' identities (access control); none disables access control. */
   readonly accessControlNamespace?: string;
   /** The secret store the components use: no app may read it through the secrets API. */

@@ -95,3 +95,11 @@ export function outboxMetadata(store: StoreSpec): MetadataItem[] {
 export function stateComponent(store: StoreSpec, c: StoreConnection): ComponentDoc {
   return withMetadata(stateStoreComponent(store.name, c), outboxMetadata(store));
 }
+
+/**
+ * The store Dapr keeps actor and workflow state in (Dapr Workflow, issue #17): a state store of
+ * any profile marked `actorStateStore` (an app may load only one such store). Scopes are the caller's.
+ */
+export function actorStateStore(name: string, c: StoreConnection): ComponentDoc {
+  return withMetadata(stateStoreComponent(name, c), [{ name: "actorStateStore", value: "true" }]);
+}

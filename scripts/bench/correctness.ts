@@ -61,7 +61,10 @@ export async function checkCorrectness(
     const levels = await mapLimited([...taken.keys()], 16, (sku) => getJson<{ reserved: number }>(`${region.gatewayUrl}/inventory/${sku}`));
     stockMismatches += [...taken.values()].filter((q, i) => levels[i]!.reserved !== q).length;
 
-    const metrics = await (await fetch(`http://127.0.0.1:${region.apps.payments.appPort}/metrics`)).text();
+    // Summed over every payments replica: each counts what it wrote.
+    const metrics = (
+      await Promise.all(region.replicas.payments.map(async (a) => (await fetch(`http://127.0.0.1:${a.appPort}/metrics`)).text()))
+    ).join("\n");
     extraPayments += Math.max(
       0,
       sumCounter(metrics, "meridian_events_published_total", `type="${paymentEventTypes.authorized}"`) - mine.length,

@@ -31,6 +31,8 @@ export interface BenchReport {
     readonly cpus: number;
     readonly node: string;
     readonly regions: readonly string[];
+    /** Instances of each app per region (REPLICAS, REPLICAS_<APP>); absent means one. */
+    readonly replicas?: Readonly<Record<string, number>>;
   };
   readonly readySeconds: number;
   readonly throughput: {
@@ -136,7 +138,8 @@ export function renderMarkdown(r: BenchReport, chartFile: string): string {
     `# Benchmark report`,
     "",
     `${r.startedAt}, ${round(r.durationSeconds)} s; Dapr ${r.settings.daprVersion}, Node ${r.settings.node}, ${r.settings.cpus} CPUs; ` +
-      `scale \`${r.settings.scale}\`; publish on commit: ${r.settings.publishOnCommit ? "on" : "off (outbox only)"}.`,
+      `scale \`${r.settings.scale}\`; publish on commit: ${r.settings.publishOnCommit ? "on" : "off (outbox only)"}; ` +
+      `replicas per app: ${replicasText(r.settings.replicas)}.`,
     "",
     `![throughput and latency](${chartFile})`,
     "",
@@ -203,4 +206,11 @@ export function renderMarkdown(r: BenchReport, chartFile: string): string {
     "",
   );
   return lines.join("\n");
+}
+
+function replicasText(replicas: Readonly<Record<string, number>> | undefined): string {
+  const scaled = Object.entries(replicas ?? {}).filter(([, n]) => n > 1);
+  if (scaled.length === 0) return "1";
+  const counts = new Set(scaled.map(([, n]) => n));
+  return counts.size === 1 && scaled.length >= 6 ? String([...counts][0]) : scaled.map(([app, n]) => `${app} ${n}`).join(", ");
 }

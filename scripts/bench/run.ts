@@ -69,6 +69,7 @@ const direct = await runDirectBaseline({
 });
 progress.log(`direct baseline: ${direct.saturation.perSecond.toFixed(0)} messages/s; p99 at half rate ${direct.atHalf.latencyMs.p99} ms`);
 
+const replicas = replicasFromEnv();
 const daprd = await ensureDaprd();
 const sentry = await ensureSentry();
 progress.log(`starting regions ${defaultRegions.join(", ")} (logs in ${runDir})`);
@@ -76,7 +77,7 @@ const readyStart = Date.now();
 const system = await startSystem({
   regions: defaultRegions,
   profiles: profilesFromEnv(),
-  replicas: replicasFromEnv(),
+  replicas,
   runDir,
   daprd,
   sentry,
@@ -228,7 +229,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   const partial: Omit<BenchReport, "targets"> = {
     startedAt: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    settings: { scale: scaleName, publishOnCommit, daprVersion, cpus: cpus().length, node: process.version, regions },
+    settings: { scale: scaleName, publishOnCommit, daprVersion, cpus: cpus().length, node: process.version, regions, replicas },
     readySeconds,
     throughput: { single, both, bothTotalPerSecond: bothTotal },
     latency: {
@@ -284,10 +285,12 @@ function watchedProcesses(sys: SystemHandle): Watched[] {
   for (const r of sys.regions) {
     if (r.redis.process.child.pid)
       watched.push({ name: `${r.name}/redis-server`, kind: "broker", region: r.name, pid: r.redis.process.child.pid });
-    for (const a of Object.values(r.apps)) {
-      if (a.service.child.pid) watched.push({ name: `${r.name}/${a.app}`, kind: "service", region: r.name, pid: a.service.child.pid });
-      if (a.sidecar.child.pid) watched.push({ name: `${r.name}/${a.app} daprd`, kind: "daprd", region: r.name, pid: a.sidecar.child.pid });
-    }
+    for (const replicas of Object.values(r.replicas))
+      replicas.forEach((a, i) => {
+        const name = `${r.name}/${a.app}${replicas.length > 1 ? `#${i}` : ""}`;
+        if (a.service.child.pid) watched.push({ name, kind: "service", region: r.name, pid: a.service.child.pid });
+        if (a.sidecar.child.pid) watched.push({ name: `${name} daprd`, kind: "daprd", region: r.name, pid: a.sidecar.child.pid });
+      });
   }
   return watched;
 }
@@ -296,7 +299,7 @@ function watchedProcesses(sys: SystemHandle): Watched[] {
 async function eventsWritten(sys: SystemHandle): Promise<number> {
   let total = 0;
   for (const r of sys.regions)
-    for (const a of Object.values(r.apps)) {
+    for (const a of Object.values(r.replicas).flat()) {
       total += sumCounter(await (await fetch(`http://127.0.0.1:${a.appPort}/metrics`)).text(), "meridian_events_published_total");
     }
   return total;

@@ -43,7 +43,8 @@ interface StaticConfig {
 export function scrapeConfig(system: SystemHandle, scrapeInterval: string): Record<string, unknown> {
   const targets = (port: (a: AppProcess) => number): StaticConfig[] =>
     system.regions.flatMap((region) =>
-      Object.values(region.apps).map((a) => ({
+      // The workflow apps too (WORKFLOWS=1): their services and sidecars are scraped like the others.
+      [...Object.values(region.apps), ...Object.values(region.workflowApps)].map((a) => ({
         targets: [`127.0.0.1:${port(a)}`],
         labels: { [targetLabels.region]: region.name, [targetLabels.app]: a.app },
       })),

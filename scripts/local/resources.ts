@@ -9,11 +9,20 @@ import { type ConfigurationDoc, configurationDoc } from "../../platform/dapr/con
 import type { BrokerConnection } from "../../platform/dapr/pubsub.js";
 import type { LockConnection } from "../../platform/dapr/lock.js";
 import { regionComponents } from "../../platform/dapr/region.js";
-import { type ComponentDoc, componentDoc } from "../../platform/dapr/resource.js";
+import { type ComponentDoc, componentDoc, withScopes, withSecretStore } from "../../platform/dapr/resource.js";
 import { resiliency } from "../../platform/dapr/resiliency.js";
-import type { StoreConnection } from "../../platform/dapr/state.js";
+import { type StoreConnection, actorStateStore } from "../../platform/dapr/state.js";
 import { subscriptionDoc } from "../../platform/dapr/subscriptions.js";
-import { type AppId, allApps, componentScopes, replicationSubscription, subscriptions } from "../../platform/topology.js";
+import {
+  type AppId,
+  type WorkflowAppId,
+  allApps,
+  allWorkflowApps,
+  componentScopes,
+  replicationSubscription,
+  subscriptions,
+  workflowStateStore,
+} from "../../platform/topology.js";
 
 export interface RegionResourceOptions {
   readonly dir: string;
@@ -36,6 +45,8 @@ export interface RegionResourceOptions {
    * init` starts neither a Sentry nor a broker with a password.
    */
   readonly security?: { readonly secrets: Readonly<Record<string, string>> };
+  /** The region runs the workflow apps: their Configurations and the actor state store (on the region's store). */
+  readonly workflows?: boolean;
 }
 
 /** The local secret store (a JSON file only we can read) through which components get credentials, as `secretKeyRef`s. */
@@ -45,18 +56,19 @@ export const localSecretStore = "local-secrets";
 export const localNamespace = "default";
 
 /** The Configuration file of one app's sidecar in a region's run directory. */
-export function configFileOf(dir: string, app: AppId): string {
+export function configFileOf(dir: string, app: AppId | WorkflowAppId): string {
   return join(dir, `config-${app}.yaml`);
 }
 
 export interface RegionResources {
   readonly resources: readonly { readonly kind: string; readonly metadata: { readonly name: string } }[];
-  readonly configurations: Readonly<Record<AppId, ConfigurationDoc>>;
+  readonly configurations: Readonly<Record<AppId, ConfigurationDoc> & Partial<Record<WorkflowAppId, ConfigurationDoc>>>;
 }
 
 /** One region's resources and Configurations, as documents. */
 export function regionResources(opts: RegionResourceOptions): RegionResources {
   const secretStore = opts.security ? localSecretStore : undefined;
+  const workflowAppsHere = opts.workflows ? allWorkflowApps : [];
   const secretStoreDoc: ComponentDoc[] = opts.security
     ? [
         {
@@ -67,18 +79,19 @@ export function regionResources(opts: RegionResourceOptions): RegionResources {
           }),
           // Every app that loads a component with a secret reference; no app may read it through
           // the secrets API (see the Configuration's secret scopes).
-          scopes: allApps.filter((a) => Object.values(componentScopes).some((scoped) => scoped.includes(a))),
+          scopes: [...allApps.filter((a) => Object.values(componentScopes).some((scoped) => scoped.includes(a))), ...workflowAppsHere],
         },
       ]
     : [];
   const resources = [
     ...secretStoreDoc,
     ...regionComponents({ region: opts.region, broker: opts.broker, store: opts.store, lock: opts.lock, peers: opts.peers, secretStore }),
+    ...(opts.workflows ? [withSecretStore(withScopes(actorStateStore(workflowStateStore, opts.store), allWorkflowApps), secretStore)] : []),
     ...[...subscriptions, ...opts.peers.map((p) => replicationSubscription(p.name))].map(subscriptionDoc),
     resiliency(),
   ];
   const configurations = Object.fromEntries(
-    allApps.map((app) => [
+    [...allApps, ...workflowAppsHere].map((app) => [
       app,
       configurationDoc({
         name: `${app}-dapr`,
@@ -106,6 +119,8 @@ export function writeRegionResources(opts: RegionResourceOptions): { resourcesDi
   if (opts.security) writeFileSync(join(opts.dir, "secrets.json"), JSON.stringify(opts.security.secrets), { mode: 0o600 });
   const { resources, configurations } = regionResources(opts);
   for (const d of resources) writeFileSync(join(resourcesDir, resourceFileName(d)), stringify(d));
-  for (const app of allApps) writeFileSync(configFileOf(opts.dir, app), stringify(configurations[app]));
+  for (const [app, configuration] of Object.entries(configurations)) {
+    writeFileSync(configFileOf(opts.dir, app as AppId | WorkflowAppId), stringify(configuration));
+  }
   return { resourcesDir };
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { projectRoot } from "../../platform/paths.js";
 import { defaultAdminPortBase, defaultGatewayPortBase, defaultRegions } from "../../platform/topology.js";
 import { loadConfig, port, regionName } from "../../services/shared/config.js";
+import { ensureControlPlane } from "../daprd/ensure-control-plane.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { startPrometheus } from "./prometheus.js";
@@ -39,6 +40,11 @@ const env = profileSettings.extend({
   /** PROMETHEUS=1 also runs a Prometheus that scrapes every service and sidecar (observability/README.md). */
   PROMETHEUS: z.enum(["0", "1"]).default("0"),
   PROMETHEUS_PORT: port.default(9090),
+  /**
+   * WORKFLOWS=1 also runs Dapr's placement and scheduler in every region, and the workflow apps
+   * on them (today the runtime check of issue #17; the orchestrated saga next).
+   */
+  WORKFLOWS: z.enum(["0", "1"]).default("0"),
 });
 
 /** Settings of the services themselves (see each service's main.ts) that `npm start` passes on. */
@@ -55,6 +61,10 @@ async function main(): Promise<void> {
   const adminPorts = Object.fromEntries(config.REGIONS.map((r, i) => [r, config.ADMIN_PORT_BASE + i]));
   const daprd = await ensureDaprd();
   const sentry = await ensureSentry();
+  const workflows =
+    config.WORKFLOWS === "1"
+      ? { placement: await ensureControlPlane("placement"), scheduler: await ensureControlPlane("scheduler") }
+      : undefined;
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
   const started = Date.now();
   const profiles = { pubsub: config.PUBSUB, state: config.STATE };
@@ -79,6 +89,7 @@ async function main(): Promise<void> {
     sentry,
     otlpEndpoint: config.OTLP_ENDPOINT,
     logLevel: config.LOG_LEVEL,
+    ...(workflows ? { workflows } : {}),
   });
   const prometheus =
     config.PROMETHEUS === "1"
@@ -92,6 +103,10 @@ async function main(): Promise<void> {
   for (const r of system.regions) {
     process.stdout.write(`  ${r.name.padEnd(8)} ${r.gatewayUrl}   (logs: ${r.runDir})\n`);
     process.stdout.write(`  ${"".padEnd(8)} admin ${r.adminUrl}   (ADMIN_TOKEN=$(cat ${join(r.runDir, "admin-token")}))\n`);
+    if (r.workflowControlPlane) {
+      const { placementAddress, schedulerAddress } = r.workflowControlPlane;
+      process.stdout.write(`  ${"".padEnd(8)} placement ${placementAddress}, scheduler ${schedulerAddress} (mTLS)\n`);
+    }
   }
   if (prometheus) process.stdout.write(`  prometheus ${prometheus.url}   (Grafana: observability/README.md)\n`);
   process.stdout.write(

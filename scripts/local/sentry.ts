@@ -31,12 +31,22 @@ export interface SentryHandle {
   readonly trustDomain: string;
   /** PEM of the region's root CA, for daprd's DAPR_TRUST_ANCHORS. */
   readonly trustAnchors: string;
+  /** The same PEM as a file, for the control-plane services' --trust-anchors-file. */
+  readonly trustAnchorsFile: string;
   readonly process: Spawned;
   /** Writes the app's Sentry token (mode 0600) and returns its path, for DAPR_SENTRY_TOKEN_FILE. */
   tokenFileFor(app: string): string;
+  /**
+   * The same for a control-plane service (`dapr-placement`, `dapr-scheduler`): its identity is in
+   * the region's control-plane trust domain, which is what each daprd verifies when it connects.
+   */
+  controlPlaneTokenFileFor(service: ControlPlaneIdentity): string;
   /** Starts Sentry again on the same port with the same CA and signing key. */
   restart(): Promise<void>;
 }
+
+/** Control-plane services that get their certificate from the region's Sentry (dapr's own app-ids for them). */
+export type ControlPlaneIdentity = "dapr-placement" | "dapr-scheduler";
 
 /** The SPIFFE id Sentry gives an app's daprd; access-control policies match on it. */
 export function appSpiffeId(app: string): string {
@@ -133,24 +143,33 @@ export async function startSentry(group: ProcessGroup, binary: string, name: str
     await waitFor(`${name} to write its CA`, async () => existsSync(join(dir, "ca", "issuer.key")), 10_000, 50);
     await ProcessGroup.stop([maker], 5000);
   }
+  const writeToken = (fileName: string, subject: string): string => {
+    const file = join(dir, fileName);
+    const now = Math.floor(Date.now() / 1000);
+    // Sentry checks the token whenever the requester asks for a certificate (start and renewal, a day apart).
+    const token = es256Jwt(key, kid, {
+      sub: subject,
+      aud: `spiffe://${trustDomain}/ns/${appNamespace}/dapr-sentry`,
+      iat: now,
+      exp: now + 30 * 24 * 3600,
+    });
+    writeFileSync(file, token, { mode: 0o600 });
+    return file;
+  };
   const handle = {
     address: `127.0.0.1:${port}`,
     healthzPort,
     trustDomain,
     trustAnchors: "",
+    trustAnchorsFile: join(dir, "ca", "ca.crt"),
     process: launch(),
     tokenFileFor(app: string): string {
-      const file = join(dir, `${app}.token`);
-      const now = Math.floor(Date.now() / 1000);
-      // Sentry checks the token whenever the daprd asks for a certificate (start and renewal, a day apart).
-      const token = es256Jwt(key, kid, {
-        sub: appSpiffeId(app),
-        aud: `spiffe://${trustDomain}/ns/${appNamespace}/dapr-sentry`,
-        iat: now,
-        exp: now + 30 * 24 * 3600,
-      });
-      writeFileSync(file, token, { mode: 0o600 });
-      return file;
+      return writeToken(`${app}.token`, appSpiffeId(app));
+    },
+    controlPlaneTokenFileFor(service: ControlPlaneIdentity): string {
+      // Sentry's jwks validator expects the subject in the trust domain the requester asks for,
+      // and control-plane services ask for the control plane's (dapr pkg/security/sentry.go).
+      return writeToken(`${service}.token`, `spiffe://${trustDomain}/ns/${appNamespace}/${service}`);
     },
     async restart(): Promise<void> {
       handle.process = launch();

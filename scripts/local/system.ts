@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { distDir } from "../../platform/paths.js";
 import { serviceNodeFlags } from "../../platform/process-tuning.js";
-import { type AppId, allApps, apps, peerLinkName } from "../../platform/topology.js";
+import { type AppId, type WorkflowAppId, allApps, allWorkflowApps, apps, peerLinkName } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
@@ -18,9 +18,10 @@ import { type RedisHandle, newRedisPassword, startRedis } from "./redis.js";
 import { configFileOf, writeRegionResources } from "./resources.js";
 import { type LocalStore, startStore } from "./stores.js";
 import { type SentryHandle, startSentry } from "./sentry.js";
+import { type WorkflowControlPlane, type WorkflowControlPlaneBinaries, startWorkflowControlPlane } from "./workflow-control-plane.js";
 
 export interface AppProcess {
-  readonly app: AppId;
+  readonly app: AppId | WorkflowAppId;
   readonly appPort: number;
   readonly daprHttpPort: number;
   readonly daprGrpcPort: number;
@@ -59,6 +60,10 @@ export interface RegionHandle {
   readonly adminToken: string;
   /** The region's certificate authority: every sidecar's mTLS identity comes from it. */
   readonly sentry: SentryHandle;
+  /** The apps that run Dapr Workflows (one instance each), when the system was started with `workflows`. */
+  readonly workflowApps: Readonly<Partial<Record<WorkflowAppId, AppProcess>>>;
+  /** The region's placement and scheduler, when the system was started with `workflows`. */
+  readonly workflowControlPlane?: WorkflowControlPlane;
 }
 
 export interface SystemOptions {
@@ -80,6 +85,11 @@ export interface SystemOptions {
   readonly serviceEnv?: Readonly<Record<string, string>>;
   /** Instances of each app per region (default 1); see replicasFromEnv. */
   readonly replicas?: Readonly<Partial<Record<AppId, number>>>;
+  /**
+   * Dapr's placement and scheduler binaries (scripts/daprd/ensure-control-plane.ts). When given,
+   * each region also runs them and the workflow apps (platform/topology.ts `workflowApps`).
+   */
+  readonly workflows?: WorkflowControlPlaneBinaries;
 }
 
 export interface SystemHandle {
@@ -88,11 +98,11 @@ export interface SystemHandle {
   readonly group: ProcessGroup;
   region(name: string): RegionHandle;
   /** Kills one replica's service, sidecar or both (SIGKILL: no graceful shutdown), then starts them again. */
-  restart(region: string, app: AppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
+  restart(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
   /** Kills one replica's service, sidecar or both (SIGKILL) and leaves them down: an outage. */
-  kill(region: string, app: AppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
+  kill(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
   /** Starts again what `kill` stopped, with the same ports and settings, and waits until ready. */
-  revive(region: string, app: AppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
+  revive(region: string, app: AppId | WorkflowAppId, part: "service" | "sidecar" | "both", replica?: number): Promise<void>;
   /** Kills a region's broker (SIGKILL, or every connection cut) and brings it back on the same port and data after `downMs`. */
   crashBroker(region: string, downMs: number): Promise<void>;
   /** The relay through which region `from` reaches the broker of region `to`. */
@@ -104,8 +114,17 @@ export interface SystemHandle {
   stop(): Promise<void>;
 }
 
-/** Stop order: services and sidecars first, then brokers and CAs, so nothing in flight loses its broker. */
-const stopRank = (m: Spawned): number => (/-(redis|nats|sentry)$/.test(m.name) ? 1 : 0);
+/** Stop order: services and sidecars first, then brokers and the control plane, so nothing in flight loses its broker. */
+const stopRank = (m: Spawned): number => (/-(redis|nats|sentry|placement|scheduler)$/.test(m.name) ? 1 : 0);
+
+function isWorkflowApp(app: string): app is WorkflowAppId {
+  return (allWorkflowApps as readonly string[]).includes(app);
+}
+
+/** Every app process of a region: each replica, and the workflow apps. */
+function everyApp(r: RegionHandle): AppProcess[] {
+  return [...Object.values(r.replicas).flat(), ...Object.values(r.workflowApps)];
+}
 
 /** What a region runs besides its apps: its redis-server, broker and stores. */
 interface RegionInfra {
@@ -157,17 +176,28 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
       return found;
     };
     const timeout = opts.readyTimeoutMs ?? 60_000;
-    const replicaOf = (regionName: string, app: AppId, replica: number): AppProcess => {
-      const a = region(regionName).replicas[app][replica];
+    const replicaOf = (regionName: string, app: AppId | WorkflowAppId, replica: number): AppProcess => {
+      const r = region(regionName);
+      const a = isWorkflowApp(app) ? (replica === 0 ? r.workflowApps[app] : undefined) : r.replicas[app][replica];
       if (!a) throw new Error(`${regionName}/${app} has no replica ${replica}`);
       return a;
     };
-    const kill = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both", replica = 0): Promise<void> => {
+    const kill = async (
+      regionName: string,
+      app: AppId | WorkflowAppId,
+      part: "service" | "sidecar" | "both",
+      replica = 0,
+    ): Promise<void> => {
       const a = replicaOf(regionName, app, replica);
       if (part !== "sidecar") await ProcessGroup.stop([a.service], 0);
       if (part !== "service") await ProcessGroup.stop([a.sidecar], 0);
     };
-    const revive = async (regionName: string, app: AppId, part: "service" | "sidecar" | "both", replica = 0): Promise<void> => {
+    const revive = async (
+      regionName: string,
+      app: AppId | WorkflowAppId,
+      part: "service" | "sidecar" | "both",
+      replica = 0,
+    ): Promise<void> => {
       const a = replicaOf(regionName, app, replica);
       if (part !== "sidecar") a.service = a.launchService();
       if (part !== "service") a.sidecar = a.launchSidecar();
@@ -194,13 +224,12 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
         const r = region(name);
         const grace = how === "crash" ? 0 : 8000;
         await ProcessGroup.stop(
-          Object.values(r.replicas)
-            .flat()
-            .flatMap((a) => [a.service, a.sidecar]),
+          everyApp(r).flatMap((a) => [a.service, a.sidecar]),
           grace,
         );
         await r.broker.stop(grace);
-        await ProcessGroup.stop([r.redis.process, r.sentry.process], grace);
+        const controlPlane = r.workflowControlPlane ? [r.workflowControlPlane.placement, r.workflowControlPlane.scheduler] : [];
+        await ProcessGroup.stop([r.redis.process, r.sentry.process, ...controlPlane], grace);
       },
       startRegion: async (name) => {
         const r = region(name);
@@ -208,7 +237,8 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
         i.redis = await startRedis(group, `${name}-redis`, join(r.runDir, "redis"), i.redis.password, i.redis.port);
         await r.broker.start();
         await r.sentry.restart();
-        const all = Object.values(r.replicas).flat();
+        await r.workflowControlPlane?.restart();
+        const all = everyApp(r);
         for (const a of all) {
           a.service = a.launchService();
           a.sidecar = a.launchSidecar();
@@ -261,6 +291,9 @@ async function startRegion(
   const runDir = join(opts.runDir, name);
   mkdirSync(runDir, { recursive: true });
   const sentry = await startSentry(group, opts.sentry, `${name}-sentry`, join(runDir, "sentry"), name);
+  const workflowControlPlane = opts.workflows
+    ? await startWorkflowControlPlane(group, opts.workflows, name, join(runDir, "workflow"), sentry)
+    : undefined;
   const own = infra.broker.connect(infra.broker.port);
   const store = infra.store.connect();
   const links = peers.map((p) => ({ name: p.name, ...p.broker.connect(p.viaPort) }));
@@ -276,6 +309,7 @@ async function startRegion(
     dir: runDir,
     nameResolutionDb: join(runDir, "name-resolution.db"),
     otlpEndpoint: opts.otlpEndpoint,
+    workflows: workflowControlPlane !== undefined,
     security: {
       secrets: Object.assign({ [lockKey]: infra.redis.password }, own.secrets, store.secrets, ...links.map((l) => l.secrets)) as Record<
         string,
@@ -294,6 +328,10 @@ async function startRegion(
     started[app] = [];
     for (let replica = 0; replica < count; replica++) started[app].push(await launchReplica(app, replica, count));
   }
+  // One instance each: a workflow app's instances share its actors through placement, which a
+  // second replica would exercise; the saga of phase 2 decides whether it runs more.
+  const startedWorkflowApps: Partial<Record<WorkflowAppId, AppProcess>> = {};
+  for (const app of workflowControlPlane ? allWorkflowApps : []) startedWorkflowApps[app] = await launchReplica(app, 0, 1);
   // Replicated gateways sit behind one public and one operator port, as behind a Service.
   const gateways = started[apps.gateway];
   if (gateways.length > 1) {
@@ -311,7 +349,7 @@ async function startRegion(
     );
   }
 
-  async function launchReplica(app: AppId, replica: number, count: number): Promise<AppProcess> {
+  async function launchReplica(app: AppId | WorkflowAppId, replica: number, count: number): Promise<AppProcess> {
     const alone = count === 1;
     const instance = alone ? app : `${app}-${replica}`;
     const ports = {
@@ -341,6 +379,8 @@ async function startRegion(
       WRITE_LEASE: alone ? "process" : "distributed",
       ...opts.serviceEnv,
       ...(app === apps.replicator ? { PEER_REGIONS: peers.map((p) => p.name).join(",") } : {}),
+      // The workflow runtime of @dapr/dapr talks to its sidecar over gRPC.
+      ...(isWorkflowApp(app) ? { DAPR_GRPC_PORT: String(ports.daprGrpcPort) } : {}),
       // The gateway is the public entry: callers are users, not daprd, so it takes no app token;
       // its operator endpoints are on a port of their own, behind the operator's credential.
       ...(app === apps.gateway ? { ADMIN_PORT: String(replicaAdminPort), ADMIN_TOKEN: adminToken } : { APP_API_TOKEN: appApiToken }),
@@ -402,6 +442,15 @@ async function startRegion(
           // queue behind the work in hand), and in Dapr 1.16 the subscriptions did not come back
           // once the app answered again, so the region's saga stopped for good. Deliveries to an
           // app that is restarting are retried by the Resiliency policy, then by the broker.
+          // Apps that run workflows join the region's placement and scheduler; the others stay off them.
+          ...(workflowControlPlane && isWorkflowApp(app)
+            ? [
+                "--placement-host-address",
+                workflowControlPlane.placementAddress,
+                "--scheduler-host-address",
+                workflowControlPlane.schedulerAddress,
+              ]
+            : []),
           "--resources-path",
           resourcesDir,
           "--config",
@@ -434,11 +483,7 @@ async function startRegion(
   }
 
   const timeout = opts.readyTimeoutMs ?? 60_000;
-  await Promise.all(
-    Object.values(started)
-      .flat()
-      .map((a) => awaitReady(name, a, timeout)),
-  );
+  await Promise.all([...Object.values(started).flat(), ...Object.values(startedWorkflowApps)].map((a) => awaitReady(name, a, timeout)));
   for (const replicator of started[apps.replicator]) {
     await ensurePeerLinks(
       name,
@@ -465,6 +510,8 @@ async function startRegion(
     replicas: started,
     runDir,
     sentry,
+    workflowApps: startedWorkflowApps,
+    ...(workflowControlPlane ? { workflowControlPlane } : {}),
   };
 }
 

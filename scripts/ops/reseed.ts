@@ -9,6 +9,8 @@
  * Both are admin URLs; each credential comes from its file, or from ADMIN_TOKEN for both.
  */
 import { parseArgs } from "node:util";
+import { currentTypeName } from "../../services/shared/events/event-types.js";
+import { orderEventTypes } from "../../services/shared/events/order-events.js";
 import { catalogShards } from "../../services/shared/orders/catalog-shards.js";
 import { adminClient, runMain } from "./admin-client.js";
 
@@ -20,6 +22,8 @@ const { values } = parseArgs({
     "to-token-file": { type: "string" },
   },
 });
+
+const orderTypes: ReadonlySet<string> = new Set(Object.values(orderEventTypes));
 
 async function main(): Promise<void> {
   if (!values.from || !values.to) {
@@ -35,7 +39,8 @@ async function main(): Promise<void> {
     for (const orderId of orderIds) {
       const { events } = await from.json<{ events: { type: string }[] }>(`/admin/lake/orders/${orderId}`);
       // The lake also holds the order's stock and payment events where it is homed; those are regional.
-      const stream = events.filter((e) => e.type.startsWith("order."));
+      // Type names as today's code reads them: events stored before the prefix keep their old names.
+      const stream = events.filter((e) => orderTypes.has(currentTypeName(e.type)));
       if (stream.length === 0) continue;
       const { outcome } = await to.json<{ outcome: string }>("/admin/restore", {
         method: "POST",

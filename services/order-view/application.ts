@@ -85,16 +85,19 @@ export function viewApplication(deps: ViewAppDeps) {
     order: (orderId: string) => deps.views.get(orderId),
     byCustomer: (customerId: string) => deps.views.byCustomer(customerId),
 
-    rebuildStatus: async (): Promise<RebuildStatus> => current(await deps.views.rebuildStatus()),
+    rebuildStatus: async (): Promise<RebuildStatus> => {
+      const { etag: _etag, ...status } = await deps.views.rebuildStatus();
+      return current(status);
+    },
 
     /** Starts a rebuild unless one is running (on any replica); a rebuild outlives any request, so it is polled. */
     startRebuild: async (): Promise<RebuildStatus> => {
-      const found = await deps.views.rebuildStatus();
+      const { etag, ...found } = await deps.views.rebuildStatus();
       if (current(found).status === "running") return found;
       const startedAt = deps.clock().toISOString();
       const running: RebuildStatus = { status: "running", startedAt, heartbeatAt: startedAt };
       // First write wins: of two replicas asked at once, one starts and the other reports it.
-      await deps.views.setRebuildStatus(running, { etag: found.etag });
+      await deps.views.setRebuildStatus(running, { etag });
       let lastBeat = Date.now();
       const beat = async (): Promise<void> => {
         if (Date.now() - lastBeat < rebuildHeartbeatMs) return;

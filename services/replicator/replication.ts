@@ -87,7 +87,7 @@ export class Replication {
    * them each peer holds (applied). The difference is what that peer still has to apply; it
    * grows while the peer is down or cut off, and falls to 0 when it has caught up.
    */
-  private async refreshBacklog(): Promise<void> {
+  async refreshBacklog(): Promise<void> {
     const produced = await this.deps.lake.count(topics.orders, this.deps.region);
     for (const peer of this.deps.peers) {
       this.deps.replication.backlog.set({ peer }, Math.max(0, produced - (this.acknowledged.get(peer) ?? 0)));
@@ -112,13 +112,13 @@ export class Replication {
         log.debug("acknowledgement not delivered; the next one carries the newer count", { peer, ...errorFields(err) });
       });
     }
-    await this.refreshBacklog();
   }
 }
 
 /**
  * Acknowledges every `intervalMs` until stopped; `turn` lets one replica at a time do it (an
  * acknowledgement carries absolute counts, so a turn passing between replicas loses nothing).
+ * Every replica refreshes its own backlog gauge on each tick, whoever's turn it is.
  */
 export function startAcknowledger(
   replication: Replication,
@@ -127,7 +127,10 @@ export function startAcknowledger(
   turn: (work: () => Promise<void>) => Promise<void>,
 ): Worker {
   const timer = setInterval(
-    () => void turn(() => replication.acknowledge()).catch((err: unknown) => log.warn("acknowledging failed", errorFields(err))),
+    () =>
+      void turn(() => replication.acknowledge())
+        .then(() => replication.refreshBacklog())
+        .catch((err: unknown) => log.warn("acknowledging failed", errorFields(err))),
     intervalMs,
   );
   timer.unref();

@@ -7,8 +7,9 @@ import { converge, digest, place, setStock } from "../../scripts/drills/probes.j
 import { convergeBoundMs, drillSuite } from "../support/drill-suite.js";
 import { useFreshSystemEach } from "../support/system.js";
 
-// Failover and partition on the default profiles; test/profiles/ runs them on every other pub/sub profile.
-drillSuite();
+// Failover and partition on the default profiles with every app at two replicas, as the clusters
+// run them; test/profiles/ runs them at one replica on every other pub/sub profile.
+drillSuite(undefined, { replicas: 2 });
 
 describe("re-seeding a region (its state on the region's own redis-server)", () => {
   const ctx = useFreshSystemEach();

@@ -18,6 +18,7 @@ describe("the apps' image and the Deployments that run it", () => {
     expect(dockerfile.match(/^WORKDIR (\S+)$/gm)?.at(-1)).toBe(`WORKDIR ${appImageWorkdir}`);
   });
 
+  // Synthesising every chart takes a few seconds on a loaded machine.
   it("runs each app from the one image with the instrumentation loaded first", () => {
     const [east] = synthesise();
     for (const app of allApps) {
@@ -28,7 +29,7 @@ describe("the apps' image and the Deployments that run it", () => {
       const nodeOptions = container.env.find((e: { name: string }) => e.name === "NODE_OPTIONS").value as string;
       expect(nodeOptions.split(" ")).toContain(`--import=${instrumentationModule}`);
     }
-  });
+  }, 30_000);
 
   it("pins the image by digest when the region config gives one", () => {
     const [east] = synthesise(defaultRegionConfigs().map((r) => ({ ...r, images: { ...r.images, digest } })));

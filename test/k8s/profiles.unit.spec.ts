@@ -9,7 +9,9 @@ const meta = (c: Manifest, name: string) =>
 
 /** Two regions of the given profiles, as a region config file would give them. */
 function withProfiles(pubsub: (name: string, i: number) => unknown, state: (name: string) => unknown): RegionConfig[] {
-  return regionsSchema.parse(defaultRegionConfigs().map((r, i) => ({ ...r, pubsub: pubsub(r.name, i), state: state(r.name) })));
+  // Neither profile is Redis, so the writers' leases name a Redis of their own (replicas.max > 1).
+  const lock = { endpoint: endpoint("redis.locks", 6379), password: { name: "redis-locks", key: "password" } };
+  return regionsSchema.parse(defaultRegionConfigs().map((r, i) => ({ ...r, pubsub: pubsub(r.name, i), state: state(r.name), lock })));
 }
 
 const endpoint = (host: string, port: number) => ({ host, port, reach: { namespace: "brokers" } });

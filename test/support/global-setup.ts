@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { projectRoot } from "../../platform/paths.js";
+import { ensureControlPlane } from "../../scripts/daprd/ensure-control-plane.js";
 import { ensureDaprd } from "../../scripts/daprd/ensure-daprd.js";
 import { ensureSentry } from "../../scripts/daprd/ensure-sentry.js";
 
@@ -8,11 +9,14 @@ declare module "vitest" {
   export interface ProvidedContext {
     daprd: string;
     sentry: string;
+    placement: string;
+    scheduler: string;
   }
 }
 
 /**
- * Integration tests start compiled services with a real daprd and Sentry: build them once, before any test.
+ * Integration tests start compiled services with a real daprd, Sentry, placement and scheduler:
+ * build them once, before any test (one after the other, sharing Go's build cache).
  */
 export default async function setup(project: TestProject): Promise<void> {
   const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], {
@@ -22,4 +26,6 @@ export default async function setup(project: TestProject): Promise<void> {
   if (tsc.status !== 0) throw new Error("tsc failed; integration tests need the compiled services");
   project.provide("daprd", await ensureDaprd());
   project.provide("sentry", await ensureSentry());
+  project.provide("placement", await ensureControlPlane("placement"));
+  project.provide("scheduler", await ensureControlPlane("scheduler"));
 }

@@ -23,7 +23,7 @@ export interface DistributedLeaseOptions {
   readonly sidecar: Sidecar;
   /** A Dapr lock component (lock.redis) every replica of the app shares. */
   readonly store: string;
-  /** Names this app's keys apart from other apps' in the shared lock store. */
+  /** Names this process as a lock owner (Dapr keeps apps apart by prefixing keys with the app-id). */
   readonly namespace: string;
   /** Longer than any decision takes; a replica that dies holding a key blocks it this long. */
   readonly expirySeconds?: number;
@@ -42,7 +42,8 @@ export function distributedLease(opts: DistributedLeaseOptions): Lease {
   const owner = `${opts.namespace}-${randomUUID()}`;
   const expiry = opts.expirySeconds ?? 20;
   const waitMs = opts.waitMs ?? 15_000;
-  const resource = (key: string) => `${opts.namespace}||${key}`;
+  // Dapr prefixes every lock key with the app-id already; `||` is its separator, so never in a key.
+  const resource = (key: string) => key.replaceAll("||", "|");
 
   async function acquire(key: string): Promise<void> {
     const deadline = Date.now() + waitMs;
@@ -89,7 +90,7 @@ export function leaderOnly(
     // A margin of a second: never act on a turn that may already have passed to another replica.
     if (Date.now() >= heldUntil - 1000) {
       const started = Date.now();
-      if (!(await sidecar.tryLock(store, `leader||${name}`, owner, holdSeconds))) return;
+      if (!(await sidecar.tryLock(store, `leader:${name}`, owner, holdSeconds))) return;
       heldUntil = started + holdSeconds * 1000;
     }
     await work();
