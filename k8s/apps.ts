@@ -1,6 +1,6 @@
-import { type AppId, apps, componentScopes, invocations, subscriptions } from "../platform/topology.js";
+import { type AppId, allApps, apps, componentScopes, invocations, subscriptions } from "../platform/topology.js";
 
-export { calleesOf, callersOf, topicsPublishedBy } from "../platform/access.js";
+export { topicsPublishedBy } from "../platform/access.js";
 
 /** Container resources as Kubernetes quantities. */
 export interface Resources {
@@ -50,7 +50,12 @@ export interface InvocationPair {
   readonly callee: AppId;
 }
 
-export const invocationPairs: readonly InvocationPair[] = invocations.map((i) => ({ caller: i.from, callee: i.to }));
+const isDeployed = (app: string): app is AppId => (allApps as readonly string[]).includes(app);
+
+/** Pairs between the apps deployed here; the workflow app (order-saga) is not in the manifests yet. */
+export const invocationPairs: readonly InvocationPair[] = invocations.flatMap((i) =>
+  isDeployed(i.from) && isDeployed(i.to) ? [{ caller: i.from, callee: i.to }] : [],
+);
 
 /** Components the app may load (its Dapr component scopes). */
 export function componentsOf(app: AppId): string[] {
@@ -61,4 +66,14 @@ export function componentsOf(app: AppId): string[] {
 
 export function subscriptionsOf(app: AppId): typeof subscriptions {
   return subscriptions.filter((s) => s.app === app);
+}
+
+/** Who the app calls, among the apps deployed here. */
+export function calleesOf(app: AppId): AppId[] {
+  return invocationPairs.filter((p) => p.caller === app).map((p) => p.callee);
+}
+
+/** Who calls the app, among the apps deployed here. */
+export function callersOf(app: AppId): AppId[] {
+  return invocationPairs.filter((p) => p.callee === app).map((p) => p.caller);
 }

@@ -19,11 +19,11 @@ export const allowedApis: readonly { name: string; version: string; protocol: "h
   ...["lock", "unlock"].map((name) => ({ name, version: "v1alpha1", protocol: "http" as const })),
 ];
 
-export function calleesOf(app: AppId): AppId[] {
+export function calleesOf(app: AppId | WorkflowAppId): (AppId | WorkflowAppId)[] {
   return invocations.filter((i) => i.from === app).map((i) => i.to);
 }
 
-export function callersOf(app: AppId): AppId[] {
+export function callersOf(app: AppId | WorkflowAppId): (AppId | WorkflowAppId)[] {
   return invocations.filter((i) => i.to === app).map((i) => i.from);
 }
 
@@ -35,12 +35,13 @@ export const appTrustDomain = "public";
  * topology may call only its listed routes. Enforced by the callee's sidecar against the caller's
  * mTLS identity, so it needs mTLS (Sentry) wherever it is used.
  */
-export function accessControlOf(app: AppId | WorkflowAppId, namespace: string) {
+export function accessControlOf(app: AppId | WorkflowAppId, namespace: string, callers?: readonly string[]) {
   return {
     defaultAction: "deny",
     trustDomain: appTrustDomain,
     policies: invocations
-      .filter((i) => i.to === app)
+      // Only callers that run where this is deployed (the workflow app is not everywhere yet).
+      .filter((i) => i.to === app && (!callers || callers.includes(i.from)))
       .map((i) => ({
         appId: i.from,
         defaultAction: "deny",

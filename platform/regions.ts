@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
-import { defaultRegions } from "./topology.js";
+import { defaultRegions, defaultSagaStyle, sagaStyles } from "./topology.js";
 
 /**
  * Per-region deployment facts for the Kubernetes manifests (k8s/): where each region's brokers
@@ -190,6 +190,12 @@ export const regionSchema = z
      * replicas (replicas.max > 1), or `npm run synth` refuses the config.
      */
     lock: z.object({ endpoint, password: secretRef }).strict().optional(),
+    /**
+     * How the region runs its saga (platform/topology.ts `sagaStyles`), passed to the services as
+     * SAGA. Regions may differ: the order events are the same in both styles. `orchestration`
+     * is refused by `npm run synth` until the manifests deploy the workflow app (order-saga).
+     */
+    saga: z.enum(sagaStyles).default(defaultSagaStyle),
   })
   .strict();
 export type RegionConfig = z.infer<typeof regionSchema>;
@@ -217,6 +223,13 @@ export const regionsSchema = z
           code: "custom",
           path: [i, "lock"],
           message: `${r.name}: replicas.max is ${r.replicas.max}, so the writers need leases: set lock (a Redis endpoint and password), or use the redis state or pub/sub profile`,
+        });
+      }
+      if (r.saga === "orchestration") {
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "saga"],
+          message: `${r.name}: saga "orchestration" needs the order-saga workflow app, which the manifests do not deploy yet; use "choreography" (or the local runner: SAGA=orchestration npm start)`,
         });
       }
       for (const peer of r.peers) {

@@ -271,12 +271,29 @@ export function brokerTopics(namespace: string): string[] {
 }
 
 /**
+ * Dapr Workflow (issue #17). Apps that run workflows: their sidecars join the region's placement
+ * (actor placement tables) and scheduler (durable timers and reminders), and keep workflow state
+ * in the region's actor state store. Kept apart from `apps` while the orchestrated saga is being
+ * built: a region runs them only when the local runner is asked to (its `workflows` option).
+ */
+export const workflowApps = {
+  /** The orchestrated saga (and the runtime check of phase 1). */
+  orderSaga: "order-saga",
+} as const;
+export type WorkflowAppId = (typeof workflowApps)[keyof typeof workflowApps];
+export const allWorkflowApps: readonly WorkflowAppId[] = Object.values(workflowApps);
+
+/**
  * Who may call whom through Dapr service invocation, and which routes (first path segments) of
  * the callee: rendered into the callee's access-control policy, locally and in Kubernetes alike.
  * Event delivery routes (`events`, `replica`) are listed only where a caller hands events on;
  * no other caller may forge a delivery.
  */
-export const invocations: readonly { readonly from: AppId; readonly to: AppId; readonly routes: readonly string[] }[] = [
+export const invocations: readonly {
+  readonly from: AppId | WorkflowAppId;
+  readonly to: AppId | WorkflowAppId;
+  readonly routes: readonly string[];
+}[] = [
   // readyz: the gateway is ready only while it can reach the apps every order needs.
   { from: apps.gateway, to: apps.orders, routes: ["orders", "digest", "catalog", "restore", "readyz"] },
   { from: apps.gateway, to: apps.orderView, routes: ["orders", "dead-letters", "rebuild", "readyz"] },
@@ -291,6 +308,12 @@ export const invocations: readonly { readonly from: AppId; readonly to: AppId; r
   // Replicated events become replicas through the region's single writer of orders.
   { from: apps.replicator, to: apps.orders, routes: ["replica"] },
   { from: apps.gateway, to: apps.replicator, routes: ["lake"] },
+  // The orchestrated saga (sagaStyles): orders starts and cancels sagas, whose activities call
+  // each service's commands. Only the orchestrator may post to `commands`.
+  { from: apps.orders, to: workflowApps.orderSaga, routes: ["sagas"] },
+  { from: workflowApps.orderSaga, to: apps.inventory, routes: ["commands"] },
+  { from: workflowApps.orderSaga, to: apps.payments, routes: ["commands"] },
+  { from: workflowApps.orderSaga, to: apps.orders, routes: ["commands"] },
 ];
 
 /** Apps that publish to a topic without the outbox (fault events to the dead-letter topic). */
@@ -311,18 +334,26 @@ export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
  */
 export const gatewayPublicPaths: readonly string[] = ["/orders", "/inventory"];
 
-/**
- * Dapr Workflow (issue #17). Apps that run workflows: their sidecars join the region's placement
- * (actor placement tables) and scheduler (durable timers and reminders), and keep workflow state
- * in the region's actor state store. Kept apart from `apps` while the orchestrated saga is being
- * built: a region runs them only when the local runner is asked to (its `workflows` option).
- */
-export const workflowApps = {
-  /** Today a demonstration workflow that proves the runtime; the orchestrated saga in phase 2. */
-  orderSaga: "order-saga",
-} as const;
-export type WorkflowAppId = (typeof workflowApps)[keyof typeof workflowApps];
-export const allWorkflowApps: readonly WorkflowAppId[] = Object.values(workflowApps);
-
 /** The region's actor state store (`actorStateStore: "true"`): workflow state, scoped to the workflow apps. */
 export const workflowStateStore = "workflow-store";
+
+/**
+ * How a region runs its saga: `choreography` (each service reacts to the last one's event) or
+ * `orchestration` (the order-saga workflow calls each service's commands in turn). Chosen per
+ * region (env `SAGA` for the services, `saga` in region config); the order events are the same
+ * either way, so regions of different styles replicate to each other unchanged.
+ */
+export const sagaStyles = ["choreography", "orchestration"] as const;
+export type SagaStyle = (typeof sagaStyles)[number];
+export const defaultSagaStyle: SagaStyle = "choreography";
+
+/** The orchestrated saga's names and bounds. */
+export const orderSaga = {
+  workflow: "order-saga",
+  /** Gives back what a cancelled order still holds, when the saga itself has already finished. */
+  compensation: "order-compensation",
+  /** The user's cancel, raised on the running saga. */
+  cancelEvent: "cancel",
+  /** A payment that does not answer within this cancels the order and releases its stock. */
+  paymentTimeoutSeconds: 30,
+} as const;

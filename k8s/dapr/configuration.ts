@@ -26,6 +26,7 @@ function addConfiguration(scope: Construct, region: RegionConfig, app: AppId): v
     // No app reads secrets through Dapr; component secrets are resolved by the operator.
     secretStore: "kubernetes",
     accessControlNamespace: region.namespace,
+    accessControlCallers: allApps,
   });
   new Configuration(scope, metadata.name, { metadata, spec } as ConfigurationProps);
 }

@@ -97,6 +97,7 @@ export class DaprApp extends Construct {
       { name: "SERVICE_VERSION", value: version },
       // Replicas of a writer take turns on the keys they decide about (services/shared/application/lease.ts).
       { name: "WRITE_LEASE", value: region.replicas.max > 1 ? "distributed" : "process" },
+      { name: "SAGA", value: region.saga },
       // OpenTelemetry's service.instance.id (and every log line's `instance`): the pod's name.
       { name: "SERVICE_INSTANCE_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "NODE_ENV", value: "production" },

@@ -12,6 +12,8 @@ export interface ConfigurationOptions {
   readonly app: AppId | WorkflowAppId;
   /** The namespace of the callers' identities (access control); none disables access control. */
   readonly accessControlNamespace?: string;
+  /** The apps deployed beside this one: policies name only those callers (default: every caller in the topology). */
+  readonly accessControlCallers?: readonly string[];
   /** The secret store the components use: no app may read it through the secrets API. */
   readonly secretStore?: string;
   /** A SQLite file for name resolution (local regions on one machine). */
@@ -45,7 +47,7 @@ export function configurationDoc(o: ConfigurationOptions) {
       api: { allowed: [...allowedApis] },
       ...(o.secretStore ? { secrets: { scopes: [{ storeName: o.secretStore, defaultAccess: "deny" }] } } : {}),
       // Enforced by this app's sidecar against each caller's mTLS identity.
-      ...(o.accessControlNamespace ? { accessControl: accessControlOf(o.app, o.accessControlNamespace) } : {}),
+      ...(o.accessControlNamespace ? { accessControl: accessControlOf(o.app, o.accessControlNamespace, o.accessControlCallers) } : {}),
     },
   };
 }

@@ -97,7 +97,13 @@ export function regionResources(opts: RegionResourceOptions): RegionResources {
         name: `${app}-dapr`,
         app,
         nameResolutionDb: opts.nameResolutionDb,
-        ...(opts.security ? { accessControlNamespace: localNamespace, secretStore: localSecretStore } : {}),
+        ...(opts.security
+          ? {
+              accessControlNamespace: localNamespace,
+              accessControlCallers: [...allApps, ...workflowAppsHere],
+              secretStore: localSecretStore,
+            }
+          : {}),
         ...(opts.otlpEndpoint
           ? { tracing: { samplingRate: opts.samplingRate ?? "1", endpointAddress: opts.otlpEndpoint, protocol: "http" as const } }
           : {}),

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { projectRoot } from "../../platform/paths.js";
-import { defaultAdminPortBase, defaultGatewayPortBase, defaultRegions } from "../../platform/topology.js";
+import { defaultAdminPortBase, defaultGatewayPortBase, defaultRegions, defaultSagaStyle, sagaStyles } from "../../platform/topology.js";
 import { loadConfig, port, regionName } from "../../services/shared/config.js";
 import { ensureControlPlane } from "../daprd/ensure-control-plane.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
@@ -45,6 +45,11 @@ const env = profileSettings.extend({
    * on them (today the runtime check of issue #17; the orchestrated saga next).
    */
   WORKFLOWS: z.enum(["0", "1"]).default("0"),
+  /**
+   * How every region runs its saga; SAGA_<REGION> sets one region (e.g. SAGA_EAST=orchestration).
+   * An orchestrated region runs the workflow control plane and the order-saga app, as WORKFLOWS=1.
+   */
+  SAGA: z.enum(sagaStyles).default(defaultSagaStyle),
 });
 
 /** Settings of the services themselves (see each service's main.ts) that `npm start` passes on. */
@@ -61,8 +66,11 @@ async function main(): Promise<void> {
   const adminPorts = Object.fromEntries(config.REGIONS.map((r, i) => [r, config.ADMIN_PORT_BASE + i]));
   const daprd = await ensureDaprd();
   const sentry = await ensureSentry();
+  const saga = Object.fromEntries(
+    config.REGIONS.map((r) => [r, z.enum(sagaStyles).parse(process.env[`SAGA_${r.toUpperCase().replace(/-/g, "_")}`] ?? config.SAGA)]),
+  );
   const workflows =
-    config.WORKFLOWS === "1"
+    config.WORKFLOWS === "1" || Object.values(saga).includes("orchestration")
       ? { placement: await ensureControlPlane("placement"), scheduler: await ensureControlPlane("scheduler") }
       : undefined;
   const runDir = join(projectRoot, ".run", new Date().toISOString().replace(/[:.]/g, "-"));
@@ -90,6 +98,7 @@ async function main(): Promise<void> {
     otlpEndpoint: config.OTLP_ENDPOINT,
     logLevel: config.LOG_LEVEL,
     ...(workflows ? { workflows } : {}),
+    saga,
   });
   const prometheus =
     config.PROMETHEUS === "1"

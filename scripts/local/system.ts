@@ -8,7 +8,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { distDir } from "../../platform/paths.js";
 import { serviceNodeFlags } from "../../platform/process-tuning.js";
-import { type AppId, type WorkflowAppId, allApps, allWorkflowApps, apps, peerLinkName } from "../../platform/topology.js";
+import {
+  type AppId,
+  type SagaStyle,
+  type WorkflowAppId,
+  allApps,
+  allWorkflowApps,
+  apps,
+  defaultSagaStyle,
+  peerLinkName,
+} from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
@@ -90,6 +99,8 @@ export interface SystemOptions {
    * each region also runs them and the workflow apps (platform/topology.ts `workflowApps`).
    */
   readonly workflows?: WorkflowControlPlaneBinaries;
+  /** How each region runs its saga (default choreography); `orchestration` needs `workflows`. */
+  readonly saga?: Readonly<Record<string, SagaStyle>>;
 }
 
 export interface SystemHandle {
@@ -291,6 +302,10 @@ async function startRegion(
   const runDir = join(opts.runDir, name);
   mkdirSync(runDir, { recursive: true });
   const sentry = await startSentry(group, opts.sentry, `${name}-sentry`, join(runDir, "sentry"), name);
+  const saga = opts.saga?.[name] ?? defaultSagaStyle;
+  if (saga === "orchestration" && !opts.workflows) {
+    throw new Error(`region ${name} is orchestrated (saga) but the system was started without the workflow control plane (workflows)`);
+  }
   const workflowControlPlane = opts.workflows
     ? await startWorkflowControlPlane(group, opts.workflows, name, join(runDir, "workflow"), sentry)
     : undefined;
@@ -378,6 +393,7 @@ async function startRegion(
       // Replicas of a writer must take turns on the keys they decide about (see lease.ts).
       WRITE_LEASE: alone ? "process" : "distributed",
       ...opts.serviceEnv,
+      SAGA: saga,
       ...(app === apps.replicator ? { PEER_REGIONS: peers.map((p) => p.name).join(",") } : {}),
       // The workflow runtime of @dapr/dapr talks to its sidecar over gRPC.
       ...(isWorkflowApp(app) ? { DAPR_GRPC_PORT: String(ports.daprGrpcPort) } : {}),

@@ -8,6 +8,7 @@ import type { EventRecord } from "../shared/events/envelope.js";
 import { type Reservation, type StockLevel, inventoryEventTypes } from "../shared/events/inventory-events.js";
 import { type OrderPlaced, orderEventTypes } from "../shared/events/order-events.js";
 import { paymentEventTypes } from "../shared/events/payment-events.js";
+import type { RecordAnswer } from "../shared/saga/messages.js";
 import { type InventoryDecision, type Levels, release, reserve, setAvailable } from "./domain.js";
 
 const skuPrefix = "sku-";
@@ -60,6 +61,28 @@ export function inventoryApplication(deps: RecordHandlerDeps) {
     });
   }
 
+  const reservation = async (orderId: string): Promise<RecordAnswer> => ({
+    record: (await records.read([reservationKey(orderId)])).get(reservationKey(orderId))?.value ?? null,
+  });
+
+  const onOrderEvent = (event: EventRecord): Promise<Outcome> => {
+    if (event.type === orderEventTypes.placed) {
+      const order = event.data as OrderPlaced;
+      const skus = order.items.map((i) => i.sku);
+      return decideReservation(order.orderId, skus, event, (r, levels) => reserve(order, r, levels, event.id));
+    }
+    if (event.type === orderEventTypes.cancelled) {
+      return decideReservation(event.subject, [], event, (r, levels) => release(event.subject, r, levels, event.id));
+    }
+    return Promise.resolve("ignored");
+  };
+
+  /** Compensation: a declined payment gives the stock back at once. */
+  const onPaymentEvent = (event: EventRecord): Promise<Outcome> => {
+    if (event.type !== paymentEventTypes.declined) return Promise.resolve("ignored");
+    return decideReservation(event.subject, [], event, (r, levels) => release(event.subject, r, levels, event.id));
+  };
+
   return {
     /** The operator's "there are N available here now". */
     setStock: (sku: string, available: number): Promise<StockLevel> =>
@@ -71,22 +94,19 @@ export function inventoryApplication(deps: RecordHandlerDeps) {
     level: async (sku: string): Promise<StockLevel | undefined> =>
       (await records.read([skuKey(sku)])).get(skuKey(sku))?.value.data as StockLevel | undefined,
 
-    onOrderEvent: (event: EventRecord): Promise<Outcome> => {
-      if (event.type === orderEventTypes.placed) {
-        const order = event.data as OrderPlaced;
-        const skus = order.items.map((i) => i.sku);
-        return decideReservation(order.orderId, skus, event, (r, levels) => reserve(order, r, levels, event.id));
-      }
-      if (event.type === orderEventTypes.cancelled) {
-        return decideReservation(event.subject, [], event, (r, levels) => release(event.subject, r, levels, event.id));
-      }
-      return Promise.resolve("ignored");
+    onOrderEvent,
+    onPaymentEvent,
+
+    /** The orchestrated saga's reserve: the reaction to the placed order, answering the reservation. */
+    reserveFor: async (placed: EventRecord): Promise<RecordAnswer> => {
+      await onOrderEvent(placed);
+      return reservation(placed.subject);
     },
 
-    /** Compensation: a declined payment gives the stock back at once. */
-    onPaymentEvent: (event: EventRecord): Promise<Outcome> => {
-      if (event.type !== paymentEventTypes.declined) return Promise.resolve("ignored");
-      return decideReservation(event.subject, [], event, (r, levels) => release(event.subject, r, levels, event.id));
+    /** The orchestrated saga's release, caused by the cancelled order or the declined payment. */
+    releaseFor: async (cause: EventRecord): Promise<RecordAnswer> => {
+      await (cause.type === paymentEventTypes.declined ? onPaymentEvent(cause) : onOrderEvent(cause));
+      return reservation(cause.subject);
     },
   };
 }

@@ -9,6 +9,7 @@ import { inventoryAdminRoutes } from "./admin-routes.js";
 import { inventoryApplication } from "./application.js";
 import { inventoryPublicRoutes } from "./public-routes.js";
 import { inventorySubscriptions } from "./subscriptions.js";
+import { inventoryCommandRoutes } from "./command-routes.js";
 
 await runService({
   name: apps.inventory,
@@ -36,7 +37,8 @@ await runService({
       routes: [
         inventoryPublicRoutes(app, config.REGION),
         inventoryAdminRoutes(app),
-        inventorySubscriptions(app, { region: config.REGION, sidecar, log, metrics }),
+        inventorySubscriptions(app, { region: config.REGION, sidecar, log, metrics, saga: config.SAGA }),
+        inventoryCommandRoutes(app),
         relayRoutes,
       ],
     };

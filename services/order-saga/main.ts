@@ -1,35 +1,46 @@
-import { LogLevel, WorkflowRuntime } from "@dapr/dapr";
-import { workflowApps, workflowStateStore } from "../../platform/topology.js";
+import { DaprWorkflowClient, LogLevel, WorkflowRuntime } from "@dapr/dapr";
+import { z } from "zod";
+import { orderSaga, workflowApps, workflowStateStore } from "../../platform/topology.js";
 import { baseEnvSchema, port } from "../shared/config.js";
 import { errorFields } from "../shared/log.js";
 import { runService } from "../shared/service.js";
 import { ExecutionLog } from "./executions.js";
 import { runtimeCheck, runtimeCheckActivities, runtimeCheckWorkflow } from "./runtime-check.js";
+import { sagaActivityHandlers } from "./saga-activities.js";
+import { sagaRoutes } from "./saga-routes.js";
+import { orderCompensationWorkflow, orderSagaWorkflow } from "./saga-workflow.js";
 
 /**
  * The workflow app: its workflows and activities run here, driven by its sidecar over gRPC (the
  * @dapr/dapr workflow runtime keeps one stream open to daprd and executes the work items daprd
- * sends). Its HTTP side serves only health, readiness and metrics.
+ * sends). Its HTTP side takes orders' starts and cancels of sagas (invoked through Dapr).
  */
 let started = false;
 await runService({
   name: workflowApps.orderSaga,
-  env: baseEnvSchema.extend({ DAPR_GRPC_PORT: port.default(50001) }),
+  env: baseEnvSchema.extend({
+    DAPR_GRPC_PORT: port.default(50001),
+    /** How long the saga waits for the payment before it cancels the order (platform/topology.ts `orderSaga`). */
+    SAGA_PAYMENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(orderSaga.paymentTimeoutSeconds),
+  }),
   compose: ({ config, sidecar, log }) => {
-    const runtime = new WorkflowRuntime({
+    const connection = {
       daprHost: "127.0.0.1",
       daprPort: String(config.DAPR_GRPC_PORT),
       ...(config.DAPR_API_TOKEN ? { daprApiToken: config.DAPR_API_TOKEN } : {}),
       logger: { level: config.LOG_LEVEL === "debug" ? LogLevel.Debug : LogLevel.Warn },
-    });
+    };
+    const runtime = new WorkflowRuntime(connection);
     runtime.registerWorkflowWithName(runtimeCheck.workflow, runtimeCheckWorkflow);
-    for (const activity of runtimeCheckActivities(new ExecutionLog(sidecar, workflowStateStore))) {
-      runtime.registerActivityWithName(activity.name, activity.run);
-    }
+    runtime.registerWorkflowWithName(orderSaga.workflow, orderSagaWorkflow);
+    runtime.registerWorkflowWithName(orderSaga.compensation, orderCompensationWorkflow);
+    const activities = [...runtimeCheckActivities(new ExecutionLog(sidecar, workflowStateStore)), ...sagaActivityHandlers(sidecar)];
+    for (const activity of activities) runtime.registerActivityWithName(activity.name, activity.run);
+    const client = new DaprWorkflowClient(connection);
     runtime.start().then(
       () => {
         started = true;
-        log.info("workflow runtime started", { workflows: [runtimeCheck.workflow] });
+        log.info("workflow runtime started", { workflows: [runtimeCheck.workflow, orderSaga.workflow, orderSaga.compensation] });
       },
       (err: unknown) => {
         log.error("workflow runtime failed to start", errorFields(err));
@@ -37,8 +48,8 @@ await runService({
       },
     );
     return {
-      routes: [],
-      workers: [{ stop: () => void runtime.stop().catch(() => undefined) }],
+      routes: [sagaRoutes(client, config.SAGA_PAYMENT_TIMEOUT_SECONDS)],
+      workers: [{ stop: () => void Promise.all([runtime.stop(), client.stop()]).catch(() => undefined) }],
       // Ready once the runtime has its stream to the sidecar: only then does daprd hand it work.
       readiness: { workflows: () => Promise.resolve(started) },
     };

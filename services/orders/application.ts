@@ -11,7 +11,19 @@ import type { EventMetrics } from "../shared/events/metrics.js";
 import type { Lease } from "../shared/application/lease.js";
 import { type OrderState, fold } from "../shared/orders/order-state.js";
 import type { Catalog } from "./catalog.js";
-import { type PlaceOrder, acceptReplica, cancel, place, react, reactsTo, restoreStream } from "./domain.js";
+import { DomainError } from "../shared/domain/errors.js";
+import { orderEventTypes } from "../shared/events/order-events.js";
+import type { OrderAnswer } from "../shared/saga/messages.js";
+import { type PlaceOrder, acceptReplica, cancel, place, react, reactsTo, restoreStream, timeOut } from "./domain.js";
+
+/**
+ * The orchestrated saga (SAGA=orchestration): told of each placed order and each user cancel
+ * after they are committed. Both calls are idempotent, so a client's retry may repeat them.
+ */
+export interface SagaOrchestrator {
+  start(placed: EventRecord): Promise<void>;
+  cancelled(cancelled: EventRecord): Promise<void>;
+}
 
 export interface OrdersAppDeps {
   readonly region: string;
@@ -20,6 +32,8 @@ export interface OrdersAppDeps {
   readonly catalog: Catalog;
   readonly lease: Lease;
   readonly metrics: EventMetrics;
+  /** Only when this region's saga is orchestrated. */
+  readonly orchestrator?: SagaOrchestrator;
 }
 
 export type OrdersApp = ReturnType<typeof ordersApplication>;
@@ -32,21 +46,81 @@ export function ordersApplication(deps: OrdersAppDeps) {
     onNewStream: (id) => deps.catalog.add(id),
   });
 
+  const { orchestrator } = deps;
+
+  /** Where the order stands for the orchestrator, with the event that cancelled it (its compensations' cause). */
+  async function answer(orderId: string): Promise<OrderAnswer> {
+    const { events, state } = await streams.read(orderId);
+    if (!state) throw new DomainError("not-found", `order ${orderId} does not exist`);
+    const last = events.at(-1);
+    return { status: state.status, cancelled: last?.type === orderEventTypes.cancelled ? last : null };
+  }
+
   return {
-    /** Idempotent per order id; answers the state at acceptance, also to a retried request. */
-    place: (cmd: PlaceOrder, correlationId: string): Promise<OrderState> =>
-      streams.run(cmd.orderId, { command: correlationId }, ({ state }, ctx) => {
+    /**
+     * Idempotent per order id; answers the state at acceptance, also to a retried request. An
+     * orchestrated region starts the saga after the commit: a failure there answers 503, and
+     * the client's retry with its key starts it again (the start is idempotent).
+     */
+    place: async (cmd: PlaceOrder, correlationId: string): Promise<OrderState> => {
+      const accepted = await streams.run(cmd.orderId, { command: correlationId }, ({ state }, ctx) => {
         const decision = place(state, cmd, ctx);
         return decision.kind === "replayed"
           ? { kind: "none", result: decision.state }
           : { kind: "append", event: decision.event, result: fold([decision.event])! };
-      }),
+      });
+      if (orchestrator) {
+        const [placed] = (await streams.read(cmd.orderId)).events;
+        if (placed) await orchestrator.start(placed);
+      }
+      return accepted;
+    },
 
-    cancel: (orderId: string): Promise<OrderState> =>
-      streams.run(orderId, { command: orderId }, ({ events, state }, ctx) => {
-        const event = cancel(orderId, state, ctx);
-        return { kind: "append", event, result: fold([...events, event])! };
-      }),
+    /**
+     * A user cancel. Orchestrated, the saga is told after the commit; a retry of a cancel whose
+     * telling failed meets "already cancelled" (409) and tells the saga again before answering.
+     */
+    cancel: async (orderId: string): Promise<OrderState> => {
+      try {
+        const cancelled = await streams.run(orderId, { command: orderId }, ({ events, state }, ctx) => {
+          const event = cancel(orderId, state, ctx);
+          return { kind: "append", event, result: { event, state: fold([...events, event])! } };
+        });
+        await orchestrator?.cancelled(cancelled.event);
+        return cancelled.state;
+      } catch (err) {
+        if (orchestrator && err instanceof DomainError && err.kind === "conflict") {
+          const { cancelled } = await answer(orderId);
+          if (cancelled) await orchestrator.cancelled(cancelled);
+        }
+        throw err;
+      }
+    },
+
+    /**
+     * The orchestrated saga's step: an inventory or payment outcome the orchestrator obtained,
+     * decided by the same reaction the choreography uses (so the same event is recognised twice).
+     */
+    advance: async (event: EventRecord): Promise<OrderAnswer> => {
+      if (reactsTo.has(event.type)) {
+        await streams.run(event.subject, { cause: event }, ({ events, state }, ctx) => {
+          const decision = react(event.subject, events, state, event, ctx);
+          return decision.kind === "write"
+            ? { kind: "append", event: decision.event, result: undefined }
+            : { kind: "none", result: undefined };
+        });
+      }
+      return answer(event.subject);
+    },
+
+    /** The orchestrated saga waited for the payment long enough: a pending order is cancelled. */
+    timeOut: async (orderId: string): Promise<OrderAnswer> => {
+      await streams.run(orderId, { command: `timeout-${orderId}` }, ({ state }, ctx) => {
+        const event = timeOut(orderId, state, ctx);
+        return event ? { kind: "append", event, result: undefined } : { kind: "none", result: undefined };
+      });
+      return answer(orderId);
+    },
 
     /** Saga reactions: inventory and payment events move the order on. */
     react: async (event: EventRecord): Promise<Outcome> => {

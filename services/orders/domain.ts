@@ -70,6 +70,16 @@ export function cancel(orderId: string, state: OrderState | undefined, ctx: Even
   return createEvent(orderEventTypes.cancelled, state.orderId, state.version + 1, { orderId: state.orderId, reason: "user" }, ctx);
 }
 
+/**
+ * The orchestrated saga gave up on the payment: a pending order is cancelled. Past pending (the
+ * payment answered after all, or the user cancelled) there is nothing to do.
+ */
+export function timeOut(orderId: string, state: OrderState | undefined, ctx: EventContext): EventRecord<OrderCancelled> | undefined {
+  if (!state) throw new DomainError("not-found", `order ${orderId} does not exist`);
+  if (state.status !== "pending") return undefined;
+  return createEvent(orderEventTypes.cancelled, orderId, state.version + 1, { orderId, reason: "payment-timeout" }, ctx);
+}
+
 /** The event types an order reacts to; others on the same topics are not its business. */
 export const reactsTo: ReadonlySet<string> = new Set([
   inventoryEventTypes.rejected,

@@ -12,6 +12,8 @@ import { Catalog } from "./catalog.js";
 import { ordersPeerRoutes } from "./peer-routes.js";
 import { ordersPublicRoutes } from "./public-routes.js";
 import { ordersSubscriptions } from "./subscriptions.js";
+import { ordersCommandRoutes } from "./command-routes.js";
+import { sagaOrchestrator } from "./saga-orchestrator.js";
 
 await runService({
   name: apps.orders,
@@ -41,12 +43,14 @@ await runService({
       catalog,
       lease: writeLease(config.WRITE_LEASE, sidecar, apps.orders),
       metrics,
+      ...(config.SAGA === "orchestration" ? { orchestrator: sagaOrchestrator(sidecar) } : {}),
     });
     return {
       routes: [
         ordersPublicRoutes(app, config.CURRENCY),
         ordersPeerRoutes(app, catalog, region),
-        ordersSubscriptions(app, { region, sidecar, log, metrics }),
+        ordersSubscriptions(app, { region, sidecar, log, metrics, saga: config.SAGA }),
+        ordersCommandRoutes(app),
         relayRoutes,
       ],
     };

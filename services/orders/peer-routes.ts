@@ -1,23 +1,13 @@
 import { createHash } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import { ContractError, checkEvent } from "../shared/events/contracts.js";
-import type { EventRecord } from "../shared/events/envelope.js";
 import { describeIssues, orderIdSchema } from "../shared/events/order-input.js";
 import { badRequest } from "../shared/http/problem.js";
+import { eventFromCaller } from "../shared/http/event-input.js";
+import type { EventRecord } from "../shared/events/envelope.js";
 import { catalogShards } from "../shared/orders/catalog-shards.js";
 import type { OrdersApp } from "./application.js";
 import type { Catalog } from "./catalog.js";
-
-/** An event a caller hands in (replication, restore): one that breaks its contract is the caller's error. */
-function eventFromCaller(raw: unknown, where: string): EventRecord {
-  try {
-    return checkEvent(raw);
-  } catch (err) {
-    if (err instanceof ContractError) throw badRequest(`${where}: ${err.message}`);
-    throw err;
-  }
-}
 
 const restoreSchema = z.object({ orderId: orderIdSchema, events: z.array(z.unknown()).min(1) });
 

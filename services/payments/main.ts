@@ -9,6 +9,7 @@ import { writeLease } from "../shared/application/lease.js";
 import { paymentsApplication } from "./application.js";
 import { paymentsPublicRoutes } from "./public-routes.js";
 import { paymentsSubscriptions } from "./subscriptions.js";
+import { paymentsCommandRoutes } from "./command-routes.js";
 
 await runService({
   name: apps.payments,
@@ -35,7 +36,12 @@ await runService({
       metrics,
     });
     return {
-      routes: [paymentsPublicRoutes(app), paymentsSubscriptions(app, { region: config.REGION, sidecar, log, metrics }), relayRoutes],
+      routes: [
+        paymentsPublicRoutes(app),
+        paymentsSubscriptions(app, { region: config.REGION, sidecar, log, metrics, saga: config.SAGA }),
+        paymentsCommandRoutes(app),
+        relayRoutes,
+      ],
     };
   },
 });

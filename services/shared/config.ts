@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultSagaStyle, sagaStyles } from "../../platform/topology.js";
 
 /** Thrown when the environment does not describe a valid configuration; names every bad variable. */
 export class ConfigError extends Error {
@@ -30,6 +31,12 @@ export const baseEnvSchema = z.object({
    * through Dapr's lock building block (several replicas on Redis, whose transactions do not).
    */
   WRITE_LEASE: z.enum(["process", "distributed"], { message: 'must be "process" or "distributed"' }).default("process"),
+  /**
+   * How this region runs its saga (platform/topology.ts `sagaStyles`): under `orchestration` the
+   * order-saga workflow calls the services' commands, and their subscriptions leave the saga's
+   * events of this region alone.
+   */
+  SAGA: z.enum(sagaStyles, { message: 'must be "choreography" or "orchestration"' }).default(defaultSagaStyle),
   PUBLISH_ON_COMMIT: z
     .enum(["true", "false"], { message: 'must be "true" or "false"' })
     .default("true")

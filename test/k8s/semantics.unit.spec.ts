@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { defaultRegionConfigs, peerLinkApp } from "../../platform/regions.js";
-import { allApps, invocations, subscriptions, topics } from "../../platform/topology.js";
+import { allApps, subscriptions, topics } from "../../platform/topology.js";
+import { invocationPairs } from "../../k8s/apps.js";
 import { daprVersion } from "../../platform/versions.js";
 import { writeRegionResources } from "../../scripts/local/resources.js";
 import { type Manifest, type SynthesisedRegion, synthesise } from "./synth.js";
@@ -118,7 +119,7 @@ describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n,
         pairs.push(`${p.appId}->${annotations["dapr.io/app-id"]}`);
       }
     }
-    expect(pairs.sort()).toEqual(invocations.map((i) => `${i.from}->${i.to}`).sort());
+    expect(pairs.sort()).toEqual(invocationPairs.map((i) => `${i.caller}->${i.callee}`).sort());
   });
 
   it("opens the sidecars' internal gRPC port only between declared callers and callees", () => {
@@ -130,7 +131,7 @@ describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n,
         for (const from of rule.from) flows.push(`${from.podSelector.matchLabels["app.kubernetes.io/name"]}->${app}`);
       }
     }
-    expect(flows.sort()).toEqual(invocations.map((i) => `${i.from}->${i.to}`).sort());
+    expect(flows.sort()).toEqual(invocationPairs.map((i) => `${i.caller}->${i.callee}`).sort());
     expect(region.find("NetworkPolicy", "default-deny")["spec"]).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
   });
 

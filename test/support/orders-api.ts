@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import type { RegionHandle } from "../../scripts/local/system.js";
 import { call, postJson } from "./http.js";
@@ -18,11 +19,16 @@ export interface Stock {
 }
 
 /** The public API of one region, as the tests drive it. */
-export function ordersApi(region: RegionHandle) {
+export function ordersApi(region: RegionHandle, options: { readonly retry503?: number } = {}) {
   const base = region.gatewayUrl;
   return {
+    /** `retry503`: retries a 503 that many times with the same Idempotency-Key, as clients are told to. */
     async place(customerId: string, items: { sku: string; quantity: number; unitPrice: number }[], key?: string): Promise<string> {
-      const res = await postJson(`${base}/orders`, { customerId, items }, key ? { "Idempotency-Key": key } : {});
+      const idempotencyKey = key ?? randomUUID();
+      let res = await postJson(`${base}/orders`, { customerId, items }, { "Idempotency-Key": idempotencyKey });
+      for (let retry = 0; res.status === 503 && retry < (options.retry503 ?? 0); retry++) {
+        res = await postJson(`${base}/orders`, { customerId, items }, { "Idempotency-Key": idempotencyKey });
+      }
       expect(res.status, JSON.stringify(res.body)).toBe(202);
       return (res.body as { orderId: string }).orderId;
     },

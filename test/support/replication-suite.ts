@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import type { SagaStyle } from "../../platform/topology.js";
 import { type LocalProfiles, defaultProfiles } from "../../scripts/local/profiles.js";
 import { adminCall, call } from "./http.js";
 import { ordersApi } from "./orders-api.js";
@@ -6,10 +7,20 @@ import { eventually, useTestSystem } from "./system.js";
 import { eventTypePrefix } from "../../services/shared/events/event-types.js";
 
 /** Replication between two regions through the peer links of a pub/sub profile. */
-export function replicationSuite(profiles: LocalProfiles = defaultProfiles): void {
-  const ctx = useTestSystem(["east", "west"], { profiles });
+export function replicationSuite(
+  profiles: LocalProfiles = defaultProfiles,
+  options: { readonly saga?: Record<string, SagaStyle> } = {},
+): void {
+  const orchestrated = Object.entries(options.saga ?? {}).filter(([, style]) => style === "orchestration");
+  const label = orchestrated.length > 0 ? `, orchestrated in ${orchestrated.map(([r]) => r).join(", ")}` : "";
 
-  describe(`replication between regions (pub/sub ${profiles.pubsub}, state ${profiles.state})`, () => {
+  describe(`replication between regions (pub/sub ${profiles.pubsub}, state ${profiles.state}${label})`, () => {
+    // Inside the describe, so a file that runs other suites starts this system only for these tests.
+    const ctx = useTestSystem(["east", "west"], {
+      profiles,
+      ...(options.saga ? { saga: options.saga, workflows: { placement: inject("placement"), scheduler: inject("scheduler") } } : {}),
+    });
+
     it("an order placed in east reaches west with the same status and version, and triggers nothing there", async () => {
       const east = ordersApi(ctx.system.region("east"));
       const west = ordersApi(ctx.system.region("west"));

@@ -2,10 +2,11 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { projectRoot } from "../../platform/paths.js";
 import { appMetrics } from "../../observability/metrics.js";
-import { topics } from "../../platform/topology.js";
+import { type SagaStyle, topics, workflowApps } from "../../platform/topology.js";
+import { sagaCommands } from "../../services/shared/saga/messages.js";
 import { orderIdForKey } from "../../services/gateway/idempotency.js";
 import { sumCounter } from "../../scripts/bench/metrics-text.js";
 import type { LocalProfiles } from "../../scripts/local/profiles.js";
@@ -18,23 +19,44 @@ import { eventually, isAlive, startTestSystem } from "./system.js";
 
 const finalStatuses = ["confirmed", "rejected", "cancelled"];
 
+/** The orchestrated saga's payment deadline in these tests: short, yet far above a loaded provider's answer. */
+const paymentTimeoutSeconds = 20;
+
 /**
  * The saga against real daprd and the broker and state store of the given profiles (started, or
  * made sure of, by the local runner). Each test uses its own SKUs and customers, so tests do not
  * see each other's stock.
  */
-export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?: number } = {}): void {
+export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?: number; readonly saga?: SagaStyle } = {}): void {
   const replicas = options.replicas ?? 1;
-  describe(`saga on pub/sub ${profiles.pubsub}, state ${profiles.state}${replicas > 1 ? `, every app at ${replicas} replicas` : ""}`, () => {
+  const style = options.saga ?? "choreography";
+  const orchestrated = style === "orchestration";
+  /** Tests whose meaning is the choreography's own (a subscriber's handler failing): see the orchestrated counterparts. */
+  const choreographyOnly = orchestrated ? it.skip : it;
+  const orchestrationOnly = orchestrated ? it : it.skip;
+  const label = `${replicas > 1 ? `, every app at ${replicas} replicas` : ""}${orchestrated ? ", orchestrated (Dapr Workflow)" : ""}`;
+  describe(`saga on pub/sub ${profiles.pubsub}, state ${profiles.state}${label}`, () => {
     let system: SystemHandle;
     let pids: number[] = [];
     let api: ReturnType<typeof ordersApi>;
     const sku = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
     beforeAll(async () => {
-      system = await startTestSystem(["east"], { profiles, replicas: everyApp(replicas) });
+      system = await startTestSystem(["east"], {
+        profiles,
+        replicas: everyApp(replicas),
+        ...(orchestrated
+          ? {
+              workflows: { placement: inject("placement"), scheduler: inject("scheduler") },
+              saga: { east: "orchestration" },
+              serviceEnv: { SAGA_PAYMENT_TIMEOUT_SECONDS: String(paymentTimeoutSeconds) },
+            }
+          : {}),
+      });
       pids = system.group.pids;
-      api = ordersApi(system.region("east"));
+      // Orchestrated, the saga starts inside POST /orders; a start slower than the invoke timeout
+      // (a loaded machine, 100 at once) answers 503, and a client retries with its key, as documented.
+      api = ordersApi(system.region("east"), { retry503: orchestrated ? 3 : 0 });
     });
 
     afterAll(async () => {
@@ -127,7 +149,10 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
       expect(level).toEqual({ sku: s, available: 0, reserved: 10 });
     });
 
-    it("every event delivered twice: the same final state, and the duplicates are counted", async () => {
+    const twice = orchestrated
+      ? "every event delivered twice and every saga step run again: the same final state"
+      : "every event delivered twice: the same final state, and the duplicates are counted";
+    it(twice, async () => {
       const region = system.region("east");
       const since = new Date();
       const s = sku("dup");
@@ -148,13 +173,21 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
       // Deliver every message of the saga's topics a second time.
       const replayed = await deliverAgain(region, [topics.orders, topics.inventory, topics.payments], since);
       expect(replayed).toBeGreaterThan(0);
-      // Each replayed message is recognised by every subscriber it reaches and dropped.
-      await eventually(
-        () => duplicatesCounted(system),
-        (n) => n >= duplicatesBefore + replayed,
-        60_000,
-        250,
-      );
+      if (orchestrated) {
+        // Orchestrated, the subscriptions leave saga events alone; what repeats is an activity
+        // (run again after a crash, or a workflow replayed): every command once more, with the
+        // very inputs the workflow gave it, changes nothing either.
+        for (const id of ids) await runSagaAgain(system, id);
+        await new Promise((r) => setTimeout(r, 1000));
+      } else {
+        // Each replayed message is recognised by every subscriber it reaches and dropped.
+        await eventually(
+          () => duplicatesCounted(system),
+          (n) => n >= duplicatesBefore + replayed,
+          60_000,
+          250,
+        );
+      }
       expect(await Promise.all(ids.map((id) => api.get(id)))).toEqual(before);
       expect(await api.stock(s)).toEqual({ sku: s, available: 3, reserved: 2 });
       expect(await Promise.all(ids.map((id) => api.payment(id)))).toEqual(payments);
@@ -182,6 +215,97 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
         expect(events.map((e) => e.type)).toEqual(["io.meridian.order.placed", "io.meridian.order.confirmed"]);
       }
     }, 180_000);
+
+    it("a cancel overtaking the order: cancelled, nothing reserved or charged in the end", async () => {
+      const s = sku("overtake");
+      await api.setStock(s, 3);
+      const id = await api.place("overtake", [{ sku: s, quantity: 2, unitPrice: 10 }]);
+      // At once: the saga may not have reserved yet (a tombstone then refuses the late step).
+      const cancelled = await api.cancel(id);
+      expect(cancelled.status).toBe(202);
+      expect(await api.settled(id, ["cancelled"])).toMatchObject({ status: "cancelled", version: 2 });
+      await eventually(
+        () => api.stock(s),
+        (l) => l.available === 3 && l.reserved === 0,
+        30_000,
+      );
+      await eventually(
+        () => api.payment(id),
+        (p) => p !== undefined && ["voided", "refunded"].includes(p.status),
+        30_000,
+      );
+      // Nothing arrives late: still the same a while after.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await api.stock(s)).toEqual({ sku: s, available: 3, reserved: 0 });
+      expect(["voided", "refunded"]).toContain((await api.payment(id))?.status);
+    });
+
+    orchestrationOnly(
+      "a payment that does not answer in time: the order is cancelled, its stock released, and the late payment voided",
+      async () => {
+        const s = sku("timeout");
+        await api.setStock(s, 4);
+        await system.kill("east", "payments", "service");
+        let id: string;
+        try {
+          id = await api.place("timeout", [{ sku: s, quantity: 3, unitPrice: 10 }]);
+          await eventually(
+            () => api.stock(s),
+            (l) => l.reserved === 3,
+          );
+          const order = await api.settled(id, ["cancelled"], (paymentTimeoutSeconds + 20) * 1000);
+          expect(order).toMatchObject({ status: "cancelled", version: 2 });
+          const { events } = (await api.events(id)).body as { events: { type: string; data: { reason?: string } }[] };
+          expect(events[1]).toMatchObject({ type: "io.meridian.order.cancelled", data: { reason: "payment-timeout" } });
+          await eventually(
+            () => api.stock(s),
+            (l) => l.available === 4 && l.reserved === 0,
+          );
+        } finally {
+          await system.revive("east", "payments", "service");
+        }
+        // The provider comes back: the authorisation still in flight finds the void (or is refunded).
+        await eventually(
+          () => api.payment(id),
+          (p) => p !== undefined && ["voided", "refunded"].includes(p.status),
+          60_000,
+        );
+        expect(await api.stock(s)).toEqual({ sku: s, available: 4, reserved: 0 });
+      },
+      120_000,
+    );
+
+    orchestrationOnly("the workflow app and its sidecar killed mid-saga: every saga resumes and completes, nothing doubled", async () => {
+      const s = sku("wfcrash");
+      await api.setStock(s, 20);
+      // Hold every saga at its first step (inventory is down: the reserve activity keeps calling),
+      // so the kill lands mid-saga, before any payment deadline is set.
+      await system.kill("east", "inventory", "service");
+      let ids: string[];
+      try {
+        ids = await Promise.all(Array.from({ length: 10 }, (_, i) => api.place(`wfcrash-${i}`, [{ sku: s, quantity: 1, unitPrice: 10 }])));
+        // SIGKILL: the scheduler and the actor state store hold the sagas' progress.
+        await system.kill("east", workflowApps.orderSaga, "both");
+        try {
+          // Mid-saga indeed: every order's own stream still says pending.
+          const streams = await Promise.all(ids.map((id) => api.events(id)));
+          expect(streams.map((r) => (r.body as { state: { status: string } }).state.status)).toEqual(Array(10).fill("pending"));
+        } finally {
+          await system.revive("east", workflowApps.orderSaga, "both");
+        }
+      } finally {
+        await system.revive("east", "inventory", "service");
+      }
+      const orders = await Promise.all(ids.map((id) => api.settled(id, finalStatuses, 90_000)));
+      expect(orders.map((o) => o.status)).toEqual(Array(10).fill("confirmed"));
+      expect(await api.stock(s)).toEqual({ sku: s, available: 10, reserved: 10 });
+      const payments = await Promise.all(ids.map((id) => api.payment(id)));
+      expect(payments.every((p) => p?.status === "authorized" && p.amount === 10)).toBe(true);
+      for (const id of ids) {
+        const { events } = (await api.events(id)).body as { events: { type: string }[] };
+        expect(events.map((e) => e.type)).toEqual(["io.meridian.order.placed", "io.meridian.order.confirmed"]);
+      }
+    });
 
     it("a stored v1 order.placed still reads correctly, upcast to v2", async () => {
       const region = system.region("east");
@@ -307,72 +431,103 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
       );
     });
 
-    it("a delivery that keeps failing is retried, dead-lettered with the error, and can be redriven", async () => {
-      const region = system.region("east");
-      // A stock.rejected for an order this region does not know (yet): orders fails it on every attempt.
-      const key = `ghost-${randomUUID()}`;
-      const orderId = orderIdForKey("east", key);
-      const event = {
-        id: randomUUID(),
-        type: "io.meridian.stock.rejected",
-        schemaVersion: 1,
-        subject: orderId,
-        aggregateVersion: 1,
-        occurredAt: new Date().toISOString(),
-        originRegion: "east",
-        correlationId: orderId,
-        causationId: null,
-        data: {
-          orderId,
-          customerId: "ghost",
-          total: 1,
-          status: "rejected",
-          lines: [{ sku: "g", quantity: 1 }],
-          shortages: ["g"],
-          processed: [],
-        },
-      };
-      const published = await call(`http://127.0.0.1:${region.apps.inventory.daprHttpPort}/v1.0/publish/pubsub/${topics.inventory}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "dapr-api-token": region.apps.inventory.daprApiToken },
-        body: JSON.stringify(event),
-      });
-      expect(published.status).toBe(204);
-      type Listed = {
-        faultId: string;
-        kind: string;
-        reason: string;
-        subscriber: string;
-        attempts: number;
-        status: string;
-        cloudEvent: { data?: { id?: string } };
-      };
-      const find = async () =>
-        ((await adminCall(region, "/admin/dead-letters")).body as { faults: Listed[] }).faults.find(
-          (f) => f.cloudEvent.data?.id === event.id,
-        );
-      // The sidecar retries for up to 48 s first (deliveryRetry), then the fault is recorded.
-      const fault = (await eventually(find, (f) => f !== undefined, 90_000))!;
-      expect(fault).toMatchObject({ kind: "handler", subscriber: "orders", status: "open" });
-      expect(fault.reason).toMatch(/unknown order/);
-      expect(fault.attempts).toBeGreaterThanOrEqual(4);
-      // Still unknown: the redrive is refused by the subscriber and the fault stays open.
-      const refused = await adminCall(region, `/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
-      expect(refused.status).toBeGreaterThanOrEqual(400);
-      expect((await find())?.status).toBe("open");
+    choreographyOnly(
+      "a delivery that keeps failing is retried, dead-lettered with the error, and can be redriven",
+      async () => {
+        const region = system.region("east");
+        // A stock.rejected for an order this region does not know (yet): orders fails it on every attempt.
+        const key = `ghost-${randomUUID()}`;
+        const orderId = orderIdForKey("east", key);
+        const event = {
+          id: randomUUID(),
+          type: "io.meridian.stock.rejected",
+          schemaVersion: 1,
+          subject: orderId,
+          aggregateVersion: 1,
+          occurredAt: new Date().toISOString(),
+          originRegion: "east",
+          correlationId: orderId,
+          causationId: null,
+          data: {
+            orderId,
+            customerId: "ghost",
+            total: 1,
+            status: "rejected",
+            lines: [{ sku: "g", quantity: 1 }],
+            shortages: ["g"],
+            processed: [],
+          },
+        };
+        const published = await call(`http://127.0.0.1:${region.apps.inventory.daprHttpPort}/v1.0/publish/pubsub/${topics.inventory}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "dapr-api-token": region.apps.inventory.daprApiToken },
+          body: JSON.stringify(event),
+        });
+        expect(published.status).toBe(204);
+        type Listed = {
+          faultId: string;
+          kind: string;
+          reason: string;
+          subscriber: string;
+          attempts: number;
+          status: string;
+          cloudEvent: { data?: { id?: string } };
+        };
+        const find = async () =>
+          ((await adminCall(region, "/admin/dead-letters")).body as { faults: Listed[] }).faults.find(
+            (f) => f.cloudEvent.data?.id === event.id,
+          );
+        // The sidecar retries for up to 48 s first (deliveryRetry), then the fault is recorded.
+        const fault = (await eventually(find, (f) => f !== undefined, 90_000))!;
+        expect(fault).toMatchObject({ kind: "handler", subscriber: "orders", status: "open" });
+        expect(fault.reason).toMatch(/unknown order/);
+        expect(fault.attempts).toBeGreaterThanOrEqual(4);
+        // Still unknown: the redrive is refused by the subscriber and the fault stays open.
+        const refused = await adminCall(region, `/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
+        expect(refused.status).toBeGreaterThanOrEqual(400);
+        expect((await find())?.status).toBe("open");
 
-      // The cause is fixed (the order now exists, and its own saga rejects it for stock): the
-      // redrive is accepted, and being idempotent it changes nothing that already happened.
-      await api.place("ghost", [{ sku: `none-${randomUUID().slice(0, 8)}`, quantity: 1, unitPrice: 1 }], key);
-      await api.settled(orderId, ["rejected"]);
-      const before = (await api.events(orderId)).body;
-      const redriven = await adminCall(region, `/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
-      expect(redriven.status, JSON.stringify(redriven.body)).toBe(200);
-      expect(redriven.body).toMatchObject({ faultId: fault.faultId, status: "redriven", subscriber: "orders" });
-      expect((await find())?.status).toBe("redriven");
-      expect((await api.events(orderId)).body).toEqual(before);
-    }, 240_000);
+        // The cause is fixed (the order now exists, and its own saga rejects it for stock): the
+        // redrive is accepted, and being idempotent it changes nothing that already happened.
+        await api.place("ghost", [{ sku: `none-${randomUUID().slice(0, 8)}`, quantity: 1, unitPrice: 1 }], key);
+        await api.settled(orderId, ["rejected"]);
+        const before = (await api.events(orderId)).body;
+        const redriven = await adminCall(region, `/admin/dead-letters/${fault.faultId}/redrive`, { method: "POST" });
+        expect(redriven.status, JSON.stringify(redriven.body)).toBe(200);
+        expect(redriven.body).toMatchObject({ faultId: fault.faultId, status: "redriven", subscriber: "orders" });
+        expect((await find())?.status).toBe("redriven");
+        expect((await api.events(orderId)).body).toEqual(before);
+      },
+      240_000,
+    );
   });
+}
+
+/**
+ * Every step of an order's orchestrated saga once more, through the workflow app's own sidecar
+ * (the only caller the `commands` policy admits), with the inputs the workflow gave them.
+ */
+async function runSagaAgain(system: SystemHandle, orderId: string): Promise<void> {
+  const saga = system.region("east").workflowApps[workflowApps.orderSaga]!;
+  const command = async (app: string, method: string, body: unknown) => {
+    const res = await call(`http://127.0.0.1:${saga.daprHttpPort}/v1.0/invoke/${app}/method/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "dapr-api-token": saga.daprApiToken },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body as { record: { type: string } | null };
+  };
+  const ordersApi = system.region("east").gatewayUrl;
+  const { events } = (await call(`${ordersApi}/orders/${orderId}/events`)).body as { events: unknown[] };
+  const reservation = (await command("inventory", sagaCommands.reserve, events[0])).record;
+  if (reservation?.type === "io.meridian.stock.rejected") {
+    await command("orders", sagaCommands.advanceOrder, reservation);
+    return;
+  }
+  const payment = (await command("payments", sagaCommands.authorize, reservation)).record;
+  await command("orders", sagaCommands.advanceOrder, payment);
+  if (payment?.type === "io.meridian.payment.declined") await command("inventory", sagaCommands.release, payment);
 }
 
 /** The duplicates counter summed over every replica of every service of the region. */

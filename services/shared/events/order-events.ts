@@ -29,7 +29,8 @@ export const v1Currency = "EUR";
 
 export const orderConfirmedV1 = z.object({ orderId: z.uuid() });
 export const orderRejectedV1 = z.object({ orderId: z.uuid(), reason: z.string().min(1), skus: z.array(z.string()) });
-export const cancelReasons = ["user", "payment-declined"] as const;
+// "payment-timeout": the orchestrated saga gave up waiting for the payment (platform/topology.ts `orderSaga`).
+export const cancelReasons = ["user", "payment-declined", "payment-timeout"] as const;
 export const orderCancelledV1 = z.object({ orderId: z.uuid(), reason: z.enum(cancelReasons) });
 export type OrderRejected = z.infer<typeof orderRejectedV1>;
 export type OrderCancelled = z.infer<typeof orderCancelledV1>;
