@@ -42,9 +42,19 @@ export async function partitionDrill(
     while (!finalStatuses.includes((await orderStatus(system.region(home), id))?.status ?? "") && Date.now() < settleBy)
       await new Promise((r) => setTimeout(r, 100));
   }
-  // The lake counts each event in the transaction that archives it, a moment after the view.
-  await new Promise((r) => setTimeout(r, 1500));
-  const backlogWhileCut = Object.fromEntries(await Promise.all(system.regions.map(async (r) => [r.name, await backlog(r)] as const)));
+  // The lake counts each event in the transaction that archives it, a moment after the view (more
+  // than a moment on a broker that delivers serially, or on a loaded machine): wait until every
+  // peer's backlog holds the two events of each order placed while cut, for at most 15 s.
+  const placedHere = (name: string): number => [...placed.values()].filter((home) => home === name).length;
+  const readBacklogs = async () =>
+    Object.fromEntries(await Promise.all(system.regions.map(async (r) => [r.name, await backlog(r)] as const)));
+  let backlogWhileCut = await readBacklogs();
+  for (let waited = 0; waited < 15_000; waited += 500) {
+    const complete = system.regions.every((r) => Object.values(backlogWhileCut[r.name] ?? {}).every((n) => n >= 2 * placedHere(r.name)));
+    if (complete) break;
+    await new Promise((r) => setTimeout(r, 500));
+    backlogWhileCut = await readBacklogs();
+  }
   log(`healing the links`);
   for (const link of links) link.heal();
   const { ms, digests } = await converge(system, placed.size, opts.convergeTimeoutMs);

@@ -106,10 +106,18 @@ export class NatsConnection {
     }
   }
 
-  /** A request to `subject`; replies come back in order, one per request. */
+  /** A request to `subject` with a JSON body; replies come back in order, one per request. */
   request(subject: string, body: unknown, timeoutMs = 5000): Promise<Reply> {
+    return this.send(subject, Buffer.from(JSON.stringify(body)), timeoutMs);
+  }
+
+  /** Publishes raw bytes to a subject and waits for the stream's acknowledgement. */
+  publish(subject: string, data: Buffer): Promise<Reply> {
+    return this.send(subject, data, 5000);
+  }
+
+  private send(subject: string, payload: Buffer, timeoutMs: number): Promise<Reply> {
     if (this.failed) return Promise.reject(this.failed);
-    const payload = Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`nats: no reply to ${subject}`)), timeoutMs);
       this.waiting.push((reply) => {
@@ -117,18 +125,6 @@ export class NatsConnection {
         resolve(JSON.parse(reply.toString("utf8")) as Reply);
       });
       this.socket.write(Buffer.concat([Buffer.from(`PUB ${subject} _INBOX.meridian ${payload.length}\r\n`), payload, Buffer.from("\r\n")]));
-    });
-  }
-
-  /** Publishes raw bytes to a subject and waits for the stream's acknowledgement. */
-  publish(subject: string, data: Buffer): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats: no ack for ${subject}`)), 5000);
-      this.waiting.push((reply) => {
-        clearTimeout(timer);
-        resolve(JSON.parse(reply.toString("utf8")) as Reply);
-      });
-      this.socket.write(Buffer.concat([Buffer.from(`PUB ${subject} _INBOX.meridian ${data.length}\r\n`), data, Buffer.from("\r\n")]));
     });
   }
 

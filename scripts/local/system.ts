@@ -16,6 +16,7 @@ import {
   allWorkflowApps,
   apps,
   defaultSagaStyle,
+  peerLinkName,
 } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
 import { freePort, waitFor } from "./ports.js";
@@ -499,6 +500,14 @@ async function startRegion(
 
   const timeout = opts.readyTimeoutMs ?? 60_000;
   await Promise.all([...Object.values(started).flat(), ...Object.values(startedWorkflowApps)].map((a) => awaitReady(name, a, timeout)));
+  for (const replicator of started[apps.replicator]) {
+    await ensurePeerLinks(
+      name,
+      replicator,
+      peers.map((p) => peerLinkName(p.name)),
+      timeout,
+    );
+  }
   const first = Object.fromEntries(allApps.map((app) => [app, started[app][0]!])) as Record<AppId, AppProcess>;
   return {
     name,
@@ -520,6 +529,29 @@ async function startRegion(
     workflowApps: startedWorkflowApps,
     ...(workflowControlPlane ? { workflowControlPlane } : {}),
   };
+}
+
+/**
+ * A peer link that failed to load when its sidecar started stays unloaded for the sidecar's life
+ * (it is `ignoreErrors`, so the region starts while a peer is down). At start-up every peer is up,
+ * so a missing link is a connection that timed out on a loaded machine (measured: NATS clients give
+ * up after 2 s, which no component setting changes): the replicator's sidecar is started again.
+ */
+async function ensurePeerLinks(region: string, replicator: AppProcess, links: readonly string[], timeoutMs: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`http://127.0.0.1:${replicator.daprHttpPort}/v1.0/metadata`, {
+      headers: { "dapr-api-token": replicator.daprApiToken },
+      signal: AbortSignal.timeout(5000),
+    });
+    const loaded = new Set(((await res.json()) as { components?: { name: string }[] }).components?.map((c) => c.name));
+    const missing = links.filter((l) => !loaded.has(l));
+    if (missing.length === 0) return;
+    if (attempt >= 3) throw new Error(`${region}/replicator could not load ${missing.join(", ")}; see ${replicator.sidecar.logFile}`);
+    process.stderr.write(`[runner] ${region}/replicator did not load ${missing.join(", ")}; starting its sidecar again\n`);
+    await ProcessGroup.stop([replicator.sidecar], 8000);
+    replicator.sidecar = replicator.launchSidecar();
+    await awaitReady(region, replicator, timeoutMs);
+  }
 }
 
 /** Waits for an app and its sidecar; fails at once, naming the log, if either exits. */

@@ -1,26 +1,15 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, inject, it } from "vitest";
-import { projectRoot } from "../../platform/paths.js";
-import type { BenchReport } from "../../scripts/bench/report.js";
+import { describe, expect, it } from "vitest";
+import { benchReport, runQuickBench } from "../support/bench-run.js";
 import { isAlive } from "../support/system.js";
 
 describe("npm run bench (the benchmark, at smoke scale)", () => {
   it("measures every figure, finds nothing lost or doubled, writes JSON, Markdown and a chart, and leaves nothing behind", async () => {
-    const out = mkdtempSync(join(tmpdir(), "meridian-bench-test-"));
-    const bench = spawn(process.execPath, [join(projectRoot, "dist/scripts/bench/run.js"), "--scale", "quick", "--out", out], {
-      env: { ...process.env, DAPRD: inject("daprd") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    bench.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    bench.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => bench.once("exit", resolve));
+    const { code, output, out } = await runQuickBench();
     expect(code, output.slice(-3000)).toBe(0);
 
-    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
+    const report = benchReport(out);
     expect(report.correctness).toMatchObject({ lost: 0, notReplicated: 0, stockMismatches: 0, extraPayments: 0, duplicatedHistories: 0 });
     expect(report.correctness.ordersPlaced).toBeGreaterThan(50);
     for (const t of [...report.throughput.single, ...report.throughput.both]) expect(t.confirmedPerSecond).toBeGreaterThan(0);

@@ -1,50 +1,37 @@
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { projectRoot } from "../../platform/paths.js";
 import { converge, digest, place, setStock } from "../../scripts/drills/probes.js";
-import type { SystemHandle } from "../../scripts/local/system.js";
 import { convergeBoundMs, drillSuite } from "../support/drill-suite.js";
-import { isAlive, startTestSystem } from "../support/system.js";
+import { useFreshSystemEach } from "../support/system.js";
 
 // Failover and partition on the default profiles with every app at two replicas, as the clusters
 // run them; test/profiles/ runs them at one replica on every other pub/sub profile.
 drillSuite(undefined, { replicas: 2 });
 
 describe("re-seeding a region (its state on the region's own redis-server)", () => {
-  let system: SystemHandle;
-  let pids: number[] = [];
-
-  beforeEach(async () => {
-    system = await startTestSystem(["east", "west"]);
-    pids = system.group.pids;
-  });
-
-  afterEach(async () => {
-    const all = [...pids, ...system.group.pids];
-    await system?.stop();
-    expect(all.filter(isAlive)).toEqual([]);
-  });
+  const ctx = useFreshSystemEach();
 
   it("re-seeding: east loses all its data, comes back empty, and is re-seeded from west's event lake", async () => {
-    const east = system.region("east");
-    const west = system.region("west");
+    const east = ctx.system.region("east");
+    const west = ctx.system.region("west");
     const sku = `seed-${Date.now().toString(36)}`;
-    for (const region of system.regions) await setStock(region, sku, 100);
+    for (const region of ctx.system.regions) await setStock(region, sku, 100);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      for (const region of system.regions) {
+      for (const region of ctx.system.regions) {
         const id = await place(region, `seed-${sku}-${region.name}-${i}`, sku);
         expect(id).toBeDefined();
         ids.push(id!);
       }
     }
-    const before = await converge(system, 10, convergeBoundMs);
+    const before = await converge(ctx.system, 10, convergeBoundMs);
 
-    await system.stopRegion("east", "crash");
+    await ctx.system.stopRegion("east", "crash");
     rmSync(join(east.runDir, "redis"), { recursive: true, force: true });
-    await system.startRegion("east");
+    await ctx.system.startRegion("east");
     expect((await digest(east))?.orders).toBe(0);
 
     const run = spawnSync(
@@ -64,7 +51,7 @@ describe("re-seeding a region (its state on the region's own redis-server)", () 
     );
     expect(run.status, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('"restored":10');
-    const after = await converge(system, 10, convergeBoundMs);
+    const after = await converge(ctx.system, 10, convergeBoundMs);
     expect(after.digests[0]?.digest).toBe(before.digests[0]?.digest);
     // The read model is back too: east serves its orders again.
     for (const id of ids) expect((await fetch(`${east.gatewayUrl}/orders/${id}`)).status).toBe(200);

@@ -1,10 +1,5 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { describe, expect, inject, it } from "vitest";
-import { projectRoot } from "../../platform/paths.js";
-import type { BenchReport } from "../../scripts/bench/report.js";
+import { describe, expect, it } from "vitest";
+import { benchReport, runQuickBench } from "../support/bench-run.js";
 
 /**
  * The benchmark's correctness checks on the other pub/sub profiles, and on the default one with
@@ -16,17 +11,9 @@ describe.each([
   { pubsub: "redis", replicas: "2" },
 ])("npm run bench on $pubsub, replicas $replicas (smoke scale)", ({ pubsub, replicas }) => {
   it("finds nothing lost, doubled or unreplicated", async () => {
-    const out = mkdtempSync(join(tmpdir(), `meridian-bench-${pubsub}-`));
-    const bench = spawn(process.execPath, [join(projectRoot, "dist/scripts/bench/run.js"), "--scale", "quick", "--out", out], {
-      env: { ...process.env, DAPRD: inject("daprd"), PUBSUB: pubsub, REPLICAS: replicas },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    bench.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    bench.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => bench.once("exit", resolve));
+    const { code, output, out } = await runQuickBench({ PUBSUB: pubsub, REPLICAS: replicas });
     expect(code, output.slice(-3000)).toBe(0);
-    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
+    const report = benchReport(out);
     expect(report.correctness).toMatchObject({ lost: 0, notReplicated: 0, stockMismatches: 0, extraPayments: 0, duplicatedHistories: 0 });
     expect(report.correctness.ordersPlaced).toBeGreaterThan(50);
     // Twice the processes at two replicas: the smoke run takes longer than the project default.

@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { failoverDrill } from "../../scripts/drills/failover.js";
 import { partitionDrill } from "../../scripts/drills/partition.js";
 import { type LocalProfiles, defaultProfiles } from "../../scripts/local/profiles.js";
 import { everyApp } from "../../scripts/local/replicas.js";
-import type { SystemHandle } from "../../scripts/local/system.js";
-import { isAlive, startTestSystem } from "./system.js";
+import { useFreshSystemEach } from "./system.js";
 
 /** Time within which the regions must converge after the failure ends (asserted, and printed by the drills). */
 export const convergeBoundMs = 90_000;
@@ -14,22 +13,10 @@ export function drillSuite(profiles: LocalProfiles = defaultProfiles, options: {
   const replicas = options.replicas ?? 1;
   const scale = replicas > 1 ? `, every app at ${replicas} replicas` : "";
   describe(`multi-region drills (pub/sub ${profiles.pubsub}, state ${profiles.state}${scale})`, () => {
-    let system: SystemHandle;
-    let pids: number[] = [];
-
-    beforeEach(async () => {
-      system = await startTestSystem(["east", "west"], { profiles, replicas: everyApp(replicas) });
-      pids = system.group.pids;
-    });
-
-    afterEach(async () => {
-      const all = [...pids, ...system.group.pids];
-      await system?.stop();
-      expect(all.filter(isAlive)).toEqual([]);
-    });
+    const ctx = useFreshSystemEach(["east", "west"], { profiles, replicas: everyApp(replicas) });
 
     it("failover and failback: east stops entirely, west keeps serving, east returns and both converge", async () => {
-      const report = await failoverDrill(system, { victim: "east", ordersPerPhase: 10, convergeTimeoutMs: convergeBoundMs });
+      const report = await failoverDrill(ctx.system, { victim: "east", ordersPerPhase: 10, convergeTimeoutMs: convergeBoundMs });
       const total = Object.values(report.placed).reduce((a, b) => a + b, 0);
       // West took orders in every phase; east refused while it was down.
       expect(report.placed["west"]).toBe(30);
@@ -44,7 +31,7 @@ export function drillSuite(profiles: LocalProfiles = defaultProfiles, options: {
     });
 
     it("partition: only the replication links are cut, both regions keep writing, heal, converge", async () => {
-      const report = await partitionDrill(system, { ordersPerRegion: 10, convergeTimeoutMs: convergeBoundMs });
+      const report = await partitionDrill(ctx.system, { ordersPerRegion: 10, convergeTimeoutMs: convergeBoundMs });
       expect(report.placed).toEqual({ east: 10, west: 10 });
       expect(report.present).toEqual({ east: 20, west: 20 });
       // While cut, each region counts the order events its peer has not got (ten orders a region,

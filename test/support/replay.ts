@@ -3,6 +3,7 @@ import { type AppId, apps, topics } from "../../platform/topology.js";
 import { republish, streamMessages } from "../../scripts/local/nats.js";
 import type { RegionHandle } from "../../scripts/local/system.js";
 import { cloudEventAttributes, type EventRecord } from "../../services/shared/events/envelope.js";
+import { currentTypeName, eventTypePrefix } from "../../services/shared/events/event-types.js";
 import { adminCall, call } from "./http.js";
 
 /** The writer of each saga topic: it alone may publish there (topic scopes). */
@@ -12,8 +13,11 @@ const writerOf: Readonly<Record<string, AppId>> = {
   [topics.payments]: apps.payments,
 };
 
-const topicOfType = (type: string): string =>
-  type.startsWith("order.") ? topics.orders : type.startsWith("stock.") ? topics.inventory : topics.payments;
+/** The topic an event travels on, by its type (`io.meridian.order.placed`, or the unprefixed name it was stored under). */
+function topicOfType(type: string): string {
+  const name = currentTypeName(type).slice(eventTypePrefix.length);
+  return name.startsWith("order.") ? topics.orders : name.startsWith("stock.") ? topics.inventory : topics.payments;
+}
 
 /**
  * Delivers every message of `sagaTopics` a second time and returns how many were sent. Where
@@ -40,11 +44,11 @@ export async function deliverAgain(region: RegionHandle, sagaTopics: readonly st
       return replayed;
     }
     case "jetstream": {
-      const token = region.broker.connect(region.broker.port).secrets;
-      const value = Object.values(token)[0]!;
+      // The region's token: the one secret its JetStream connection refers to.
+      const [token] = Object.values(region.broker.connect(region.broker.port).secrets);
       for (const topic of sagaTopics) {
-        const messages = await streamMessages(region.broker.port, value, topic);
-        await republish(region.broker.port, value, topic, messages);
+        const messages = await streamMessages(region.broker.port, token!, topic);
+        await republish(region.broker.port, token!, topic, messages);
         replayed += messages.length;
       }
       return replayed;

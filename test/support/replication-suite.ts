@@ -4,6 +4,7 @@ import { type LocalProfiles, defaultProfiles } from "../../scripts/local/profile
 import { adminCall, call } from "./http.js";
 import { ordersApi } from "./orders-api.js";
 import { eventually, useTestSystem } from "./system.js";
+import { eventTypePrefix } from "../../services/shared/events/event-types.js";
 
 /** Replication between two regions through the peer links of a pub/sub profile. */
 export function replicationSuite(
@@ -83,7 +84,7 @@ export function replicationSuite(
           )
         ).body as Lake;
         expect(new Set(lake.events.map((e) => e.id)).size).toBe(lake.events.length);
-        expect(lake.events.filter((e) => e.type.startsWith("io.meridian.order.")).map((e) => e.type)).toEqual([
+        expect(lake.events.filter((e) => e.type.startsWith(`${eventTypePrefix}order.`)).map((e) => e.type)).toEqual([
           "io.meridian.order.placed",
           "io.meridian.order.confirmed",
         ]);

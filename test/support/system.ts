@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, inject, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, vi } from "vitest";
 import { type SystemHandle, type SystemOptions, startSystem } from "../../scripts/local/system.js";
 
 /** Starts regions with a real daprd per app and a redis-server per region, on free ports. */
@@ -34,24 +34,19 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/**
- * A system for the whole test file: started before its tests, stopped after them, and checked
- * to have left none of the processes it started. Read `.system` inside tests and hooks.
- */
-export function useTestSystem(
-  regions: readonly string[] = ["east", "west"],
-  extra: Partial<SystemOptions> = {},
-): { readonly system: SystemHandle } {
+/** Starts a system before the tests (once, or before each), stops it after, and checks it left no process. */
+function useSystem(each: boolean, regions: readonly string[], extra: Partial<SystemOptions>): { readonly system: SystemHandle } {
   let system: SystemHandle | undefined;
   let pids: number[] = [];
-  beforeAll(async () => {
+  (each ? beforeEach : beforeAll)(async () => {
     system = await startTestSystem(regions, extra);
     pids = system.group.pids;
   });
-  afterAll(async () => {
+  (each ? afterEach : afterAll)(async () => {
+    const all = [...pids, ...(system?.group.pids ?? [])];
     await system?.stop();
     // Every process the test started is gone, those restarted during the tests included.
-    expect([...new Set([...pids, ...(system?.group.pids ?? [])])].filter(isAlive)).toEqual([]);
+    expect([...new Set(all)].filter(isAlive)).toEqual([]);
   });
   return {
     get system(): SystemHandle {
@@ -59,4 +54,20 @@ export function useTestSystem(
       return system;
     },
   };
+}
+
+/** A system for the whole test file. Read `.system` inside tests and hooks. */
+export function useTestSystem(
+  regions: readonly string[] = ["east", "west"],
+  extra: Partial<SystemOptions> = {},
+): { readonly system: SystemHandle } {
+  return useSystem(false, regions, extra);
+}
+
+/** A fresh system for each test of the enclosing describe (for tests that stop or wipe regions). */
+export function useFreshSystemEach(
+  regions: readonly string[] = ["east", "west"],
+  extra: Partial<SystemOptions> = {},
+): { readonly system: SystemHandle } {
+  return useSystem(true, regions, extra);
 }
