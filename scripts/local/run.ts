@@ -112,6 +112,7 @@ async function main(): Promise<void> {
   for (const r of system.regions) {
     process.stdout.write(`  ${r.name.padEnd(8)} ${r.gatewayUrl}   (logs: ${r.runDir})\n`);
     process.stdout.write(`  ${"".padEnd(8)} admin ${r.adminUrl}   (ADMIN_TOKEN=$(cat ${join(r.runDir, "admin-token")}))\n`);
+    process.stdout.write(`  ${"".padEnd(8)} saga: ${saga[r.name] ?? defaultSagaStyle}\n`);
     if (r.workflowControlPlane) {
       const { placementAddress, schedulerAddress } = r.workflowControlPlane;
       process.stdout.write(`  ${"".padEnd(8)} placement ${placementAddress}, scheduler ${schedulerAddress} (mTLS)\n`);

@@ -4,12 +4,13 @@
  * services' idempotent reactions, so running one twice changes nothing.
  */
 import type { WorkflowActivityContext } from "@dapr/dapr";
+import { ROOT_CONTEXT, SpanStatusCode, context, propagation, trace } from "@opentelemetry/api";
 import { apps } from "../../platform/topology.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { InvocationError } from "../shared/errors.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import { sagaCommands } from "../shared/saga/messages.js";
-import { sagaActivities } from "./saga-workflow.js";
+import { type SagaStep, sagaActivities } from "./saga-workflow.js";
 
 /**
  * How long an activity keeps calling a service that does not answer (restarting, overloaded)
@@ -30,21 +31,41 @@ async function invokeUntilAnswered<T>(sidecar: Sidecar, app: string, method: str
   }
 }
 
+const tracer = trace.getTracer("order-saga");
+
+/**
+ * Runs an activity as a span of the trace that started its workflow: the SDK calls activities
+ * with no context of their own, so without this each step's calls would start traces of their own.
+ */
+function inTrace<T>(name: string, step: SagaStep<unknown>, run: () => Promise<T>): Promise<T> {
+  return context.with(propagation.extract(ROOT_CONTEXT, step.trace), () =>
+    tracer.startActiveSpan(name, async (span) => {
+      try {
+        return await run();
+      } catch (err) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
+    }),
+  );
+}
+
 export function sagaActivityHandlers(sidecar: Sidecar) {
-  const command =
-    (app: string, method: string) =>
-    (_ctx: WorkflowActivityContext, input: EventRecord): Promise<unknown> =>
-      invokeUntilAnswered(sidecar, app, method, input);
+  const activity =
+    <T>(name: string, app: string, method: string, body: (input: T) => unknown) =>
+    (_ctx: WorkflowActivityContext, step: SagaStep<T>): Promise<unknown> =>
+      inTrace(name, step, () => invokeUntilAnswered(sidecar, app, method, body(step.input)));
+  const command = (name: string, app: string, method: string) => activity<EventRecord>(name, app, method, (event) => event);
+  const { reserve, release, authorize, refund, advanceOrder, timeOutOrder } = sagaActivities;
   return [
-    { name: sagaActivities.reserve, run: command(apps.inventory, sagaCommands.reserve) },
-    { name: sagaActivities.release, run: command(apps.inventory, sagaCommands.release) },
-    { name: sagaActivities.authorize, run: command(apps.payments, sagaCommands.authorize) },
-    { name: sagaActivities.refund, run: command(apps.payments, sagaCommands.refund) },
-    { name: sagaActivities.advanceOrder, run: command(apps.orders, sagaCommands.advanceOrder) },
-    {
-      name: sagaActivities.timeOutOrder,
-      run: (_ctx: WorkflowActivityContext, orderId: string): Promise<unknown> =>
-        invokeUntilAnswered(sidecar, apps.orders, sagaCommands.timeOutOrder, { orderId }),
-    },
+    { name: reserve, run: command(reserve, apps.inventory, sagaCommands.reserve) },
+    { name: release, run: command(release, apps.inventory, sagaCommands.release) },
+    { name: authorize, run: command(authorize, apps.payments, sagaCommands.authorize) },
+    { name: refund, run: command(refund, apps.payments, sagaCommands.refund) },
+    { name: advanceOrder, run: command(advanceOrder, apps.orders, sagaCommands.advanceOrder) },
+    { name: timeOutOrder, run: activity<string>(timeOutOrder, apps.orders, sagaCommands.timeOutOrder, (orderId) => ({ orderId })) },
   ];
 }

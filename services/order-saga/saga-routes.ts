@@ -1,9 +1,10 @@
 import { type DaprWorkflowClient, WorkflowRuntimeStatus } from "@dapr/dapr";
+import { context, propagation } from "@opentelemetry/api";
 import { Router } from "express";
 import { orderSaga } from "../../platform/topology.js";
 import { eventFromCaller } from "../shared/http/event-input.js";
 import { orderIdParam } from "../shared/http/params.js";
-import type { OrderSagaInput } from "./saga-workflow.js";
+import type { OrderSagaInput, SagaStep, TraceCarrier } from "./saga-workflow.js";
 
 /** The compensation's instance id: one per order, so a repeated cancel starts it once. */
 export const compensationInstanceOf = (orderId: string) => `${orderId}-cancel`;
@@ -23,6 +24,13 @@ async function startOnce(client: DaprWorkflowClient, workflow: string, instanceI
   }
 }
 
+/** The request's trace (empty when tracing is off), for the workflow to hand to its activities. */
+function currentTrace(): TraceCarrier {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
+
 /** What orders asks of the saga (the `sagas` invocation policy): start one, or cancel one. */
 export function sagaRoutes(client: DaprWorkflowClient, paymentTimeoutSeconds: number): Router {
   const router = Router();
@@ -30,7 +38,7 @@ export function sagaRoutes(client: DaprWorkflowClient, paymentTimeoutSeconds: nu
   /** A placed order: its saga, with the order id as the instance id. */
   router.post("/sagas", async (req, res) => {
     const placed = eventFromCaller(req.body, "placed");
-    const input: OrderSagaInput = { placed, paymentTimeoutSeconds };
+    const input: OrderSagaInput = { placed, paymentTimeoutSeconds, trace: currentTrace() };
     const started = await startOnce(client, orderSaga.workflow, placed.subject, input);
     res.status(started ? 201 : 200).json({ instanceId: placed.subject, started });
   });
@@ -47,7 +55,8 @@ export function sagaRoutes(client: DaprWorkflowClient, paymentTimeoutSeconds: nu
     if (saga?.runtimeStatus === WorkflowRuntimeStatus.RUNNING || saga?.runtimeStatus === WorkflowRuntimeStatus.PENDING) {
       await client.raiseEvent(orderId, orderSaga.cancelEvent, cancelled);
     }
-    const started = await startOnce(client, orderSaga.compensation, compensationInstanceOf(orderId), cancelled);
+    const compensation: SagaStep<typeof cancelled> = { input: cancelled, trace: currentTrace() };
+    const started = await startOnce(client, orderSaga.compensation, compensationInstanceOf(orderId), compensation);
     res.status(started ? 201 : 200).json({ instanceId: compensationInstanceOf(orderId), started });
   });
 

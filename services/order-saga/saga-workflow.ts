@@ -23,9 +23,20 @@ export const sagaActivities = {
   timeOutOrder: "saga-time-out-order",
 } as const;
 
+/** The trace of the request that started the workflow (W3C headers), handed to every activity. */
+export type TraceCarrier = Readonly<Record<string, string>>;
+
+/** An activity's input: what its command takes, and the trace its call joins. */
+export interface SagaStep<T> {
+  readonly input: T;
+  readonly trace: TraceCarrier;
+}
+
 export interface OrderSagaInput {
   /** The order's own order.placed event: the cause of its reservation, as in the choreography. */
   readonly placed: EventRecord;
+  /** The POST /orders trace, so every step's calls are spans of it. */
+  readonly trace: TraceCarrier;
   /** Fixed at the start, so every replay waits the same time. */
   readonly paymentTimeoutSeconds: number;
 }
@@ -34,16 +45,18 @@ export type OrderSagaOutcome = "confirmed" | "rejected" | "declined" | "timed-ou
 
 export async function* orderSagaWorkflow(ctx: WorkflowContext, input: OrderSagaInput) {
   const orderId = input.placed.subject;
-  const reserved = ((yield ctx.callActivity(sagaActivities.reserve, input.placed)) as RecordAnswer).record;
+  const step = <T>(activity: string, stepInput: T) =>
+    ctx.callActivity(activity, { input: stepInput, trace: input.trace } satisfies SagaStep<T>);
+  const reserved = ((yield step(sagaActivities.reserve, input.placed)) as RecordAnswer).record;
   if (reserved?.type === inventoryEventTypes.rejected) {
-    yield ctx.callActivity(sagaActivities.advanceOrder, reserved);
+    yield step(sagaActivities.advanceOrder, reserved);
     return "rejected" satisfies OrderSagaOutcome;
   }
   // Voided: the user's cancel overtook the order, and the compensation left a tombstone.
   if (reserved?.type !== inventoryEventTypes.reserved) return "cancelled" satisfies OrderSagaOutcome;
 
   // Whichever comes first: the provider's answer, the user's cancel, or the deadline.
-  const payment = ctx.callActivity(sagaActivities.authorize, reserved);
+  const payment = step(sagaActivities.authorize, reserved);
   const cancel = ctx.waitForExternalEvent(orderSaga.cancelEvent);
   const deadline = ctx.createTimer(new Date(ctx.getCurrentUtcDateTime().getTime() + input.paymentTimeoutSeconds * 1000));
   const first: unknown = yield ctx.whenAny([payment, cancel, deadline]);
@@ -55,10 +68,10 @@ export async function* orderSagaWorkflow(ctx: WorkflowContext, input: OrderSagaI
   if (first === payment) {
     const paid = (payment.getResult() as RecordAnswer).record;
     if (!paid) throw new Error(`payments answered no record for order ${orderId}`);
-    const order = (yield ctx.callActivity(sagaActivities.advanceOrder, paid)) as OrderAnswer;
+    const order = (yield step(sagaActivities.advanceOrder, paid)) as OrderAnswer;
     if (paid.type === paymentEventTypes.declined) {
       // Compensation: the stock goes back, caused by the decline, as in the choreography.
-      yield ctx.callActivity(sagaActivities.release, paid);
+      yield step(sagaActivities.release, paid);
       return "declined" satisfies OrderSagaOutcome;
     }
     // Authorised, unless a cancel came between (then it is the compensation workflow's).
@@ -67,9 +80,9 @@ export async function* orderSagaWorkflow(ctx: WorkflowContext, input: OrderSagaI
 
   // The deadline passed: a still-pending order is cancelled, its stock released and whatever the
   // provider does later voided (a refund before any charge leaves a tombstone that refuses it).
-  const order = (yield ctx.callActivity(sagaActivities.timeOutOrder, orderId)) as OrderAnswer;
+  const order = (yield step(sagaActivities.timeOutOrder, orderId)) as OrderAnswer;
   if (order.status === "confirmed" || order.cancelled === null) return "confirmed" satisfies OrderSagaOutcome;
-  yield ctx.whenAll([ctx.callActivity(sagaActivities.release, order.cancelled), ctx.callActivity(sagaActivities.refund, order.cancelled)]);
+  yield ctx.whenAll([step(sagaActivities.release, order.cancelled), step(sagaActivities.refund, order.cancelled)]);
   return "timed-out" satisfies OrderSagaOutcome;
 }
 
@@ -78,7 +91,7 @@ export async function* orderSagaWorkflow(ctx: WorkflowContext, input: OrderSagaI
  * order.cancelled event. Idempotent like every reaction, so it may run beside the saga, before
  * it (tombstones then refuse the saga's later steps) or after it.
  */
-export async function* orderCompensationWorkflow(ctx: WorkflowContext, cancelled: EventRecord) {
-  yield ctx.whenAll([ctx.callActivity(sagaActivities.release, cancelled), ctx.callActivity(sagaActivities.refund, cancelled)]);
+export async function* orderCompensationWorkflow(ctx: WorkflowContext, compensation: SagaStep<EventRecord>) {
+  yield ctx.whenAll([ctx.callActivity(sagaActivities.release, compensation), ctx.callActivity(sagaActivities.refund, compensation)]);
   return "compensated";
 }

@@ -1,4 +1,10 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { SystemHandle } from "../../scripts/local/system.js";
+import { ordersApi } from "../support/orders-api.js";
+import { OtlpReceiver } from "../support/otlp-receiver.js";
 import { replicationSuite } from "../support/replication-suite.js";
+import { eventually, isAlive, startTestSystem } from "../support/system.js";
+import { appsIn, edges } from "../support/trace-tree.js";
 import { sagaSuite } from "../support/saga-suite.js";
 
 // The same suite with region east orchestrated: the order-saga workflow (Dapr Workflow, with
@@ -8,3 +14,50 @@ sagaSuite({ pubsub: "redis", state: "redis" }, { saga: "orchestration" });
 // Regions of different styles replicate to each other unchanged: only order events cross, and
 // both styles write the same ones.
 replicationSuite({ pubsub: "redis", state: "redis" }, { saga: { east: "orchestration", west: "choreography" } });
+
+describe("one trace follows an orchestrated order", () => {
+  let receiver: OtlpReceiver;
+  let system: SystemHandle;
+  let pids: number[] = [];
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start();
+    system = await startTestSystem(["east"], {
+      otlpEndpoint: receiver.endpoint,
+      workflows: { placement: inject("placement"), scheduler: inject("scheduler") },
+      saga: { east: "orchestration" },
+    });
+    pids = system.group.pids;
+  });
+  afterAll(async () => {
+    await system?.stop();
+    await receiver?.close();
+    expect([...new Set([...pids, ...(system?.group.pids ?? [])])].filter(isAlive)).toEqual([]);
+  });
+
+  it("from the POST through the workflow's activities to every service they call", async () => {
+    const east = ordersApi(system.region("east"));
+    const sku = `wftrace-${Date.now()}`;
+    await east.setStock(sku, 1);
+    const id = await east.place("tracer", [{ sku, quantity: 1, unitPrice: 1 }]);
+    await east.settled(id, ["confirmed"]);
+    const expected = ["gateway@east", "inventory@east", "order-saga@east", "orders@east", "payments@east"];
+    const spans = await eventually(
+      async () => {
+        const root = receiver.spans.find((s) => s.service === "gateway" && !s.parentSpanId && s.name.startsWith("POST"));
+        return root ? receiver.spans.filter((s) => s.traceId === root.traceId) : [];
+      },
+      (found) => expected.every((a) => appsIn(found).includes(a)) && edges(found).includes("order-saga@east -> payments@east"),
+      30_000,
+      500,
+    );
+    expect(edges(spans)).toEqual(
+      expect.arrayContaining([
+        "gateway@east -> orders@east",
+        "orders@east -> order-saga@east",
+        "order-saga@east -> inventory@east",
+        "order-saga@east -> payments@east",
+        "order-saga@east -> orders@east",
+      ]),
+    );
+  });
+});

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SystemHandle } from "../../scripts/local/system.js";
 import { ordersApi } from "../support/orders-api.js";
-import { OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver.js";
+import { OtlpReceiver } from "../support/otlp-receiver.js";
+import { appsIn, edges, orphans } from "../support/trace-tree.js";
 import { eventually, isAlive, startTestSystem } from "../support/system.js";
 
 let system: SystemHandle;
@@ -19,31 +20,6 @@ afterAll(async () => {
   await receiver?.close();
   expect(pids.filter(isAlive)).toEqual([]);
 });
-
-/** The services whose app spans (not sidecar spans) are in the trace, as service@region. */
-function appsIn(spans: readonly ReceivedSpan[]): string[] {
-  return [...new Set(spans.filter((s) => s.region).map((s) => `${s.service}@${s.region}`))].sort();
-}
-
-/** Spans whose parent is not in the set: a break in the trace. */
-function orphans(spans: readonly ReceivedSpan[]): string[] {
-  const ids = new Set(spans.map((s) => s.spanId));
-  return spans.filter((s) => s.parentSpanId && !ids.has(s.parentSpanId)).map((s) => `${s.service}: ${s.name}`);
-}
-
-/** Service-to-service edges: each app span linked to the nearest app span above it (sidecar spans skipped). */
-function edges(spans: readonly ReceivedSpan[]): string[] {
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const found = new Set<string>();
-  for (const span of spans) {
-    if (!span.region) continue;
-    let up = byId.get(span.parentSpanId);
-    while (up && !up.region) up = byId.get(up.parentSpanId);
-    if (up && `${up.service}@${up.region}` !== `${span.service}@${span.region}`)
-      found.add(`${up.service}@${up.region} -> ${span.service}@${span.region}`);
-  }
-  return [...found].sort();
-}
 
 describe("one trace follows an order", () => {
   it("from the POST in east through every saga hop to the view update in west", async () => {
