@@ -36,6 +36,17 @@ describe("event contracts", () => {
     expect(stored.type).toBe("order.placed");
   });
 
+  it("reads a stored v1 order.cancelled as v2, and keeps v1 to the reasons it knew", () => {
+    const cancelled = { ...v1Placed, type: "io.meridian.order.cancelled", aggregateVersion: 2, data: { orderId, reason: "user" } };
+    expect(checkEvent(cancelled)).toMatchObject({ schemaVersion: 2, data: { orderId, reason: "user" } });
+    expect(() => checkEvent({ ...cancelled, data: { orderId, reason: "payment-timeout" } })).toThrow(
+      /order.cancelled v1 data invalid: .*reason/,
+    );
+    expect(checkEvent({ ...cancelled, schemaVersion: 2, data: { orderId, reason: "payment-timeout" } }).data).toMatchObject({
+      reason: "payment-timeout",
+    });
+  });
+
   it("rejects data that breaks its schema, naming the field", () => {
     expect(() => checkEvent({ ...v1Placed, data: { ...(v1Placed.data as object), total: -1 } })).toThrow(
       /order\.placed v1 data invalid: total/,

@@ -5,6 +5,7 @@ import { inventoryEventTypes, reservationV1, stockLevelV1 } from "./inventory-ev
 import { describeIssues } from "./order-input.js";
 import {
   orderCancelledV1,
+  orderCancelledV2,
   orderConfirmedV1,
   orderEventTypes,
   orderPlacedV1,
@@ -38,7 +39,11 @@ const contracts: Readonly<Record<string, Readonly<Record<number, Contract>>>> = 
   },
   [orderEventTypes.confirmed]: { 1: { schema: orderConfirmedV1 } },
   [orderEventTypes.rejected]: { 1: { schema: orderRejectedV1 } },
-  [orderEventTypes.cancelled]: { 1: { schema: orderCancelledV1 } },
+  // v1's reasons are all v2 reasons: the upcast changes nothing but the version.
+  [orderEventTypes.cancelled]: {
+    1: { schema: orderCancelledV1, upcast: (d: z.infer<typeof orderCancelledV1>) => d },
+    2: { schema: orderCancelledV2 },
+  },
   [inventoryEventTypes.levelChanged]: { 1: { schema: stockLevelV1 } },
   ...Object.fromEntries(
     [inventoryEventTypes.reserved, inventoryEventTypes.rejected, inventoryEventTypes.released, inventoryEventTypes.voided].map((t) => [

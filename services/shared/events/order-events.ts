@@ -30,7 +30,11 @@ export const v1Currency = "EUR";
 export const orderConfirmedV1 = z.object({ orderId: z.uuid() });
 export const orderRejectedV1 = z.object({ orderId: z.uuid(), reason: z.string().min(1), skus: z.array(z.string()) });
 // "payment-timeout": the orchestrated saga gave up waiting for the payment (platform/topology.ts `orderSaga`).
-export const cancelReasons = ["user", "payment-declined", "payment-timeout"] as const;
-export const orderCancelledV1 = z.object({ orderId: z.uuid(), reason: z.enum(cancelReasons) });
+/** The reasons v1 knew; a region on an older release reads only these. */
+export const cancelReasonsV1 = ["user", "payment-declined"] as const;
+export const orderCancelledV1 = z.object({ orderId: z.uuid(), reason: z.enum(cancelReasonsV1) });
+/** v2 adds `payment-timeout` (the orchestrated saga's deadline): a new reason is a new version. */
+export const cancelReasons = [...cancelReasonsV1, "payment-timeout"] as const;
+export const orderCancelledV2 = z.object({ orderId: z.uuid(), reason: z.enum(cancelReasons) });
 export type OrderRejected = z.infer<typeof orderRejectedV1>;
-export type OrderCancelled = z.infer<typeof orderCancelledV1>;
+export type OrderCancelled = z.infer<typeof orderCancelledV2>;
