@@ -337,16 +337,33 @@ async function startRegion(
   writeFileSync(join(runDir, "admin-token"), `${adminToken}\n`, { mode: 0o600 });
 
   const publicPort = opts.gatewayPorts?.[name] ?? (await freePort());
-  const started = {} as Record<AppId, AppProcess[]>;
-  for (const app of allApps) {
-    const count = opts.replicas?.[app] ?? 1;
-    started[app] = [];
-    for (let replica = 0; replica < count; replica++) started[app].push(await launchReplica(app, replica, count));
-  }
+  const timeout = opts.readyTimeoutMs ?? 60_000;
+  const countOf = (app: AppId): number => opts.replicas?.[app] ?? 1;
+  const started = Object.fromEntries(allApps.map((app) => [app, [] as AppProcess[]])) as Record<AppId, AppProcess[]>;
   // One instance each: a workflow app's instances share its actors through placement, which a
   // second replica would exercise; the saga of phase 2 decides whether it runs more.
   const startedWorkflowApps: Partial<Record<WorkflowAppId, AppProcess>> = {};
-  for (const app of workflowControlPlane ? allWorkflowApps : []) startedWorkflowApps[app] = await launchReplica(app, 0, 1);
+  // Started in waves, each ready before the next: the first sidecar creates the region's name
+  // resolution tables, each app's first one its stores' tables; sidecars that initialise the same
+  // SQLite file or SQL tables at the same moment fail ("database is locked", "type already exists").
+  const waves: (readonly [AppId | WorkflowAppId, number])[][] = [
+    [[apps.orders, 0]],
+    [
+      ...allApps.filter((app) => app !== apps.orders).map((app) => [app, 0] as const),
+      ...(workflowControlPlane ? allWorkflowApps : []).map((app) => [app, 0] as const),
+    ],
+    allApps.flatMap((app) => Array.from({ length: countOf(app) - 1 }, (_, i) => [app, i + 1] as const)),
+  ];
+  for (const wave of waves) {
+    const launched: AppProcess[] = [];
+    for (const [app, replica] of wave) {
+      const a = isWorkflowApp(app) ? await launchReplica(app, 0, 1) : await launchReplica(app, replica, countOf(app));
+      if (isWorkflowApp(app)) startedWorkflowApps[app] = a;
+      else started[app][replica] = a;
+      launched.push(a);
+    }
+    await Promise.all(launched.map((a) => awaitReady(name, a, timeout)));
+  }
   // Replicated gateways sit behind one public and one operator port, as behind a Service.
   const gateways = started[apps.gateway];
   if (gateways.length > 1) {
@@ -498,8 +515,6 @@ async function startRegion(
     };
   }
 
-  const timeout = opts.readyTimeoutMs ?? 60_000;
-  await Promise.all([...Object.values(started).flat(), ...Object.values(startedWorkflowApps)].map((a) => awaitReady(name, a, timeout)));
   for (const replicator of started[apps.replicator]) {
     await ensurePeerLinks(
       name,
