@@ -79,6 +79,10 @@ describe("the apps' image", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(podman(["inspect", "--format", "{{.State.ExitCode}}", container]).stdout.trim()).toBe("0");
     const logs = podman(["logs", container]).stdout;
-    expect(logs).toContain('"msg":"stopping","signal":"SIGTERM"');
+    const lines = logs
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "stopping", signal: "SIGTERM", service: "gateway" }));
   });
 });
