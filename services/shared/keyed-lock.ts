@@ -1,6 +1,7 @@
 /**
  * Serialises async work per key inside one process. Writers of the same aggregate then never
- * race each other on ETags here; ETags still guard against other replicas.
+ * race each other on ETags here; across replicas the distributed lease (application/lease.ts)
+ * and the ETags guard.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -205,15 +205,7 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
       // What the killed sidecar held comes back after the broker's in-hand timeout (60 s on Redis
       // and JetStream), and then the saga's hops: JetStream on MariaDB took 92.6 s once on the
       // loaded 2-core machine, so 90 s was too tight a bound.
-      const orders = await Promise.all(ids.map((id) => api.settled(id, finalStatuses, 120_000)));
-      expect(orders.every((o) => o.status === "confirmed")).toBe(true);
-      expect(await api.stock(s)).toEqual({ sku: s, available: 10, reserved: 10 });
-      const payments = await Promise.all(ids.map((id) => api.payment(id)));
-      expect(payments.every((p) => p?.status === "authorized" && p.amount === 10)).toBe(true);
-      for (const id of ids) {
-        const { events } = (await api.events(id)).body as { events: { type: string }[] };
-        expect(events.map((e) => e.type)).toEqual(["io.meridian.order.placed", "io.meridian.order.confirmed"]);
-      }
+      await expectAllConfirmedOnce(api, s, ids, 120_000);
     }, 180_000);
 
     it("a cancel overtaking the order: cancelled, nothing reserved or charged in the end", async () => {
@@ -296,15 +288,7 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
       } finally {
         await system.revive("east", "inventory", "service");
       }
-      const orders = await Promise.all(ids.map((id) => api.settled(id, finalStatuses, 90_000)));
-      expect(orders.map((o) => o.status)).toEqual(Array(10).fill("confirmed"));
-      expect(await api.stock(s)).toEqual({ sku: s, available: 10, reserved: 10 });
-      const payments = await Promise.all(ids.map((id) => api.payment(id)));
-      expect(payments.every((p) => p?.status === "authorized" && p.amount === 10)).toBe(true);
-      for (const id of ids) {
-        const { events } = (await api.events(id)).body as { events: { type: string }[] };
-        expect(events.map((e) => e.type)).toEqual(["io.meridian.order.placed", "io.meridian.order.confirmed"]);
-      }
+      await expectAllConfirmedOnce(api, s, ids, 90_000);
     });
 
     it("a stored v1 order.placed still reads correctly, upcast to v2", async () => {
@@ -538,4 +522,25 @@ async function duplicatesCounted(system: SystemHandle): Promise<number> {
     total += sumCounter(text, appMetrics.duplicates.name);
   }
   return total;
+}
+
+/**
+ * Ten sagas of one unit at 10 each, after a kill: every order confirmed, the ten units reserved
+ * and paid for exactly once, and each order's history placed then confirmed, nothing written twice.
+ */
+async function expectAllConfirmedOnce(
+  api: ReturnType<typeof ordersApi>,
+  sku: string,
+  ids: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  const orders = await Promise.all(ids.map((id) => api.settled(id, finalStatuses, timeoutMs)));
+  expect(orders.map((o) => o.status)).toEqual(Array(ids.length).fill("confirmed"));
+  expect(await api.stock(sku)).toEqual({ sku, available: 10, reserved: 10 });
+  const payments = await Promise.all(ids.map((id) => api.payment(id)));
+  expect(payments.every((p) => p?.status === "authorized" && p.amount === 10)).toBe(true);
+  for (const id of ids) {
+    const { events } = (await api.events(id)).body as { events: { type: string }[] };
+    expect(events.map((e) => e.type)).toEqual(["io.meridian.order.placed", "io.meridian.order.confirmed"]);
+  }
 }

@@ -23,8 +23,8 @@ export interface DistributedLeaseOptions {
   readonly sidecar: Sidecar;
   /** A Dapr lock component (lock.redis) every replica of the app shares. */
   readonly store: string;
-  /** Names this process as a lock owner (Dapr keeps apps apart by prefixing keys with the app-id). */
-  readonly namespace: string;
+  /** Starts this process's lock-owner name (Dapr keeps apps apart by prefixing keys with the app-id). */
+  readonly ownerPrefix: string;
   /** Longer than any decision takes; a replica that dies holding a key blocks it this long. */
   readonly expirySeconds?: number;
   /** How long to wait for a key another replica holds before giving up (a DependencyError: retried). */
@@ -39,7 +39,7 @@ export interface DistributedLeaseOptions {
  * jittered backoff until `waitMs`.
  */
 export function distributedLease(opts: DistributedLeaseOptions): Lease {
-  const owner = `${opts.namespace}-${randomUUID()}`;
+  const owner = `${opts.ownerPrefix}-${randomUUID()}`;
   const expiry = opts.expirySeconds ?? 20;
   const waitMs = opts.waitMs ?? 15_000;
   // Dapr prefixes every lock key with the app-id already; `||` is its separator, so never in a key.
@@ -100,7 +100,7 @@ export function leaderOnly(
 /** The lease a writer's settings ask for (WRITE_LEASE), over the region's lock store. */
 export function writeLease(kind: "process" | "distributed", sidecar: Sidecar, app: string): Lease {
   const local = new KeyedLock();
-  return kind === "distributed" ? distributedLease({ sidecar, store: components.lockStore, namespace: app, local }) : processLease(local);
+  return kind === "distributed" ? distributedLease({ sidecar, store: components.lockStore, ownerPrefix: app, local }) : processLease(local);
 }
 
 /** Background work's turn-taking under the same settings: every tick when alone, leader turns when replicated. */
