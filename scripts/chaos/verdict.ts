@@ -3,6 +3,7 @@
  * in every other region, no effect twice, the catalogue listing every stream, equal digests.
  */
 import { type Digest, digest, effects, finalStatuses, orderStatus } from "../drills/probes.js";
+import { deadLetterRedrive } from "../../platform/topology.js";
 import type { RegionHandle, SystemHandle } from "../local/system.js";
 import type { Placed } from "./load.js";
 
@@ -72,6 +73,33 @@ async function digestsAgree(
   return { equal: false, seen };
 }
 
+interface OpenFault {
+  readonly region: string;
+  readonly subscriber: string;
+  readonly reason: string;
+}
+
+/**
+ * Waits for the redriver to close every fault. An order can turn final before its fault does:
+ * the broker hands a dead-lettered message out again after processingTimeout, while the fault's
+ * next redrive is up to deadLetterRedrive.maxDelayMs away (its backoff grew while the subscriber
+ * was down). So a fault still open right after the orders settled is not yet a failure; one still
+ * open after the longest backoff is. Returns those.
+ */
+async function deadLettersClosed(system: SystemHandle, timeoutMs: number): Promise<OpenFault[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const open: OpenFault[] = [];
+    for (const region of system.regions) {
+      const listed = await adminJson<{ faults: { status: string; subscriber: string; reason: string }[] }>(region, "/admin/dead-letters");
+      for (const f of listed?.faults ?? [])
+        if (f.status === "open") open.push({ region: region.name, subscriber: f.subscriber, reason: f.reason });
+    }
+    if (open.length === 0 || Date.now() >= until) return open;
+    await sleep(1000);
+  }
+}
+
 export async function judge(
   system: SystemHandle,
   orders: readonly Placed[],
@@ -115,13 +143,9 @@ export async function judge(
       if (!shards.get(shard)!.has(o.orderId)) uncatalogued++;
     }
   }
-  let openDeadLetters = 0;
-  for (const region of system.regions) {
-    const listed = await adminJson<{ faults: { status: string; subscriber: string; reason: string }[] }>(region, "/admin/dead-letters");
-    const open = (listed?.faults ?? []).filter((f) => f.status === "open");
-    openDeadLetters += open.length;
-    notes.push(...open.slice(0, 3).map((f) => `open dead letter in ${region.name}: ${f.subscriber}: ${f.reason.slice(0, 120)}`));
-  }
+  const open = await deadLettersClosed(system, deadLetterRedrive.maxDelayMs + 2 * deadLetterRedrive.scanEveryMs);
+  const openDeadLetters = open.length;
+  notes.push(...open.slice(0, 3).map((f) => `open dead letter in ${f.region}: ${f.subscriber}: ${f.reason.slice(0, 120)}`));
   const digests = await digestsAgree(system, opts.expectedTotal, 30_000);
   if (!digests.equal)
     notes.push(`digests: ${JSON.stringify(digests.seen.map((d) => d && { region: d.region, orders: d.orders, byStatus: d.byStatus }))}`);
