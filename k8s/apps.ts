@@ -1,4 +1,17 @@
-import { type AppId, allApps, apps, componentScopes, invocations, subscriptions } from "../platform/topology.js";
+import type { RegionConfig } from "../platform/regions.js";
+import {
+  type AppId,
+  type WorkflowAppId,
+  allApps,
+  allWorkflowApps,
+  apps,
+  componentScopes,
+  invocations,
+  isWorkflowApp,
+  subscriptions,
+  workflowApps,
+  workflowComponentScopes,
+} from "../platform/topology.js";
 
 export { topicsPublishedBy } from "../platform/access.js";
 
@@ -31,36 +44,43 @@ export interface AppSpec {
 
 const small: Resources = { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "128Mi", memoryLimit: "256Mi" };
 
+/** An app the manifests can deploy: every service, and the workflow apps where the saga is orchestrated. */
+export type DeployedAppId = AppId | WorkflowAppId;
+
 /**
- * One row per app. Typed by AppId, so an app added to topology.ts does not compile until it has
- * a row here: adding inventory, payments or replicator is one line each.
+ * One row per app. Typed by DeployedAppId, so an app added to topology.ts does not compile until
+ * it has a row here: adding inventory, payments or replicator is one line each.
  */
-export const appSpecs: Readonly<Record<AppId, AppSpec>> = {
+export const appSpecs: Readonly<Record<DeployedAppId, AppSpec>> = {
   [apps.gateway]: { port: 8080, public: true, adminPort: 8081, resources: small },
   [apps.orders]: { port: 8080, public: false, resources: small },
   [apps.inventory]: { port: 8080, public: false, resources: small },
   [apps.payments]: { port: 8080, public: false, resources: small },
   [apps.orderView]: { port: 8080, public: false, resources: small },
   [apps.replicator]: { port: 8080, public: false, resources: small },
+  [workflowApps.orderSaga]: { port: 8080, public: false, resources: small },
 };
+
+/** The apps a region runs: the workflow apps only where its saga is orchestrated (they would idle elsewhere). */
+export function appsOf(region: Pick<RegionConfig, "saga">): DeployedAppId[] {
+  return [...allApps, ...(region.saga === "orchestration" ? allWorkflowApps : [])];
+}
 
 /** A caller -> callee pair allowed through service invocation. */
 export interface InvocationPair {
-  readonly caller: AppId;
-  readonly callee: AppId;
+  readonly caller: DeployedAppId;
+  readonly callee: DeployedAppId;
 }
 
-const isDeployed = (app: string): app is AppId => (allApps as readonly string[]).includes(app);
-
-/** Pairs between the apps deployed here; the workflow app (order-saga) is not in the manifests yet. */
-export const invocationPairs: readonly InvocationPair[] = invocations.flatMap((i) =>
-  isDeployed(i.from) && isDeployed(i.to) ? [{ caller: i.from, callee: i.to }] : [],
-);
+/** Pairs between the apps a region deploys (`appsOf`): orders -> order-saga and its commands only where it runs. */
+export function invocationPairsOf(deployed: readonly DeployedAppId[]): InvocationPair[] {
+  return invocations.flatMap((i) => (deployed.includes(i.from) && deployed.includes(i.to) ? [{ caller: i.from, callee: i.to }] : []));
+}
 
 /** Components the app may load (its Dapr component scopes). */
-export function componentsOf(app: AppId): string[] {
-  return Object.entries(componentScopes)
-    .filter(([, scoped]) => scoped.includes(app))
+export function componentsOf(app: DeployedAppId): string[] {
+  return Object.entries({ ...componentScopes, ...workflowComponentScopes })
+    .filter(([, scoped]) => (scoped as readonly string[]).includes(app))
     .map(([name]) => name);
 }
 
@@ -68,12 +88,25 @@ export function subscriptionsOf(app: AppId): typeof subscriptions {
   return subscriptions.filter((s) => s.app === app);
 }
 
-/** Who the app calls, among the apps deployed here. */
-export function calleesOf(app: AppId): AppId[] {
-  return invocationPairs.filter((p) => p.caller === app).map((p) => p.callee);
+/** Who the app calls, among the apps deployed in the region. */
+export function calleesOf(app: DeployedAppId, deployed: readonly DeployedAppId[]): DeployedAppId[] {
+  return invocationPairsOf(deployed)
+    .filter((p) => p.caller === app)
+    .map((p) => p.callee);
 }
 
-/** Who calls the app, among the apps deployed here. */
-export function callersOf(app: AppId): AppId[] {
-  return invocationPairs.filter((p) => p.callee === app).map((p) => p.caller);
+/** Who calls the app, among the apps deployed in the region. */
+export function callersOf(app: DeployedAppId, deployed: readonly DeployedAppId[]): DeployedAppId[] {
+  return invocationPairsOf(deployed)
+    .filter((p) => p.callee === app)
+    .map((p) => p.caller);
+}
+
+/**
+ * Sidecars that talk to the app's own other replicas: a workflow app's, because its workflows are
+ * actors that placement spreads over its replicas, and a sidecar hands a call for an actor it does
+ * not host to the one that does (over the internal gRPC port, outside access control).
+ */
+export function talksToOwnReplicas(app: DeployedAppId): boolean {
+  return isWorkflowApp(app);
 }

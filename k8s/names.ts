@@ -55,6 +55,8 @@ export const operatorLabel = { "meridian.io/operator": "true" } as const;
 
 export const daprPorts = {
   http: 3500,
+  /** The sidecar's gRPC API: where a workflow app's runtime gets its work items. */
+  grpc: 50001,
   /** Sidecar-to-sidecar service invocation (mTLS); the only port one app's pod opens to another. */
   internalGrpc: 50002,
   metrics: 9090,

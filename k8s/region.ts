@@ -3,8 +3,8 @@ import { App, Chart } from "cdk8s";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { projectRoot } from "../platform/paths.js";
 import type { RegionConfig } from "../platform/regions.js";
-import { allApps, peerLinkName } from "../platform/topology.js";
-import { appSpecs } from "./apps.js";
+import { peerLinkName } from "../platform/topology.js";
+import { appSpecs, appsOf } from "./apps.js";
 import { addComponents } from "./dapr/components.js";
 import { addConfigurations } from "./dapr/configuration.js";
 import { addResiliency } from "./dapr/resiliency.js";
@@ -53,7 +53,7 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
   );
 
   const apps = new Chart(app, "apps", { namespace: ns, labels: labels("service") });
-  for (const id of allApps) new DaprApp(apps, id, { app: id, spec: appSpecs[id], region, peers: peers.map((p) => p.name) });
+  for (const id of appsOf(region)) new DaprApp(apps, id, { app: id, spec: appSpecs[id], region, peers: peers.map((p) => p.name) });
   addPublicRoute(apps, region);
 
   const network = new Chart(app, "network", { namespace: ns, labels: labels("network-policy") });

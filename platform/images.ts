@@ -2,7 +2,7 @@
  * The apps' container image (the Dockerfile at the root): one image for all apps, whose command
  * names the app. The manifests (k8s/) and the image builder (scripts/images) both read this.
  */
-import type { AppId } from "./topology.js";
+import type { AppId, WorkflowAppId } from "./topology.js";
 
 export const appImageName = "meridian";
 
@@ -26,7 +26,7 @@ export function appImageRef(images: ImageSettings): string {
 }
 
 /** The container's command and arguments for one app (the image's ENTRYPOINT is `node`). */
-export function appCommand(app: AppId): { command: string[]; args: string[] } {
+export function appCommand(app: AppId | WorkflowAppId): { command: string[]; args: string[] } {
   return { command: ["node"], args: [`dist/services/${app}/main.js`] };
 }
 

@@ -193,7 +193,10 @@ export const regionSchema = z
     /**
      * How the region runs its saga (platform/topology.ts `sagaStyles`), passed to the services as
      * SAGA. Regions may differ: the order events are the same in both styles. `orchestration`
-     * is refused by `npm run synth` until the manifests deploy the workflow app (order-saga).
+     * also deploys the workflow app (order-saga) and its actor state store, on the region's state
+     * store; placement and scheduler come from the cluster's Dapr control plane (k8s/README.md).
+     * No rule of its own: order-saga holds no leases (each workflow is an actor, which placement
+     * gives to one replica at a time), so several replicas of it need nothing beyond `lock`'s rule.
      */
     saga: z.enum(sagaStyles).default(defaultSagaStyle),
   })
@@ -223,13 +226,6 @@ export const regionsSchema = z
           code: "custom",
           path: [i, "lock"],
           message: `${r.name}: replicas.max is ${r.replicas.max}, so the writers need leases: set lock (a Redis endpoint and password), or use the redis state or pub/sub profile`,
-        });
-      }
-      if (r.saga === "orchestration") {
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "saga"],
-          message: `${r.name}: saga "orchestration" needs the order-saga workflow app, which the manifests do not deploy yet; use "choreography" (or the local runner: SAGA=orchestration npm start)`,
         });
       }
       for (const peer of r.peers) {

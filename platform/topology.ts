@@ -273,8 +273,8 @@ export function brokerTopics(namespace: string): string[] {
 /**
  * Dapr Workflow (issue #17). Apps that run workflows: their sidecars join the region's placement
  * (actor placement tables) and scheduler (durable timers and reminders), and keep workflow state
- * in the region's actor state store. Kept apart from `apps` while the orchestrated saga is being
- * built: a region runs them only when the local runner is asked to (its `workflows` option).
+ * in the region's actor state store. Kept apart from `apps` because a region runs them only when
+ * its saga is orchestrated (`saga` in region config; the local runner's `workflows` option).
  */
 export const workflowApps = {
   /** The orchestrated saga (and the runtime check of phase 1). */
@@ -282,6 +282,13 @@ export const workflowApps = {
 } as const;
 export type WorkflowAppId = (typeof workflowApps)[keyof typeof workflowApps];
 export const allWorkflowApps: readonly WorkflowAppId[] = Object.values(workflowApps);
+
+export function isWorkflowApp(app: string): app is WorkflowAppId {
+  return (allWorkflowApps as readonly string[]).includes(app);
+}
+
+/** The region's actor state store (`actorStateStore: "true"`): workflow state, scoped to the workflow apps. */
+export const workflowStateStore = "workflow-store";
 
 /**
  * Who may call whom through Dapr service invocation, and which routes (first path segments) of
@@ -329,13 +336,18 @@ export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
 };
 
 /**
+ * Components only a region that runs workflows has, and who may use them. The workflow apps hold
+ * nothing else: they call the services' commands, they neither publish nor subscribe.
+ */
+export const workflowComponentScopes: Readonly<Record<string, readonly WorkflowAppId[]>> = {
+  [workflowStateStore]: allWorkflowApps,
+};
+
+/**
  * Path prefixes of the gateway's public API: the only paths routed from outside the cluster.
  * Everything else it serves (/admin/*, /metrics, /healthz, /readyz) stays inside.
  */
 export const gatewayPublicPaths: readonly string[] = ["/orders", "/inventory"];
-
-/** The region's actor state store (`actorStateStore: "true"`): workflow state, scoped to the workflow apps. */
-export const workflowStateStore = "workflow-store";
 
 /**
  * How a region runs its saga: `choreography` (each service reacts to the last one's event) or

@@ -5,6 +5,8 @@ import type { SecretRef } from "../../platform/dapr/resource.js";
 import type { StoreConnection } from "../../platform/dapr/state.js";
 import { type Endpoint, type PubsubProfile, type RegionConfig, type StateProfile, lockRedisOf } from "../../platform/regions.js";
 import type { LockConnection } from "../../platform/dapr/lock.js";
+import { isWorkflowApp } from "../../platform/topology.js";
+import { appsOf } from "../apps.js";
 import { Component, type ComponentProps } from "../imports/dapr-component-dapr.io.js";
 
 /** The Kubernetes secret store built into daprd; the Dapr operator resolves its `secretKeyRef`s. */
@@ -79,6 +81,7 @@ export function addComponents(scope: Construct, region: RegionConfig, peers: rea
     lock: lockConnection(region),
     peers: peers.map((p) => ({ name: p.name, broker: brokerConnection(p.pubsub, { credential: peerBrokerSecret(p) }) })),
     secretStore,
+    workflows: appsOf(region).some(isWorkflowApp),
   });
   for (const { apiVersion: _v, kind: _k, ...doc } of docs) new Component(scope, doc.metadata.name, doc as ComponentProps);
 }

@@ -3,8 +3,8 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPol
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
 import type { INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort";
 import { type Endpoint, type RegionConfig, peerLinkApp } from "../../platform/regions.js";
-import { type AppId, allApps } from "../../platform/topology.js";
-import { appSpecs, calleesOf, callersOf, componentsOf } from "../apps.js";
+import { isWorkflowApp } from "../../platform/topology.js";
+import { type DeployedAppId, appSpecs, appsOf, calleesOf, callersOf, componentsOf, talksToOwnReplicas } from "../apps.js";
 import { addModel } from "../kobj.js";
 import { appLabels, collector, daprControlPlane, daprPorts, operatorLabel, partOf } from "../names.js";
 
@@ -53,7 +53,7 @@ export function addNetworkPolicies(scope: Construct, region: RegionConfig, peers
       },
     }),
   );
-  for (const app of allApps) addModel(scope, app, appPolicy(region, app, peers));
+  for (const app of appsOf(region)) addModel(scope, app, appPolicy(region, app, peers));
   addModel(scope, collector.name, collectorPolicy(region));
 }
 
@@ -62,12 +62,16 @@ export function peerEndpoints(peers: readonly RegionConfig[]): Endpoint[] {
   return peers.flatMap((p) => (p.pubsub.profile === "kafka" ? p.pubsub.crossRegionBrokers : [p.pubsub.crossRegionEndpoint]));
 }
 
-function appPolicy(region: RegionConfig, app: AppId, peers: readonly RegionConfig[]): NetworkPolicy {
+function appPolicy(region: RegionConfig, app: DeployedAppId, peers: readonly RegionConfig[]): NetworkPolicy {
   const spec = appSpecs[app];
-  const callers = callersOf(app);
-  const callees = calleesOf(app);
+  const deployed = appsOf(region);
+  const ownReplicas = talksToOwnReplicas(app) ? [app] : [];
+  const callers = [...callersOf(app, deployed), ...ownReplicas];
+  const callees = [...calleesOf(app, deployed), ...ownReplicas];
   const usesData = componentsOf(app).length > 0;
-  const external = [...(usesData ? dataEndpoints(region) : []), ...(app === (peerLinkApp as string) ? peerEndpoints(peers) : [])];
+  // A workflow app loads only the actor state store, which lives on the region's state store.
+  const data = isWorkflowApp(app) ? [region.state.endpoint] : dataEndpoints(region);
+  const external = [...(usesData ? data : []), ...(app === (peerLinkApp as string) ? peerEndpoints(peers) : [])];
   return new NetworkPolicy({
     metadata: { name: app },
     spec: {
@@ -99,7 +103,7 @@ function collectorPolicy(region: RegionConfig): NetworkPolicy {
       podSelector: { matchLabels: appLabels(collector.name) },
       policyTypes: ["Ingress", "Egress"],
       ingress: [
-        { from: allApps.map(pods), ports: [tcp(collector.grpcPort), tcp(collector.httpPort)] },
+        { from: appsOf(region).map(pods), ports: [tcp(collector.grpcPort), tcp(collector.httpPort)] },
         { from: [namespace(region.monitoring.namespace)], ports: [tcp(collector.metricsPort)] },
       ],
       egress: [

@@ -6,8 +6,8 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import type { RegionConfig } from "../../platform/regions.js";
-import { type AppId, apps } from "../../platform/topology.js";
-import type { AppSpec } from "../apps.js";
+import { apps, isWorkflowApp } from "../../platform/topology.js";
+import type { AppSpec, DeployedAppId } from "../apps.js";
 import { addModel } from "../kobj.js";
 import { serviceNodeFlags } from "../../platform/process-tuning.js";
 import { appCommand, appImageRef, appImageUser, instrumentationModule } from "../../platform/images.js";
@@ -24,7 +24,7 @@ import {
 } from "../names.js";
 
 export interface DaprAppProps {
-  readonly app: AppId;
+  readonly app: DeployedAppId;
   readonly spec: AppSpec;
   readonly region: RegionConfig;
   /** Regions this one replicates from (the replicator reads each through a peer link). */
@@ -84,6 +84,8 @@ export class DaprApp extends Construct {
       // The kubelet probes the pod IP, not loopback.
       { name: "BIND_HOST", value: "0.0.0.0" },
       { name: "DAPR_HTTP_PORT", value: String(daprPorts.http) },
+      // The workflow runtime of @dapr/dapr keeps a gRPC stream open to its sidecar.
+      ...(isWorkflowApp(app) ? [{ name: "DAPR_GRPC_PORT", value: String(daprPorts.grpc) }] : []),
       secretEnv("DAPR_API_TOKEN", secrets.daprApiToken(app)),
       // A public app's callers are users, not daprd, so only internal apps demand the app token.
       ...(spec.public ? [] : [secretEnv("APP_API_TOKEN", secrets.appApiToken(app))]),

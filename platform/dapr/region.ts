@@ -1,6 +1,7 @@
 /**
  * Every Dapr component of one region: the business pub/sub (with topic scopes), the outbox's
- * pub/sub, the state stores (with their outboxes) and one link per peer region. The local runner
+ * pub/sub, the state stores (with their outboxes), one link per peer region and, where workflows
+ * run, the actor state store. The local runner
  * and the manifests differ only in the connections they pass (addresses, secret references).
  */
 import { topicScopes } from "../access.js";
@@ -14,11 +15,13 @@ import {
   replicatedTopics,
   stores,
   topics,
+  workflowComponentScopes,
+  workflowStateStore,
 } from "../topology.js";
 import { type LockConnection, lockComponent } from "./lock.js";
 import { type BrokerConnection, pubsubComponent } from "./pubsub.js";
 import { type ComponentDoc, withMetadata, withScopes, withSecretStore } from "./resource.js";
-import { type StoreConnection, stateComponent } from "./state.js";
+import { type StoreConnection, actorStateStore, stateComponent } from "./state.js";
 
 /** The app-id allowed to use the peer links. */
 export const peerLinkApp = apps.replicator;
@@ -33,6 +36,8 @@ export interface RegionComponentsInput {
   readonly secretStore?: string;
   /** Where the leases live (a Redis); without one the apps can only run as one replica each. */
   readonly lock?: LockConnection | undefined;
+  /** The region runs the workflow apps: it gets their actor state store, on the region's store. */
+  readonly workflows?: boolean;
 }
 
 function scoped(doc: ComponentDoc): ComponentDoc {
@@ -52,7 +57,15 @@ export function regionComponents(input: RegionComponentsInput): ComponentDoc[] {
     ...[pubsub, outbox, ...states].map((doc) => scoped(secured(doc))),
     ...(input.lock ? [secured(lockComponent(input.lock))] : []),
     ...input.peers.map((peer) => secured(peerLink(input.region, peer.name, peer.broker))),
+    ...(input.workflows ? [secured(workflowStore(input.store))] : []),
   ];
+}
+
+/** Dapr Workflow's state (an actor state store), usable only by the workflow apps. */
+function workflowStore(store: StoreConnection): ComponentDoc {
+  const scopes = workflowComponentScopes[workflowStateStore];
+  if (!scopes) throw new Error(`no scopes declared for component ${workflowStateStore} in platform/topology.ts`);
+  return withScopes(actorStateStore(workflowStateStore, store), scopes);
 }
 
 /**

@@ -9,9 +9,9 @@ import { type ConfigurationDoc, configurationDoc } from "../../platform/dapr/con
 import type { BrokerConnection } from "../../platform/dapr/pubsub.js";
 import type { LockConnection } from "../../platform/dapr/lock.js";
 import { regionComponents } from "../../platform/dapr/region.js";
-import { type ComponentDoc, componentDoc, withScopes, withSecretStore } from "../../platform/dapr/resource.js";
+import { type ComponentDoc, componentDoc } from "../../platform/dapr/resource.js";
 import { resiliency } from "../../platform/dapr/resiliency.js";
-import { type StoreConnection, actorStateStore } from "../../platform/dapr/state.js";
+import type { StoreConnection } from "../../platform/dapr/state.js";
 import { subscriptionDoc } from "../../platform/dapr/subscriptions.js";
 import {
   type AppId,
@@ -21,7 +21,6 @@ import {
   componentScopes,
   replicationSubscription,
   subscriptions,
-  workflowStateStore,
 } from "../../platform/topology.js";
 
 export interface RegionResourceOptions {
@@ -85,8 +84,15 @@ export function regionResources(opts: RegionResourceOptions): RegionResources {
     : [];
   const resources = [
     ...secretStoreDoc,
-    ...regionComponents({ region: opts.region, broker: opts.broker, store: opts.store, lock: opts.lock, peers: opts.peers, secretStore }),
-    ...(opts.workflows ? [withSecretStore(withScopes(actorStateStore(workflowStateStore, opts.store), allWorkflowApps), secretStore)] : []),
+    ...regionComponents({
+      region: opts.region,
+      broker: opts.broker,
+      store: opts.store,
+      lock: opts.lock,
+      peers: opts.peers,
+      secretStore,
+      workflows: opts.workflows ?? false,
+    }),
     ...[...subscriptions, ...opts.peers.map((p) => replicationSubscription(p.name))].map(subscriptionDoc),
     resiliency(),
   ];

@@ -16,6 +16,7 @@ import {
   allWorkflowApps,
   apps,
   defaultSagaStyle,
+  isWorkflowApp,
   peerLinkName,
 } from "../../platform/topology.js";
 import { LinkProxy } from "./link-proxy.js";
@@ -127,10 +128,6 @@ export interface SystemHandle {
 
 /** Stop order: services and sidecars first, then brokers and the control plane, so nothing in flight loses its broker. */
 const stopRank = (m: Spawned): number => (/-(redis|nats|sentry|placement|scheduler)$/.test(m.name) ? 1 : 0);
-
-function isWorkflowApp(app: string): app is WorkflowAppId {
-  return (allWorkflowApps as readonly string[]).includes(app);
-}
 
 /** Every app process of a region: each replica, and the workflow apps. */
 function everyApp(r: RegionHandle): AppProcess[] {

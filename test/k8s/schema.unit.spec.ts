@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { daprValidators, modelClass } from "./schemas.js";
-import { type Manifest, synthesise } from "./synth.js";
+import { type Manifest, orchestratedEast, synthesise } from "./synth.js";
 
 const regions = synthesise();
+/** East orchestrated: its order-saga objects and actor state store go through the same schemas. */
+const orchestrated = synthesise(orchestratedEast()).filter((r) => r.config.saga === "orchestration");
 const dapr = daprValidators();
 
 function daprErrors(m: Manifest): string[] {
@@ -24,19 +26,22 @@ async function kubernetesErrors(m: Manifest): Promise<string[]> {
 
 const isDapr = (m: Manifest): boolean => m.apiVersion.startsWith("dapr.io/");
 
-describe.each(regions.map((r) => [r.config.name, r] as const))("region %s manifests against the schemas", (_name, region) => {
-  it("Kubernetes and prometheus-operator objects validate against the pinned OpenAPI schema", async () => {
-    const builtins = region.all.filter((m) => !isDapr(m));
-    expect(builtins.length).toBeGreaterThan(20);
-    for (const m of builtins) expect(await kubernetesErrors(m), `${m.kind} ${m.metadata.name}`).toEqual([]);
-  });
+describe.each([...regions, ...orchestrated].map((r) => [`${r.config.name} (${r.config.saga})`, r] as const))(
+  "region %s manifests against the schemas",
+  (_name, region) => {
+    it("Kubernetes and prometheus-operator objects validate against the pinned OpenAPI schema", async () => {
+      const builtins = region.all.filter((m) => !isDapr(m));
+      expect(builtins.length).toBeGreaterThan(20);
+      for (const m of builtins) expect(await kubernetesErrors(m), `${m.kind} ${m.metadata.name}`).toEqual([]);
+    });
 
-  it("Dapr objects validate against the CRD schemas of the pinned Dapr release", () => {
-    const objects = region.all.filter(isDapr);
-    expect(new Set(objects.map((m) => m.kind))).toEqual(new Set(["Component", "Configuration", "Resiliency", "Subscription"]));
-    for (const m of objects) expect(daprErrors(m), `${m.kind} ${m.metadata.name}`).toEqual([]);
-  });
-});
+    it("Dapr objects validate against the CRD schemas of the pinned Dapr release", () => {
+      const objects = region.all.filter(isDapr);
+      expect(new Set(objects.map((m) => m.kind))).toEqual(new Set(["Component", "Configuration", "Resiliency", "Subscription"]));
+      for (const m of objects) expect(daprErrors(m), `${m.kind} ${m.metadata.name}`).toEqual([]);
+    });
+  },
+);
 
 describe("the schema checks catch broken manifests", () => {
   const [region] = regions;

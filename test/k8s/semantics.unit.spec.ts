@@ -4,15 +4,21 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { defaultRegionConfigs, peerLinkApp } from "../../platform/regions.js";
-import { allApps, subscriptions, topics } from "../../platform/topology.js";
-import { invocationPairs } from "../../k8s/apps.js";
+import { isWorkflowApp, subscriptions, topics } from "../../platform/topology.js";
+import { appsOf, invocationPairsOf } from "../../k8s/apps.js";
 import { daprVersion } from "../../platform/versions.js";
 import { writeRegionResources } from "../../scripts/local/resources.js";
-import { type Manifest, type SynthesisedRegion, synthesise } from "./synth.js";
+import { type Manifest, type SynthesisedRegion, orchestratedEast, synthesise } from "./synth.js";
 
 const regions = synthesise();
 const [east, west] = regions as [SynthesisedRegion, SynthesisedRegion];
-const realApps = new Set<string>(allApps);
+/** Regions of both saga styles side by side: east orchestrated (it runs order-saga), west choreographed. */
+const mixed = synthesise(orchestratedEast());
+const deployedIn = (region: SynthesisedRegion) => appsOf(region.config);
+const declaredPairs = (region: SynthesisedRegion) =>
+  invocationPairsOf(deployedIn(region))
+    .map((i) => `${i.caller}->${i.callee}`)
+    .sort();
 
 /** Parses `app1=t1,t2;app2=` into app -> topics. */
 function scopeMap(component: Manifest, key: string): Map<string, string[]> {
@@ -31,7 +37,8 @@ const meta = (c: Manifest, name: string): { name: string; value?: string; secret
 
 const recommendedLabels = ["name", "instance", "version", "component", "part-of", "managed-by"].map((l) => `app.kubernetes.io/${l}`);
 
-describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n, region) => {
+describe.each([...regions, ...mixed].map((r) => [`${r.config.name} (${r.config.saga})`, r] as const))("region %s", (_n, region) => {
+  const realApps = new Set<string>(deployedIn(region));
   it("carries Kubernetes' recommended labels on every object and every pod, and selects pods by the stable ones only", () => {
     for (const object of region.all) {
       const missing = recommendedLabels.filter((l) => !object.metadata.labels?.[l]);
@@ -50,7 +57,7 @@ describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n,
 
   it("gives every Dapr app a Deployment, a Service that selects its pods on a named container port, and the restricted pod settings", () => {
     const deployments = region.ofKind("Deployment").filter((d) => d["spec"].template.metadata.annotations?.["dapr.io/enabled"] === "true");
-    expect(deployments.map((d) => d["spec"].template.metadata.annotations["dapr.io/app-id"]).sort()).toEqual([...allApps].sort());
+    expect(deployments.map((d) => d["spec"].template.metadata.annotations["dapr.io/app-id"]).sort()).toEqual([...realApps].sort());
     for (const d of deployments) {
       const pod = d["spec"].template;
       const service = region.find("Service", d.metadata.name);
@@ -78,7 +85,7 @@ describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n,
       const a = d["spec"].template.metadata.annotations;
       return [a["dapr.io/api-token-secret"], a["dapr.io/app-token-secret"]];
     });
-    expect(new Set(tokenSecrets).size).toBe(2 * allApps.length);
+    expect(new Set(tokenSecrets).size).toBe(2 * realApps.size);
   });
 
   it("publishes every subscribed topic, and scopes topics to exactly what each app subscribes to", () => {
@@ -119,19 +126,21 @@ describe.each(regions.map((r) => [r.config.name, r] as const))("region %s", (_n,
         pairs.push(`${p.appId}->${annotations["dapr.io/app-id"]}`);
       }
     }
-    expect(pairs.sort()).toEqual(invocationPairs.map((i) => `${i.caller}->${i.callee}`).sort());
+    expect(pairs.sort()).toEqual(declaredPairs(region));
   });
 
-  it("opens the sidecars' internal gRPC port only between declared callers and callees", () => {
+  it("opens the sidecars' internal gRPC port only between declared callers and callees (and a workflow app's own replicas)", () => {
     const flows: string[] = [];
-    for (const app of allApps) {
+    for (const app of realApps) {
       const policy = region.find("NetworkPolicy", app);
       for (const rule of policy["spec"].ingress ?? []) {
         if (!rule.ports.some((p: { port: number }) => p.port === 50002)) continue;
         for (const from of rule.from) flows.push(`${from.podSelector.matchLabels["app.kubernetes.io/name"]}->${app}`);
       }
     }
-    expect(flows.sort()).toEqual(invocationPairs.map((i) => `${i.caller}->${i.callee}`).sort());
+    // A workflow app's sidecars hand actor calls to each other: its workflows live on whichever replica placement picks.
+    const actorFlows = [...realApps].filter(isWorkflowApp).map((app) => `${app}->${app}`);
+    expect(flows.sort()).toEqual([...declaredPairs(region), ...actorFlows].sort());
     expect(region.find("NetworkPolicy", "default-deny")["spec"]).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
   });
 

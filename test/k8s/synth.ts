@@ -50,3 +50,8 @@ export function synthesise(regions: readonly RegionConfig[] = defaultRegionConfi
 }
 
 export const toYaml = (manifests: readonly Manifest[]): string => Yaml.stringify(...manifests);
+
+/** The default regions with east's saga orchestrated (it deploys order-saga) and west's choreographed. */
+export function orchestratedEast(): RegionConfig[] {
+  return defaultRegionConfigs().map((r) => (r.name === "east" ? { ...r, saga: "orchestration" } : r));
+}

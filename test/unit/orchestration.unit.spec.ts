@@ -58,10 +58,9 @@ describe("region config: saga", () => {
   it("defaults to choreography", () => {
     expect(regionsSchema.parse(defaultRegionConfigs()).map((r) => r.saga)).toEqual(["choreography", "choreography"]);
   });
-  it("refuses orchestration for the manifests, saying why, until they deploy the workflow app", () => {
+  it("takes orchestration per region, now that the manifests deploy the workflow app (test/k8s/orchestration)", () => {
     const [east, west] = defaultRegionConfigs();
-    const parsed = regionsSchema.safeParse([{ ...east, saga: "orchestration" }, west]);
-    expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues[0]).toMatchObject({ path: [0, "saga"], message: expect.stringMatching(/order-saga/) });
+    const parsed = regionsSchema.parse([{ ...east, saga: "orchestration" }, west]);
+    expect(parsed.map((r) => r.saga)).toEqual(["orchestration", "choreography"]);
   });
 });
