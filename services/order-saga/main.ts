@@ -6,9 +6,12 @@ import { errorFields } from "../shared/log.js";
 import { runService } from "../shared/service.js";
 import { ExecutionLog } from "./executions.js";
 import { runtimeCheck, runtimeCheckActivities, runtimeCheckWorkflow } from "./runtime-check.js";
+import { observed } from "./observed-workflow.js";
+import { RunningWorkflows, startOverdueCheck } from "./running-workflows.js";
 import { sagaActivityHandlers } from "./saga-activities.js";
 import { sagaRoutes } from "./saga-routes.js";
 import { orderCompensationWorkflow, orderSagaWorkflow } from "./saga-workflow.js";
+import { workflowMetrics, workflowOutcomes } from "./workflow-metrics.js";
 
 /**
  * The workflow app: its workflows and activities run here, driven by its sidecar over gRPC (the
@@ -23,20 +26,40 @@ await runService({
     /** How long the saga waits for the payment before it cancels the order (platform/topology.ts `orderSaga`). */
     SAGA_PAYMENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(orderSaga.paymentTimeoutSeconds),
   }),
-  compose: ({ config, sidecar, log }) => {
+  compose: ({ config, sidecar, log, registry }) => {
     const connection = {
       daprHost: "127.0.0.1",
       daprPort: String(config.DAPR_GRPC_PORT),
       ...(config.DAPR_API_TOKEN ? { daprApiToken: config.DAPR_API_TOKEN } : {}),
       logger: { level: config.LOG_LEVEL === "debug" ? LogLevel.Debug : LogLevel.Warn },
     };
+    const running = new RunningWorkflows(Object.keys(workflowOutcomes));
+    const metrics = workflowMetrics(registry, running);
     const runtime = new WorkflowRuntime(connection);
     runtime.registerWorkflowWithName(runtimeCheck.workflow, runtimeCheckWorkflow);
-    runtime.registerWorkflowWithName(orderSaga.workflow, orderSagaWorkflow);
-    runtime.registerWorkflowWithName(orderSaga.compensation, orderCompensationWorkflow);
+    runtime.registerWorkflowWithName(
+      orderSaga.workflow,
+      observed(orderSagaWorkflow, {
+        workflow: orderSaga.workflow,
+        running,
+        metrics,
+        timeoutSeconds: (input) => input.paymentTimeoutSeconds,
+      }),
+    );
+    // Two idempotent calls: past the payment timeout a compensation is as stuck as a saga would be.
+    runtime.registerWorkflowWithName(
+      orderSaga.compensation,
+      observed(orderCompensationWorkflow, {
+        workflow: orderSaga.compensation,
+        running,
+        metrics,
+        timeoutSeconds: () => config.SAGA_PAYMENT_TIMEOUT_SECONDS,
+      }),
+    );
     const activities = [...runtimeCheckActivities(new ExecutionLog(sidecar, workflowStateStore)), ...sagaActivityHandlers(sidecar)];
     for (const activity of activities) runtime.registerActivityWithName(activity.name, activity.run);
     const client = new DaprWorkflowClient(connection);
+    const overdueCheck = startOverdueCheck(running, (id) => client.getWorkflowState(id, false), log);
     runtime.start().then(
       () => {
         started = true;
@@ -48,8 +71,8 @@ await runService({
       },
     );
     return {
-      routes: [sagaRoutes(client, config.SAGA_PAYMENT_TIMEOUT_SECONDS)],
-      workers: [{ stop: () => void Promise.all([runtime.stop(), client.stop()]).catch(() => undefined) }],
+      routes: [sagaRoutes(client, config.SAGA_PAYMENT_TIMEOUT_SECONDS, metrics)],
+      workers: [overdueCheck, { stop: () => void Promise.all([runtime.stop(), client.stop()]).catch(() => undefined) }],
       // Ready once the runtime has its stream to the sidecar: only then does daprd hand it work.
       readiness: { workflows: () => Promise.resolve(started) },
     };

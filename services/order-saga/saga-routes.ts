@@ -5,6 +5,7 @@ import { orderSaga } from "../../platform/topology.js";
 import { eventFromCaller } from "../shared/http/event-input.js";
 import { orderIdParam } from "../shared/http/params.js";
 import type { OrderSagaInput, SagaStep, TraceCarrier } from "./saga-workflow.js";
+import type { WorkflowMetrics } from "./workflow-metrics.js";
 
 /** The compensation's instance id: one per order, so a repeated cancel starts it once. */
 export const compensationInstanceOf = (orderId: string) => `${orderId}-cancel`;
@@ -32,14 +33,19 @@ function currentTrace(): TraceCarrier {
 }
 
 /** What orders asks of the saga (the `sagas` invocation policy): start one, or cancel one. */
-export function sagaRoutes(client: DaprWorkflowClient, paymentTimeoutSeconds: number): Router {
+export function sagaRoutes(client: DaprWorkflowClient, paymentTimeoutSeconds: number, metrics: WorkflowMetrics): Router {
   const router = Router();
+  const start = async (workflow: string, instanceId: string, input: unknown): Promise<boolean> => {
+    const started = await startOnce(client, workflow, instanceId, input);
+    if (started) metrics.started.inc({ workflow });
+    return started;
+  };
 
   /** A placed order: its saga, with the order id as the instance id. */
   router.post("/sagas", async (req, res) => {
     const placed = eventFromCaller(req.body, "placed");
     const input: OrderSagaInput = { placed, paymentTimeoutSeconds, trace: currentTrace() };
-    const started = await startOnce(client, orderSaga.workflow, placed.subject, input);
+    const started = await start(orderSaga.workflow, placed.subject, input);
     res.status(started ? 201 : 200).json({ instanceId: placed.subject, started });
   });
 
@@ -56,7 +62,7 @@ export function sagaRoutes(client: DaprWorkflowClient, paymentTimeoutSeconds: nu
       await client.raiseEvent(orderId, orderSaga.cancelEvent, cancelled);
     }
     const compensation: SagaStep<typeof cancelled> = { input: cancelled, trace: currentTrace() };
-    const started = await startOnce(client, orderSaga.compensation, compensationInstanceOf(orderId), compensation);
+    const started = await start(orderSaga.compensation, compensationInstanceOf(orderId), compensation);
     res.status(started ? 201 : 200).json({ instanceId: compensationInstanceOf(orderId), started });
   });
 

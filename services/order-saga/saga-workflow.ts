@@ -41,7 +41,11 @@ export interface OrderSagaInput {
   readonly paymentTimeoutSeconds: number;
 }
 
-export type OrderSagaOutcome = "confirmed" | "rejected" | "declined" | "timed-out" | "cancelled";
+/** How an order's saga ends: the value its workflow returns (counted by outcome, ./workflow-metrics.ts). */
+export const orderSagaOutcomes = ["confirmed", "rejected", "declined", "timed-out", "cancelled"] as const;
+export type OrderSagaOutcome = (typeof orderSagaOutcomes)[number];
+/** What the compensation workflow returns. */
+export const compensationOutcome = "compensated";
 
 export async function* orderSagaWorkflow(ctx: WorkflowContext, input: OrderSagaInput) {
   const orderId = input.placed.subject;
@@ -93,5 +97,5 @@ export async function* orderSagaWorkflow(ctx: WorkflowContext, input: OrderSagaI
  */
 export async function* orderCompensationWorkflow(ctx: WorkflowContext, compensation: SagaStep<EventRecord>) {
   yield ctx.whenAll([ctx.callActivity(sagaActivities.release, compensation), ctx.callActivity(sagaActivities.refund, compensation)]);
-  return "compensated";
+  return compensationOutcome;
 }
