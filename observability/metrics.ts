@@ -49,6 +49,18 @@ export const deadLetterMetrics = {
   open: { name: "meridian_dead_letters_open", labels: { subscriber: "subscriber", autoRedrive: "auto_redrive" } },
 } as const satisfies Record<string, MetricSpec>;
 
+/**
+ * order-saga's workflows (services/order-saga/workflow-metrics.ts), in orchestrated regions only;
+ * `workflow` is a workflow's name. The gauges are per process: sum (or max) them per region.
+ */
+export const workflowMetrics = {
+  started: { name: "meridian_workflows_started_total", labels: { workflow: "workflow" } },
+  completed: { name: "meridian_workflows_completed_total", labels: { workflow: "workflow", outcome: "outcome" } },
+  running: { name: "meridian_workflows_running", labels: { workflow: "workflow" } },
+  overdue: { name: "meridian_workflows_overdue", labels: { workflow: "workflow" } },
+  oldestAge: { name: "meridian_workflows_oldest_running_age_seconds", labels: { workflow: "workflow" } },
+} as const satisfies Record<string, MetricSpec>;
+
 /** Values of meridian_dead_letters_open's auto_redrive label. */
 export const autoRedriveStates = { scheduled: "scheduled", manual: "manual" } as const;
 

@@ -37,6 +37,8 @@ export function increaseFromZero(metric: string, matchers: readonly Matcher[], w
 
 export const sumBy = (labels: readonly string[], expr: string): string =>
   labels.length === 0 ? `sum(${expr})` : `sum by (${labels.join(", ")}) (${expr})`;
+export const maxBy = (labels: readonly string[], expr: string): string =>
+  labels.length === 0 ? `max(${expr})` : `max by (${labels.join(", ")}) (${expr})`;
 
 /** The q-quantile of a histogram per `by`, from the rate of its buckets. */
 export function quantile(q: number, histogram: string, by: readonly string[], matchers: readonly Matcher[], window: string): string {

@@ -1,10 +1,11 @@
-import { appMetrics, autoRedriveStates, consumeOutcomes, deadLetterMetrics, serviceLabels } from "../metrics.js";
-import { eq, increaseFromZero, rate, sumBy } from "../promql.js";
+import { appMetrics, autoRedriveStates, consumeOutcomes, deadLetterMetrics, serviceLabels, workflowMetrics } from "../metrics.js";
+import { eq, increaseFromZero, rate, selector, sumBy } from "../promql.js";
 import { unfinishedSagas } from "../saga.js";
 import type { RuleGroup } from "./rule.js";
 
 const { eventsConsumed, deadLetters } = appMetrics;
 const { open } = deadLetterMetrics;
+const { overdue } = workflowMetrics;
 const { service, region } = serviceLabels;
 
 /**
@@ -28,6 +29,18 @@ export const sagaRules: RuleGroup = {
         summary: "Orders in {{ $labels.region }} are placed but not confirmed, rejected or cancelled",
         description:
           "{{ $value | humanize }} more orders were placed than finalised over 15 minutes. A consumer (inventory, payments, orders) or the outbox relay is not keeping up; see the Saga flow dashboard.",
+      },
+    },
+    {
+      // A saga ends by its payment deadline at the latest; past it, something it waits on is gone.
+      alert: "MeridianWorkflowsStuck",
+      expr: `${sumBy([region, overdue.labels.workflow], selector(overdue.name))} > 0`,
+      for: "5m",
+      labels: { severity: "ticket" },
+      annotations: {
+        summary: "{{ $labels.workflow }} workflows in {{ $labels.region }} run past their payment timeout",
+        description:
+          "{{ $value | humanize }} workflows are still running after their deadline; their orders stay pending. An activity keeps retrying a service that does not answer (inventory, payments or orders: see MeridianServiceDown; it gives up after 10 minutes and the workflow fails), or the Dapr placement or scheduler pods in dapr-system are down, so no timer or activity is delivered. order-saga logs each one once (`workflow running past its deadline`, its instanceId is the order id); see the Saga flow dashboard's Workflows row. Many stuck orders also raise MeridianStuckSagas.",
       },
     },
     {

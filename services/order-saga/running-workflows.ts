@@ -66,7 +66,8 @@ const stillRunning: ReadonlySet<WorkflowRuntimeStatus> = new Set([
 /**
  * Asks Dapr about each overdue instance and forgets those that are not running any more: a
  * workflow that ended on another replica (placement moved it) or was terminated or purged would
- * otherwise stay overdue here for good. What remains overdue is overdue by Dapr's own account.
+ * otherwise stay overdue here for good. What remains overdue is overdue by Dapr's own account,
+ * and is logged once with its instance id (the order id), for the stuck-workflow alert's reader.
  */
 export function startOverdueCheck(
   running: RunningWorkflows,
@@ -75,13 +76,24 @@ export function startOverdueCheck(
   everyMs = 15_000,
 ): { stop(): void } {
   let busy = false;
+  const reported = new Set<string>();
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
     void (async () => {
-      for (const id of running.overdue(Date.now())) {
+      const overdue = running.overdue(Date.now());
+      for (const id of reported) if (!overdue.includes(id)) reported.delete(id);
+      for (const id of overdue) {
         const state = await stateOf(id);
         if (!state || !stillRunning.has(state.runtimeStatus)) running.ended(id);
+        else if (!reported.has(id)) {
+          reported.add(id);
+          log.warn("workflow running past its deadline", {
+            instanceId: id,
+            workflow: state.name,
+            createdAt: state.createdAt.toISOString(),
+          });
+        }
       }
     })()
       .catch((err: unknown) => log.warn("overdue workflow check failed", errorFields(err)))

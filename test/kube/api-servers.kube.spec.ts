@@ -14,7 +14,7 @@ import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { projectRoot } from "../../platform/paths.js";
 import { defaultRegionConfigs } from "../../platform/regions.js";
-import { apps } from "../../platform/topology.js";
+import { apps, workflowApps, workflowStateStore } from "../../platform/topology.js";
 import { type KubeApiServer, startKubeApiServer, writeKubeconfig } from "../support/kube-api-server.js";
 import { daprCrdFiles, httpRouteCrdFile, monitoringCrdFiles } from "../support/kube-crds.js";
 import { readmeDeployCommands } from "../support/readme-deploy.js";
@@ -129,6 +129,37 @@ describe("the README's deploy commands against real API servers, one per region"
     const out = kubectl(name, `apply --server-side -f ${dir}`);
     expect(out.stderr).toBe("");
     expect(resourceVersions(name, dir)).toEqual(before);
+  });
+});
+
+describe("region east with its saga orchestrated (region config `saga: orchestration`)", () => {
+  // Dry runs on the deployed cluster: what changes (order-saga, its actor state store, policies) must be accepted.
+  const [east] = synthesise(regions.map((r) => (r.name === "east" ? { ...r, saga: "orchestration" as const } : r)));
+  const ctx = east!.config.name;
+  const ns = east!.config.namespace;
+
+  it("gets every object accepted by server-side apply, order-saga's and the workflow store included", () => {
+    const file = join(work, "orchestrated-east.json");
+    writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: east!.all }));
+    const out = kubectl(ctx, `apply --server-side --dry-run=server -f ${file}`);
+    expect(out.stderr).toBe("");
+    expect(out.status).toBe(0);
+    for (const object of [`deployment.apps/${workflowApps.orderSaga}`, `component.dapr.io/${workflowStateStore}`]) {
+      expect(out.stdout).toContain(`${object} serverside-applied (server dry run)`);
+    }
+  });
+
+  it("admits order-saga's pods under Pod Security restricted", () => {
+    const d = east!.find("Deployment", workflowApps.orderSaga);
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { ...d["spec"].template.metadata, name: `${d.metadata.name}-check`, namespace: ns },
+      spec: d["spec"].template.spec,
+    };
+    const out = kubectl(ctx, "create --dry-run=server -o name -f -", JSON.stringify(pod));
+    expect(out.stderr).toBe("");
+    expect(out.status).toBe(0);
   });
 });
 

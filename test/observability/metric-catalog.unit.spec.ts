@@ -8,7 +8,10 @@ import {
   processMetrics,
   replicationMetrics,
   serviceLabels,
+  workflowMetrics,
 } from "../../observability/metrics.js";
+import { RunningWorkflows } from "../../services/order-saga/running-workflows.js";
+import { workflowMetrics as sagaWorkflowMetrics, workflowOutcomes } from "../../services/order-saga/workflow-metrics.js";
 import { replicationMetrics as serviceReplicationMetrics } from "../../services/replicator/metrics.js";
 import { eventMetrics } from "../../services/shared/events/metrics.js";
 import { createRegistry, httpMetrics } from "../../services/shared/metrics.js";
@@ -47,6 +50,14 @@ describe("the dashboards' metric catalog matches what the services export", () =
     openFaultsGauge(view);
     const metric = view.getSingleMetric(spec.name) as unknown as { labelNames?: readonly string[] } | undefined;
     expect(metric).toBeDefined();
+    expect([...(metric?.labelNames ?? [])].sort()).toEqual(Object.values(spec.labels).sort());
+  });
+
+  it.each(Object.values(workflowMetrics))("$name exists on order-saga with the labels the queries use", (spec) => {
+    const saga = createRegistry("order-saga", "east");
+    sagaWorkflowMetrics(saga, new RunningWorkflows(Object.keys(workflowOutcomes)));
+    const metric = saga.getSingleMetric(spec.name) as unknown as { labelNames?: readonly string[] } | undefined;
+    expect(metric, `${spec.name} is not registered by order-saga`).toBeDefined();
     expect([...(metric?.labelNames ?? [])].sort()).toEqual(Object.values(spec.labels).sort());
   });
 

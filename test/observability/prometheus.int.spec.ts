@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { alertsDir } from "../../observability/paths.js";
 import { ruleFiles } from "../../observability/rules/index.js";
 import { type PrometheusHandle, startPrometheus } from "../../scripts/local/prometheus.js";
@@ -31,7 +31,9 @@ let prometheus: PrometheusHandle;
 let pids: number[] = [];
 
 beforeAll(async () => {
-  system = await startTestSystem([home, other]);
+  // With the workflow control plane each region also runs order-saga (idle under choreography),
+  // so the Workflows panels have its series, which exist from its start.
+  system = await startTestSystem([home, other], { workflows: { placement: inject("placement"), scheduler: inject("scheduler") } });
   prometheus = await startPrometheus(system, { dir: mkdtempSync(join(tmpdir(), "meridian-prometheus-")), scrapeInterval: "1s" });
   pids = system.group.pids;
   await driveScenario(system, home, other);

@@ -58,6 +58,7 @@ describe("alert rules", () => {
       "MeridianServiceDown",
       "MeridianSidecarDown",
       "MeridianStuckSagas",
+      "MeridianWorkflowsStuck",
     ]);
   });
 });

@@ -6,7 +6,6 @@ import { orderSaga } from "../../platform/topology.js";
 import { observed } from "../../services/order-saga/observed-workflow.js";
 import { RunningWorkflows, startOverdueCheck } from "../../services/order-saga/running-workflows.js";
 import { workflowMetrics, workflowOutcomes } from "../../services/order-saga/workflow-metrics.js";
-import { createLogger } from "../../services/shared/log.js";
 
 const started = new Date("2026-01-01T00:00:00Z");
 
@@ -80,24 +79,34 @@ describe("workflow metrics (order-saga)", () => {
 
   it("reports a workflow past its timeout as overdue, with its age, until Dapr says it is no longer running", async () => {
     const { running, value } = setup();
-    running.seen("order-3", orderSaga.workflow, new Date(Date.now() - 95_000), 30);
+    const longAgo = new Date(Date.now() - 95_000);
+    running.seen("order-3", orderSaga.workflow, longAgo, 30);
     running.seen("order-4", orderSaga.workflow, new Date(), 30);
-    expect(await value("meridian_workflows_running", { workflow: orderSaga.workflow })).toBe(2);
-    expect(await value("meridian_workflows_overdue", { workflow: orderSaga.workflow })).toBe(1);
+    running.seen("order-5", orderSaga.workflow, longAgo, 30);
+    expect(await value("meridian_workflows_running", { workflow: orderSaga.workflow })).toBe(3);
+    expect(await value("meridian_workflows_overdue", { workflow: orderSaga.workflow })).toBe(2);
     expect(await value("meridian_workflows_oldest_running_age_seconds", { workflow: orderSaga.workflow })).toBeGreaterThanOrEqual(95);
 
+    // order-3 ended on another replica; order-5 is really stuck.
+    const states: Record<string, Partial<WorkflowState>> = {
+      "order-3": { runtimeStatus: WorkflowRuntimeStatus.COMPLETED },
+      "order-5": { runtimeStatus: WorkflowRuntimeStatus.RUNNING, name: orderSaga.workflow, createdAt: longAgo },
+    };
+    const stateOf = vi.fn((id: string) => Promise.resolve(states[id] as WorkflowState));
+    const log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
     vi.useFakeTimers();
     try {
-      const stateOf = vi.fn((_id: string) => Promise.resolve({ runtimeStatus: WorkflowRuntimeStatus.COMPLETED } as WorkflowState));
-      const check = startOverdueCheck(running, stateOf, createLogger("order-saga", "east", "error"), 1000);
-      await vi.advanceTimersByTimeAsync(1000);
+      const check = startOverdueCheck(running, stateOf, log, 1000);
+      await vi.advanceTimersByTimeAsync(2000);
       check.stop();
-      // Only the overdue one is looked up: the check costs nothing while sagas keep their deadlines.
-      expect(stateOf.mock.calls.map(([id]) => id)).toEqual(["order-3"]);
     } finally {
       vi.useRealTimers();
     }
-    expect(await value("meridian_workflows_overdue", { workflow: orderSaga.workflow })).toBe(0);
-    expect(await value("meridian_workflows_running", { workflow: orderSaga.workflow })).toBe(1);
+    // Only overdue instances are looked up: the check costs nothing while sagas keep their deadlines.
+    expect(new Set(stateOf.mock.calls.map(([id]) => id))).toEqual(new Set(["order-3", "order-5"]));
+    expect(await value("meridian_workflows_overdue", { workflow: orderSaga.workflow })).toBe(1);
+    expect(await value("meridian_workflows_running", { workflow: orderSaga.workflow })).toBe(2);
+    // The stuck one is named once in the log, however many checks find it.
+    expect(log.warn.mock.calls.map(([, fields]) => (fields as { instanceId: string }).instanceId)).toEqual(["order-5"]);
   });
 });

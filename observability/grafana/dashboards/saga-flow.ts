@@ -1,18 +1,21 @@
 /**
- * Saga flow: how orders move through the choreography (placed, then confirmed, rejected or
- * cancelled), how each consumer handles the events it gets, and what ends in the dead letters.
+ * Saga flow: how orders move through the saga (placed, then confirmed, rejected or cancelled),
+ * the orchestrated regions' workflows, how each consumer handles the events it gets, and what
+ * ends in the dead letters.
  */
 import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
-import { appMetrics, consumeOutcomes, serviceLabels } from "../../metrics.js";
-import { eq, increaseFromZero, quantile, rate, sumBy } from "../../promql.js";
+import { appMetrics, consumeOutcomes, serviceLabels, workflowMetrics } from "../../metrics.js";
+import { eq, increaseFromZero, maxBy, quantile, rate, selector, sumBy } from "../../promql.js";
 import { orderEventMatchers, unfinishedSagas } from "../../saga.js";
 import { meridianDashboard } from "../dashboard.js";
 import { inRegion, rateInterval, timeRange } from "../datasource.js";
 import { row, stat, timeseries } from "../panels.js";
 
 const { published, eventsConsumed, handlerDuration, duplicates, deadLetters } = appMetrics;
+const { completed, running, overdue, oldestAge } = workflowMetrics;
 const region = serviceLabels.region;
 const service = serviceLabels.service;
+const workflow = completed.labels.workflow;
 
 export function sagaFlow(): DashboardBuilder {
   return meridianDashboard({
@@ -59,6 +62,79 @@ export function sagaFlow(): DashboardBuilder {
             legend: `{{${published.labels.type}}} ({{${region}}})`,
           },
         ],
+      }),
+    )
+    .withRow(row("Workflows (orchestrated regions)"))
+    .withPanel(
+      stat({
+        title: "Workflows ended in range",
+        description:
+          "Workflows of order-saga that ended in the time range, by what they returned: the saga's confirmed, rejected, declined, timed-out or cancelled, the compensation's compensated, or failed (an activity gave up). Only regions whose saga is orchestrated run them.",
+        unit: "short",
+        width: 8,
+        queries: [
+          {
+            expr: sumBy([workflow, completed.labels.outcome], increaseFromZero(completed.name, [inRegion], timeRange)),
+            legend: `{{${workflow}}} {{${completed.labels.outcome}}}`,
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      stat({
+        title: "Workflows running",
+        description: "Workflows that have started and not ended, per region, summed over order-saga's replicas.",
+        unit: "short",
+        width: 8,
+        queries: [{ expr: sumBy([workflow, region], selector(running.name, [inRegion])), legend: `{{${workflow}}} ({{${region}}})` }],
+      }),
+    )
+    .withPanel(
+      stat({
+        title: "Workflows past their deadline",
+        description:
+          "Running workflows older than their payment timeout, which a saga should never reach: by then it is confirmed or cancelled by its deadline. The stuck-workflow alert's figure.",
+        unit: "short",
+        width: 8,
+        queries: [{ expr: sumBy([workflow, region], selector(overdue.name, [inRegion])), legend: `{{${workflow}}} ({{${region}}})` }],
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: "Workflow outcomes",
+        description: "Workflows ending per second, by workflow and outcome.",
+        unit: "ops",
+        min: 0,
+        width: 8,
+        queries: [
+          {
+            expr: sumBy([workflow, completed.labels.outcome, region], rate(completed.name, [inRegion], rateInterval)),
+            legend: `{{${workflow}}} {{${completed.labels.outcome}}} ({{${region}}})`,
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: "Workflows running and overdue",
+        description: "Workflows in flight, and those of them past their payment timeout.",
+        unit: "short",
+        min: 0,
+        width: 8,
+        queries: [
+          { expr: sumBy([workflow, region], selector(running.name, [inRegion])), legend: `running {{${workflow}}} ({{${region}}})` },
+          { expr: sumBy([workflow, region], selector(overdue.name, [inRegion])), legend: `overdue {{${workflow}}} ({{${region}}})` },
+        ],
+      }),
+    )
+    .withPanel(
+      timeseries({
+        title: "Oldest running workflow",
+        description: "Age of the oldest workflow still running. Sagas take seconds; one older than the payment timeout is stuck.",
+        unit: "s",
+        min: 0,
+        width: 8,
+        queries: [{ expr: maxBy([workflow, region], selector(oldestAge.name, [inRegion])), legend: `{{${workflow}}} ({{${region}}})` }],
       }),
     )
     .withRow(row("Consumers"))
