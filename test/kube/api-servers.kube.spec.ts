@@ -157,9 +157,16 @@ describe("region east with its saga orchestrated (region config `saga: orchestra
       metadata: { ...d["spec"].template.metadata, name: `${d.metadata.name}-check`, namespace: ns },
       spec: d["spec"].template.spec,
     };
-    const out = kubectl(ctx, "create --dry-run=server -o name -f -", JSON.stringify(pod));
-    expect(out.stderr).toBe("");
-    expect(out.status).toBe(0);
+    // Admission looks the pod's ServiceAccount up: it must exist for real, for the length of the check.
+    const account = JSON.stringify(east!.find("ServiceAccount", workflowApps.orderSaga));
+    mustKubectl(ctx, "apply --server-side -f -", account);
+    try {
+      const out = kubectl(ctx, "create --dry-run=server -o name -f -", JSON.stringify(pod));
+      expect(out.stderr).toBe("");
+      expect(out.status).toBe(0);
+    } finally {
+      mustKubectl(ctx, "delete -f -", account);
+    }
   });
 });
 
