@@ -37,6 +37,8 @@ export interface AppProcess {
   readonly metricsPort: number;
   /** daprd's pprof port, when the system was started with `profiling`. */
   readonly profilePort?: number;
+  /** Where the service writes its V8 CPU profile at exit, when the system was started with `profiling`. */
+  readonly cpuProfileDir?: string;
   /** daprd's sidecar-to-sidecar port (mTLS only). */
   readonly internalGrpcPort: number;
   /** The gateway replica's own operator port. */
@@ -405,6 +407,7 @@ async function startRegion(
     };
     const internalGrpcPort = await freePort();
     const profilePort = opts.profiling ? await freePort() : undefined;
+    const cpuProfileDir = opts.profiling ? join(opts.profiling.nodeProfileDir, `${name}-${instance}`) : undefined;
     // Each app and its sidecar share two tokens no other app has: one token can never open another app's sidecar.
     const daprApiToken = randomBytes(16).toString("hex");
     const appApiToken = randomBytes(16).toString("hex");
@@ -439,7 +442,7 @@ async function startRegion(
         process.execPath,
         [
           ...serviceNodeFlags,
-          ...(opts.profiling ? ["--cpu-prof", "--cpu-prof-dir", join(opts.profiling.nodeProfileDir, `${name}-${instance}`)] : []),
+          ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir]),
           "--enable-source-maps",
           "--import",
           join(distDir, "services/shared/instrumentation.js"),
@@ -523,6 +526,7 @@ async function startRegion(
       ...ports,
       internalGrpcPort,
       ...(profilePort === undefined ? {} : { profilePort }),
+      ...(cpuProfileDir === undefined ? {} : { cpuProfileDir }),
       ...(replicaAdminPort === undefined ? {} : { adminPort: replicaAdminPort }),
       daprApiToken,
       appApiToken,
