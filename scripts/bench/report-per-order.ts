@@ -29,7 +29,9 @@ export function renderPerOrder(c: PerOrderCost): string[] {
     `## Cost per confirmed order (${c.window}; ${c.confirmedOrders} orders confirmed)`,
     "",
     "Each figure is what happened in the window divided by the orders placed in it and confirmed: the work of both regions " +
-      "(the home region's saga, the other region's replica and both lakes) is charged to the order that caused it.",
+      "(the home region's saga, the other region's replica and both lakes) is charged to the order that caused it. " +
+      "The gateway's and order-view's figures include the benchmark's own reads: it polls `GET /orders/{id}` in each region until " +
+      "the order shows confirmed there (order-view's invocations received, below, count those polls).",
     "",
     "### CPU ms per confirmed order, by process",
     "",

@@ -6,6 +6,7 @@ import {
   foldPprofTraces,
   foldedText,
   mergeFolded,
+  scaleTo,
   shortUrl,
   totalMs,
 } from "../../scripts/bench/profile/folded.js";
@@ -28,13 +29,20 @@ const profile: CpuProfile = {
 };
 
 describe("folding V8 CPU profiles", () => {
-  it("weighs each sample by the time to the next, leaves idle out and names frames by short path and line", () => {
+  it("counts the samples of each stack, leaves idle out and names frames by short path and line", () => {
     const folded = foldCpuProfile(profile);
     const main = "main services/orders/main.js:10";
     expect(Object.fromEntries(folded)).toEqual({
       [main]: 2,
       [`${main};work express/lib/router.js:42`]: 3,
     });
+  });
+
+  it("spreads the CPU a process really used over its samples", () => {
+    const scaled = scaleTo(foldCpuProfile(profile), 50);
+    expect(totalMs(scaled)).toBeCloseTo(50);
+    expect(scaled.get("main services/orders/main.js:10")).toBeCloseTo(20);
+    expect(scaleTo(new Map(), 50).size).toBe(0);
   });
 
   it("keeps only the samples inside a window of the profile's clock", () => {

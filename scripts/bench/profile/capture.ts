@@ -18,7 +18,10 @@ export interface ProfiledProcess {
   readonly kind: "daprd" | "service";
   readonly region: string;
   readonly app: string;
+  /** pprof's CPU milliseconds for daprd; for a service, V8's samples scaled to `procCpuMs`. */
   readonly folded: Folded;
+  /** The CPU the process used in the window, from /proc (every thread, kernel time included). */
+  readonly procCpuMs: number;
 }
 
 export interface DaprdTarget {

@@ -1,5 +1,5 @@
 /**
- * Folded stacks: "root;caller;callee" → CPU time in milliseconds, the one shape both profilers'
+ * Folded stacks: "root;caller;callee" → CPU time in milliseconds (V8's: samples until scaled), the one shape both profilers'
  * outputs are turned into before they are merged, ranked and drawn. Frames never hold ';'.
  */
 export type Folded = Map<string, number>;
@@ -21,6 +21,12 @@ export function mergeFolded(parts: readonly { readonly folded: Folded; readonly 
       merged.set(key, (merged.get(key) ?? 0) + ms);
     }
   return merged;
+}
+
+/** The same stacks with weights multiplied so that they sum to `total` (nothing when empty). */
+export function scaleTo(folded: Folded, total: number): Folded {
+  const sum = totalMs(folded);
+  return new Map(sum > 0 ? [...folded].map(([stack, w]) => [stack, (w * total) / sum] as const) : []);
 }
 
 export const totalMs = (folded: Folded): number => [...folded.values()].reduce((s, v) => s + v, 0);
@@ -81,10 +87,12 @@ function cpuFrameName(f: CallFrame): string {
 }
 
 /**
- * Folds a V8 CPU profile. Each sample weighs the time until the next one (the last, the mean
- * interval). With `window`, only samples inside it count: its bounds are microseconds of the
- * profile's own clock, which on Linux is CLOCK_MONOTONIC, the clock of `process.hrtime()` in any
- * process of the machine, so another process can say when its window was (see `monotonicUs`).
+ * Folds a V8 CPU profile, one unit per sample that is not idle. V8 samples the main thread on a
+ * wall-clock timer, so on a loaded machine the time between samples includes waiting for a core:
+ * a sample counts "runnable here", not milliseconds of CPU. `scaleTo` then spreads the CPU time
+ * the process really used (from /proc) over the samples. With `window`, only samples inside it
+ * count: its bounds are microseconds of the profile's own clock, which on Linux is
+ * CLOCK_MONOTONIC, the clock of `process.hrtime()` in any process of the machine (`monotonicUs`).
  */
 export function foldCpuProfile(p: CpuProfile, window?: { readonly startUs: number; readonly endUs: number }): Folded {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -104,15 +112,13 @@ export function foldCpuProfile(p: CpuProfile, window?: { readonly startUs: numbe
     return frames;
   };
   const folded: Folded = new Map();
-  const meanUs = p.samples.length > 0 ? (p.endTime - p.startTime) / p.samples.length : 0;
   let t = p.startTime;
   for (let i = 0; i < p.samples.length; i++) {
     t += p.timeDeltas[i] ?? 0;
     const node = byId.get(p.samples[i]!);
     if (!node || notWork.has(node.callFrame.functionName)) continue;
     if (window && (t < window.startUs || t > window.endUs)) continue;
-    const weightUs = i + 1 < p.samples.length ? (p.timeDeltas[i + 1] ?? meanUs) : meanUs;
-    addStack(folded, stackOf(node.id), weightUs / 1000);
+    addStack(folded, stackOf(node.id), 1);
   }
   return folded;
 }

@@ -34,7 +34,7 @@ const fileSafe = (name: string): string => name.replace(/[^a-zA-Z0-9._-]+/g, "-"
 
 function groupsOf(run: ProfileRun): Group[] {
   const byCpu = (kind: ProfiledProcess["kind"]): ProfiledProcess[] =>
-    run.processes.filter((p) => p.kind === kind).sort((a, b) => totalMs(b.folded) - totalMs(a.folded));
+    run.processes.filter((p) => p.kind === kind).sort((a, b) => b.procCpuMs - a.procCpuMs);
   const daprds = byCpu("daprd");
   const services = byCpu("service");
   const groups: Group[] = [
@@ -55,26 +55,40 @@ export function writeProfile(run: ProfileRun, dir: string): string {
   mkdirSync(join(dir, "folded"), { recursive: true });
   for (const p of run.processes) writeFileSync(join(dir, "folded", `${fileSafe(p.name)}.folded`), `${foldedText(p.folded)}\n`);
   const groups = groupsOf(run);
-  const all = run.processes.reduce((s, p) => s + totalMs(p.folded), 0);
+  const all = run.processes.reduce((s, p) => s + p.procCpuMs, 0);
   const lines: string[] = [
     "# Where the CPU goes: profiles of the saturated system",
     "",
     `Window: ${run.window}. Every daprd profiled by Go's pprof (\`--enable-profiling\`, /debug/pprof/profile over the window, ` +
       `all sidecars at once); every Node service by V8 (\`--cpu-prof\`, written at its graceful exit, cut to the same window). ` +
-      `Idle time is left out; "(program)" and "(garbage collector)" are V8's own work.`,
+      `Idle time is left out; "(program)" and "(garbage collector)" are V8's own work, "writev" and the like are system calls.`,
     "",
     `Made by \`${run.command}\`; the folded stacks of every process are in \`folded/\` (\`stack ms\` per line).`,
     "",
     "## CPU by process in the window",
     "",
-    "| process | kind | CPU in window | cores | share of all profiled |",
-    "| --- | --- | --- | --- | --- |",
+    "CPU from /proc (every thread, kernel time included); for daprd also what pprof sampled (Go's profiler counts CPU time " +
+      "of every goroutine), for a service its V8 samples scaled to the /proc figure (V8 samples the main thread by wall clock, " +
+      "so on a loaded machine only the shares of its samples mean something).",
+    "",
+    "| process | kind | CPU in window | cores | pprof sampled | share of all |",
+    "| --- | --- | --- | --- | --- | --- |",
     ...[...run.processes]
-      .sort((a, b) => totalMs(b.folded) - totalMs(a.folded))
-      .map((p) => {
-        const ms = totalMs(p.folded);
-        return `| ${p.name} | ${p.kind} | ${fmtMs(ms)} | ${(ms / 1000 / run.windowSeconds).toFixed(2)} | ${all > 0 ? ((ms / all) * 100).toFixed(1) : "0"}% |`;
-      }),
+      .sort((a, b) => b.procCpuMs - a.procCpuMs)
+      .map((p) =>
+        [
+          "",
+          p.name,
+          p.kind,
+          fmtMs(p.procCpuMs),
+          (p.procCpuMs / 1000 / run.windowSeconds).toFixed(2),
+          p.kind === "daprd" ? fmtMs(totalMs(p.folded)) : "",
+          `${all > 0 ? ((p.procCpuMs / all) * 100).toFixed(1) : "0"}%`,
+          "",
+        ]
+          .join(" | ")
+          .trim(),
+      ),
     "",
   ];
   if (run.missing.length > 0) lines.push(`Not profiled: ${run.missing.map((m) => `${m.name} (${m.why})`).join("; ")}.`, "");
