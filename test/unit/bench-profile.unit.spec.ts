@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderFlameGraph } from "../../scripts/bench/profile/flame.js";
+import { renderFlameGraph, shortLabel } from "../../scripts/bench/profile/flame.js";
 import {
   type CpuProfile,
   foldCpuProfile,
@@ -124,6 +124,13 @@ describe("the flame graph", () => {
     expect(rect("b&lt;T&gt;")).toMatchObject({ x: 760, w: 250 });
     expect(rect("a").y).toBeLessThan(rect("main").y);
     expect(svg).toContain("<title>b&lt;T&gt;: 25 ms, 25.00%</title>");
+  });
+
+  it("labels Go frames without their import path, Node frames as they are", () => {
+    expect(shortLabel("dapr/components-contrib/pubsub/redis.(*redisStreams).worker")).toBe("redis.(*redisStreams).worker");
+    expect(shortLabel("dapr/pkg/api/http.Handler[go.shape.*uint8].func1")).toBe("http.Handler[go.shape.*uint8].func1");
+    expect(shortLabel("runtime.futex")).toBe("runtime.futex");
+    expect(shortLabel("parseBody services/shared/dapr/sidecar.js:198")).toBe("parseBody services/shared/dapr/sidecar.js:198");
   });
 
   it("leaves out frames too narrow to see", () => {

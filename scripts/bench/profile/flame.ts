@@ -54,6 +54,16 @@ export function colourOf(name: string): string {
   return hue("230,210,100", 40);
 }
 
+/**
+ * The text drawn in a frame: a Go symbol without its import path ("redis.(*redisStreams).worker"),
+ * so the part that tells frames apart fits; the tooltip keeps the full name.
+ */
+export function shortLabel(name: string): string {
+  if (name.includes(" ")) return name;
+  const head = name.split(/[([]/, 1)[0]!;
+  return name.slice(head.lastIndexOf("/") + 1);
+}
+
 export interface FlameOptions {
   readonly title: string;
   /** Extra line under the title (what was profiled, over which window). */
@@ -99,8 +109,9 @@ export function renderFlameGraph(folded: Folded, o: FlameOptions): string {
   for (const r of rects) {
     const share = total > 0 ? (r.f.ms / total) * 100 : 0;
     const label = r.f.name === "all" ? `all (${fmtMs(total)})` : r.f.name;
+    const shown = shortLabel(label);
     const fits = Math.floor((r.w - 6) / charPx);
-    const text = fits >= 3 ? (label.length <= fits ? label : `${label.slice(0, fits - 2)}..`) : "";
+    const text = fits >= 3 ? (shown.length <= fits ? shown : `${shown.slice(0, fits - 2)}..`) : "";
     out.push(
       `<g><title>${escapeXml(`${label}: ${fmtMs(r.f.ms)}, ${share.toFixed(2)}%`)}</title>` +
         `<rect x="${r.x.toFixed(2)}" y="${y(r.depth)}" width="${r.w.toFixed(2)}" height="${rowPx - 1}" rx="2" fill="${r.f.name === "all" ? "#ddd" : colourOf(r.f.name)}"/>` +
