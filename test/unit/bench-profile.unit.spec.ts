@@ -10,7 +10,7 @@ import {
   shortUrl,
   totalMs,
 } from "../../scripts/bench/profile/folded.js";
-import { topBySelf } from "../../scripts/bench/profile/top.js";
+import { topBySelf, topByTotal } from "../../scripts/bench/profile/top.js";
 
 const frame = (functionName: string, url = "", lineNumber = 0) => ({ functionName, url, lineNumber });
 
@@ -94,6 +94,17 @@ describe("merging and ranking folded stacks", () => {
     expect(topBySelf(mergeFolded([{ folded: a }, { folded: b }]), 5)).toEqual([
       { name: "g", selfMs: 7, totalMs: 7 },
       { name: "f", selfMs: 1, totalMs: 8 },
+    ]);
+  });
+
+  it("ranks one code base's functions by the time spent under them", () => {
+    const folded = new Map([
+      ["runtime.main;dapr/api.onPublish;runtime.futex", 6],
+      ["runtime.main;dapr/api.onGet", 3],
+    ]);
+    expect(topByTotal(folded, 5, (n) => n.startsWith("dapr/")).map((f) => [f.name, f.totalMs])).toEqual([
+      ["dapr/api.onPublish", 6],
+      ["dapr/api.onGet", 3],
     ]);
   });
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type ProfiledProcess } from "./capture.js";
 import { type Folded, foldedText, mergeFolded, totalMs } from "./folded.js";
 import { fmtMs, renderFlameGraph } from "./flame.js";
-import { topTable } from "./top.js";
+import { timeTable, topBySelf, topByTotal } from "./top.js";
 
 export interface ProfileRun {
   /** What the window was, e.g. "15 s of both regions at saturation". */
@@ -25,7 +25,14 @@ interface Group {
   readonly file: string;
   readonly title: string;
   readonly folded: Folded;
+  readonly kind: ProfiledProcess["kind"];
 }
+
+/** Whose code a frame is, for "under which of our functions does the time go". */
+const ownCode: Readonly<Record<ProfiledProcess["kind"], { readonly what: string; readonly test: (name: string) => boolean }>> = {
+  daprd: { what: "Dapr's own packages (`dapr/…`, components-contrib included)", test: (n) => n.startsWith("dapr/") },
+  service: { what: "the project's code (`services/`, `platform/`)", test: (n) => / (services|platform)\//.test(n) },
+};
 
 const busiestCount = 3;
 const topCount = 20;
@@ -38,15 +45,21 @@ function groupsOf(run: ProfileRun): Group[] {
   const daprds = byCpu("daprd");
   const services = byCpu("service");
   const groups: Group[] = [
-    { file: "daprd-all.svg", title: `every daprd (${daprds.length})`, folded: mergeFolded(daprds.map((p) => ({ folded: p.folded }))) },
+    {
+      file: "daprd-all.svg",
+      title: `every daprd (${daprds.length})`,
+      kind: "daprd",
+      folded: mergeFolded(daprds.map((p) => ({ folded: p.folded }))),
+    },
     {
       file: "services-all.svg",
       title: `every Node service (${services.length})`,
+      kind: "service",
       folded: mergeFolded(services.map((p) => ({ folded: p.folded }))),
     },
   ];
   for (const p of [...daprds.slice(0, busiestCount), ...services.slice(0, busiestCount)])
-    groups.push({ file: `${fileSafe(p.name)}.svg`, title: p.name, folded: p.folded });
+    groups.push({ file: `${fileSafe(p.name)}.svg`, title: p.name, kind: p.kind, folded: p.folded });
   return groups;
 }
 
@@ -103,7 +116,14 @@ export function writeProfile(run: ProfileRun, dir: string): string {
       `![${g.title}](${g.file})`,
       "",
     );
-    lines.push(`Top ${topCount} functions by self time:`, "", ...topTable(g.folded, topCount), "");
+    lines.push(`Top ${topCount} functions by self time:`, "", ...timeTable(g.folded, topBySelf(g.folded, topCount)), "");
+    const own = ownCode[g.kind];
+    lines.push(
+      `Top ${topCount} functions of ${own.what} by total time (the time spent under them):`,
+      "",
+      ...timeTable(g.folded, topByTotal(g.folded, topCount, own.test)),
+      "",
+    );
   }
   const file = join(dir, "profile.md");
   writeFileSync(file, lines.join("\n"));
