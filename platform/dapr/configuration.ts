@@ -22,6 +22,9 @@ export interface ConfigurationOptions {
   readonly mtls?: { readonly sentryAddress: string; readonly controlPlaneTrustDomain: string };
 }
 
+/** The lock API's routes as `dapr_http_server_request_count` labels them (`path`). */
+export const lockApiPaths = ["/v1.0-alpha1/lock/{store}", "/v1.0-alpha1/unlock/{store}"] as const;
+
 export function configurationDoc(o: ConfigurationOptions) {
   return {
     apiVersion: "dapr.io/v1alpha1",
@@ -41,8 +44,10 @@ export function configurationDoc(o: ConfigurationOptions) {
             },
           }
         : {}),
-      // Path-level HTTP metrics would label by order id: unbounded cardinality.
-      metric: { enabled: true, http: { increasedCardinality: false } },
+      // Path-level HTTP metrics would label by order id: unbounded cardinality. The lock API
+      // alone is matched to a fixed pattern (every other path stays unlabelled): Dapr counts
+      // state, pub/sub and invocations per component, but lock calls only here.
+      metric: { enabled: true, http: { increasedCardinality: false, pathMatching: [...lockApiPaths] } },
       ...(o.mtls ? { mtls: { enabled: true, ...o.mtls } } : {}),
       api: { allowed: [...allowedApis] },
       ...(o.secretStore ? { secrets: { scopes: [{ storeName: o.secretStore, defaultAccess: "deny" }] } } : {}),

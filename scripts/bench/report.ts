@@ -1,6 +1,8 @@
 /** The benchmark report: one JSON document, rendered as Markdown for people. */
 import type { Correctness } from "./correctness.js";
 import type { DirectBaselineResult } from "./direct.js";
+import type { PerOrderCost } from "./per-order.js";
+import { renderPerOrder } from "./report-per-order.js";
 import type { Throughput } from "./phases.js";
 import type { Usage } from "./proc.js";
 import { type Summary, round } from "./stats.js";
@@ -61,6 +63,10 @@ export interface BenchReport {
     /** Every process the benchmark started for the regions, by PID (all stopped when it ends). */
     readonly pids: readonly number[];
   };
+  /** By process and by operation: CPU, sidecar operations and Redis commands per confirmed order. */
+  readonly perOrder: PerOrderCost;
+  /** Where `--profile` wrote its flame graphs and profile.md, relative to the report. */
+  readonly profile?: string;
   readonly correctness: Correctness & {
     readonly requests: { readonly failed: number; readonly retried: number; readonly unacknowledgedButPlaced: number };
   };
@@ -187,6 +193,10 @@ export function renderMarkdown(r: BenchReport, chartFile: string): string {
     row(["direct pipeline worker", "baseline", "-", fmt(r.direct.workerCpuSecondsPer1000), fmt(r.direct.workerPeakRssMb)]),
     row(["direct pipeline redis-server", "baseline", "-", fmt(r.direct.redisCpuSecondsPer1000), ""]),
     "",
+    ...renderPerOrder(r.perOrder),
+    ...(r.profile
+      ? [`CPU profiles of every process at saturation, flame graphs and top functions: [${r.profile}](${r.profile}).`, ""]
+      : []),
     "## Correctness under load",
     "",
     row(["orders placed", "lost", "not replicated", "stock mismatches", "extra payments", "duplicated histories", "histories checked"]),

@@ -6,6 +6,8 @@
  *
  *   npm run bench                        full run (about 4 minutes)
  *   npm run bench -- --scale quick       a smoke run of the whole procedure (about a minute)
+ *   npm run bench -- --profile           also CPU-profiles every daprd (pprof) and service (--cpu-prof)
+ *                                        at saturation: flame graphs and profile.md in <out>/profile/
  *   PUBLISH_ON_COMMIT=false npm run bench   the outbox alone: the "before" figures
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -26,6 +28,8 @@ import { runDirectBaseline } from "./direct.js";
 import { type PhaseContext, loadRegions, saturate, throughputOf } from "./phases.js";
 import { type Watched, snapshot, usageBetween } from "./proc.js";
 import { sumCounter } from "./metrics-text.js";
+import { costSince, costSnapshot } from "./per-order.js";
+import { ProfileSession } from "./profile/session.js";
 import { Progress } from "./progress.js";
 import { type BenchReport, checkTargets, renderMarkdown } from "./report.js";
 import { type BenchOrder, type Seen, awaitViews, newRunTag } from "./saga-load.js";
@@ -45,7 +49,11 @@ const scales = {
 } as const;
 
 const { values: args } = parseArgs({
-  options: { scale: { type: "string", default: "full" }, out: { type: "string", default: join(projectRoot, "bench", "out") } },
+  options: {
+    scale: { type: "string", default: "full" },
+    out: { type: "string", default: join(projectRoot, "bench", "out") },
+    profile: { type: "boolean", default: false },
+  },
 });
 const scaleName = args.scale as keyof typeof scales;
 if (!(scaleName in scales)) {
@@ -59,6 +67,8 @@ const progress = new Progress();
 const startedAt = new Date();
 const runDir = mkdtempSync(join(tmpdir(), "meridian-bench-"));
 const drainTimeoutMs = 120_000;
+/** Where --profile writes, relative to the report. */
+const profileDir = "profile";
 
 progress.log(`direct baseline: ${scale.directMessages} messages through 4 Redis stream hops, then ${scale.directSeconds} s at half rate`);
 const direct = await runDirectBaseline({
@@ -83,9 +93,12 @@ const system = await startSystem({
   sentry,
   logLevel: "warn",
   serviceEnv: { PUBLISH_ON_COMMIT: String(publishOnCommit) },
+  ...(args.profile ? { profiling: { nodeProfileDir: join(runDir, "profiles", "node") } } : {}),
 });
 const readySeconds = (Date.now() - readyStart) / 1000;
 progress.log(`both regions ready in ${readySeconds.toFixed(1)} s`);
+
+const profiling = args.profile ? new ProfileSession(system, join(runDir, "profiles")) : undefined;
 
 const stop = async (): Promise<void> => {
   progress.log("stopping every process the benchmark started");
@@ -106,6 +119,12 @@ try {
   process.exitCode = report.correctness.total === 0 ? 0 : 1;
 } finally {
   await stop();
+}
+// The services write their CPU profiles as they exit: only now are they all there.
+if (profiling) {
+  const command = `npm run bench -- --scale ${scaleName} --profile`;
+  const written = await profiling.finish(join(outDir, profileDir), command);
+  progress.log(`profile: ${written} (flame graphs next to it)`);
 }
 
 async function measure(sys: SystemHandle): Promise<BenchReport> {
@@ -156,15 +175,26 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   const watched = watchedProcesses(sys);
   const eventsBefore = await eventsWritten(sys);
   const cpuBefore = snapshot(watched);
+  const costBefore = await costSnapshot(sys, watched);
+  const placedBefore = placed.length;
   const oneRegion = Math.min(...single.map((t) => t.confirmedPerSecond));
+  profiling?.startWindow(scale.saturationSeconds);
   const both = await saturate(ctx, regions, oneRegion * 0.6, scale.saturationSeconds);
   const events = (await eventsWritten(sys)) - eventsBefore;
   const usage = usageBetween(cpuBefore, watched);
+  await profiling?.endWindow();
 
   // Latency is measured from a steady state: first let the saturation backlog drain everywhere
   // (replicas in the other region, the lake, the outbox relays a second behind).
   await replicasSeen("settling");
-  await quiet(watched);
+  // Per order, the window runs until every order of it is confirmed in both regions, so the
+  // other region's replica is charged to the order too.
+  const confirmedInWindow = placed.slice(placedBefore).filter((o) => home.get(o.orderId)?.status === "confirmed").length;
+  const perOrder = await costSince(costBefore, sys, watched, confirmedInWindow, "both regions at saturation, until confirmed in both");
+  // V8's sampler costs each profiled service about 3% of a core even when idle (measured: an idle
+  // Node process with --cpu-prof uses 3.4% of a core, without 1.3%): twelve of them never drop
+  // under the usual threshold.
+  await quiet(watched, args.profile ? 0.6 : 0.33);
 
   const rates = Object.fromEntries(both.map((t) => [t.region, Math.max(1, t.confirmedPerSecond * 0.5)]));
   progress.log(`latency at 50% of saturation: ${JSON.stringify(rates)} orders/s for ${scale.latencySeconds} s`);
@@ -258,6 +288,8 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
         peakRssMb: u.peakRssMb,
       })),
     },
+    perOrder,
+    ...(profiling ? { profile: `${profileDir}/profile.md` } : {}),
     correctness,
   };
   return { ...partial, targets: checkTargets(partial) };
@@ -266,9 +298,9 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
 /**
  * Waits until the system is idle: saturation leaves work queued behind the views (the lake, the
  * outbox's relays a second behind, the other region), and latency must be measured without it.
- * Idle means all its processes together used under a third of a core over two seconds.
+ * Idle means all its processes together used under `idleCores` (a third of a core unprofiled) over two seconds.
  */
-async function quiet(watched: readonly Watched[], timeoutMs = 180_000): Promise<void> {
+async function quiet(watched: readonly Watched[], idleCores: number, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const systemOnly = watched.filter((w) => w.kind !== "bench");
   while (Date.now() < deadline) {
@@ -276,7 +308,7 @@ async function quiet(watched: readonly Watched[], timeoutMs = 180_000): Promise<
     await new Promise((r) => setTimeout(r, 2000));
     const cores = usageBetween(before, systemOnly).reduce((sum, u) => sum + u.cpuSeconds, 0) / 2;
     progress.status(`settling: the system uses ${cores.toFixed(2)} cores`);
-    if (cores < 0.33) return;
+    if (cores < idleCores) return;
   }
 }
 

@@ -36,6 +36,10 @@ export interface AppProcess {
   readonly daprHttpPort: number;
   readonly daprGrpcPort: number;
   readonly metricsPort: number;
+  /** daprd's pprof port, when the system was started with `profiling`. */
+  readonly profilePort?: number;
+  /** Where the service writes its V8 CPU profile at exit, when the system was started with `profiling`. */
+  readonly cpuProfileDir?: string;
   /** daprd's sidecar-to-sidecar port (mTLS only). */
   readonly internalGrpcPort: number;
   /** The gateway replica's own operator port. */
@@ -102,6 +106,17 @@ export interface SystemOptions {
   readonly workflows?: WorkflowControlPlaneBinaries;
   /** How each region runs its saga (default choreography); `orchestration` needs `workflows`. */
   readonly saga?: Readonly<Record<string, SagaStyle>>;
+  /** CPU profiling for `npm run bench -- --profile` (default off); see ProfilingOptions. */
+  readonly profiling?: ProfilingOptions;
+}
+
+/**
+ * Every daprd serves Go's pprof on a port of its own (loopback, `profilePort` of its AppProcess);
+ * every Node service writes a V8 CPU profile (`--cpu-prof`) into `<nodeProfileDir>/<region>-<instance>/`
+ * when it exits through its shutdown path (a SIGKILLed service writes none).
+ */
+export interface ProfilingOptions {
+  readonly nodeProfileDir: string;
 }
 
 export interface SystemHandle {
@@ -388,6 +403,8 @@ async function startRegion(
       metricsPort: await freePort(),
     };
     const internalGrpcPort = await freePort();
+    const profilePort = opts.profiling ? await freePort() : undefined;
+    const cpuProfileDir = opts.profiling ? join(opts.profiling.nodeProfileDir, `${name}-${instance}`) : undefined;
     // Each app and its sidecar share two tokens no other app has: one token can never open another app's sidecar.
     const daprApiToken = randomBytes(16).toString("hex");
     const appApiToken = randomBytes(16).toString("hex");
@@ -422,6 +439,7 @@ async function startRegion(
         process.execPath,
         [
           ...serviceNodeFlags,
+          ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir]),
           "--enable-source-maps",
           "--import",
           join(distDir, "services/shared/instrumentation.js"),
@@ -444,7 +462,8 @@ async function startRegion(
           "--app-channel-address",
           "127.0.0.1",
           // Every port on loopback: the API ports, the sidecar-to-sidecar port (which daprd would
-          // otherwise open on every interface) and metrics. Profiling stays off.
+          // otherwise open on every interface), metrics, and pprof when profiling (it listens on
+          // the API addresses).
           "--dapr-listen-addresses",
           "127.0.0.1",
           "--dapr-internal-grpc-listen-address",
@@ -466,6 +485,7 @@ async function startRegion(
           "--metrics-port",
           String(ports.metricsPort),
           "--enable-metrics",
+          ...(profilePort === undefined ? [] : ["--enable-profiling", "--profile-port", String(profilePort)]),
           // No daprd app health check (nor in Kubernetes, where the kubelet's probes decide). An
           // app it finds unhealthy has its subscriptions closed, and the benchmark found both
           // halves of that failing: a saturated service answers /healthz seconds late (requests
@@ -502,6 +522,8 @@ async function startRegion(
       app,
       ...ports,
       internalGrpcPort,
+      ...(profilePort === undefined ? {} : { profilePort }),
+      ...(cpuProfileDir === undefined ? {} : { cpuProfileDir }),
       ...(replicaAdminPort === undefined ? {} : { adminPort: replicaAdminPort }),
       daprApiToken,
       appApiToken,
