@@ -3,6 +3,7 @@ import { requiredSecrets } from "../../k8s/secrets/required-secrets.js";
 import { regionsSchema } from "../../platform/regions.js";
 import { apps, components, workflowApps, workflowStateStore } from "../../platform/topology.js";
 import { type Manifest, type SynthesisedRegion, orchestratedEast, synthesise } from "./synth.js";
+import { offRedis } from "./off-redis.js";
 
 /** East runs its saga orchestrated, west choreographed: regions may differ (they replicate the same order events). */
 const [east, west] = synthesise(orchestratedEast()) as [SynthesisedRegion, SynthesisedRegion];
@@ -108,20 +109,7 @@ describe("an orchestrated region (east) beside a choreographed one (west)", () =
   });
 
   it("adds no rule of its own to region config: the lease rule applies as in a choreographed region", () => {
-    const withoutRedis = orchestratedEast().map((r) => ({
-      ...r,
-      state: {
-        profile: "postgresql" as const,
-        endpoint: { host: "pg", port: 5432, tls: false, reach: { namespace: "db" } },
-        connectionString: { name: "pg", key: "dsn" },
-      },
-      pubsub: {
-        profile: "jetstream" as const,
-        endpoint: { host: "nats", port: 4222, tls: false, reach: { namespace: "nats" } },
-        token: { name: "nats", key: "token" },
-        crossRegionEndpoint: { host: `nats.${r.name}`, port: 4222, tls: true, reach: { cidr: "10.0.0.0/8" } },
-      },
-    }));
+    const withoutRedis = offRedis(orchestratedEast());
     const single = regionsSchema.safeParse(withoutRedis.map((r) => ({ ...r, replicas: { min: 1, max: 1 } })));
     expect(single.success).toBe(true);
     const replicated = regionsSchema.safeParse(withoutRedis);

@@ -1,24 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { defaultRegionConfigs, regionsSchema } from "../../platform/regions.js";
+import { offRedis } from "./off-redis.js";
 import { synthesise } from "./synth.js";
 
 /** The default regions, with every store and broker off Redis: nowhere for the leases to live. */
 function withoutRedis(replicasMax: number) {
-  return defaultRegionConfigs().map((r) => ({
-    ...r,
-    replicas: { min: 1, max: replicasMax },
-    state: {
-      profile: "postgresql" as const,
-      endpoint: { host: "pg", port: 5432, tls: false, reach: { namespace: "db" } },
-      connectionString: { name: "pg", key: "dsn" },
-    },
-    pubsub: {
-      profile: "jetstream" as const,
-      endpoint: { host: "nats", port: 4222, tls: false, reach: { namespace: "nats" } },
-      token: { name: "nats", key: "token" },
-      crossRegionEndpoint: { host: `nats.${r.name}`, port: 4222, tls: true, reach: { cidr: "10.0.0.0/8" } },
-    },
-  }));
+  return offRedis(defaultRegionConfigs()).map((r) => ({ ...r, replicas: { min: 1, max: replicasMax } }));
 }
 
 describe("region config: what synth refuses", () => {
