@@ -215,12 +215,21 @@ export function startRedriver(
     try {
       await turn(async () => {
         const now = new Date();
-        for (const fault of await deadLetters.scheduled()) {
-          if (fault.status !== "open" || !fault.autoRedrive || Date.parse(fault.autoRedrive.nextAt) > now.getTime()) continue;
+        // A subscriber that took one redrive is back: its other faults go at once instead of
+        // waiting out a backoff that grew while it was down. Earliest due first, so the one
+        // that proves it comes before the ones it pulls forward.
+        const answered = new Set<string>();
+        const due = (f: StoredFault): boolean => answered.has(f.subscriber) || Date.parse(f.autoRedrive?.nextAt ?? "") <= now.getTime();
+        const scheduled = (await deadLetters.scheduled()).sort(
+          (a, b) => Date.parse(a.autoRedrive?.nextAt ?? "") - Date.parse(b.autoRedrive?.nextAt ?? ""),
+        );
+        for (const fault of scheduled) {
+          if (fault.status !== "open" || !fault.autoRedrive || !due(fault)) continue;
           const current = await deadLetters.get(fault.faultId);
           if (!current || current.value.status !== "open") continue;
           try {
             await deadLetters.redrive(current.value, current.etag, now);
+            answered.add(fault.subscriber);
             log.info("dead letter redriven", {
               faultId: fault.faultId,
               subscriber: fault.subscriber,
