@@ -305,7 +305,7 @@ export const invocations: readonly {
   { from: apps.gateway, to: apps.orders, routes: ["orders", "digest", "catalog", "restore", "readyz"] },
   { from: apps.gateway, to: apps.orderView, routes: ["orders", "dead-letters", "rebuild", "readyz"] },
   { from: apps.gateway, to: apps.inventory, routes: ["inventory"] },
-  { from: apps.orderView, to: apps.orders, routes: ["orders", "catalog", "events"] },
+  { from: apps.orderView, to: apps.orders, routes: ["orders", "catalog", "streams", "events"] },
   // Redrive of dead letters hands the event back to the subscriber that failed it.
   { from: apps.orderView, to: apps.inventory, routes: ["events"] },
   { from: apps.orderView, to: apps.payments, routes: ["events"] },

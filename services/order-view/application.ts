@@ -8,7 +8,7 @@ import type { EventRecord } from "../shared/events/envelope.js";
 import { orderEventTypes } from "../shared/events/order-events.js";
 import type { KeyedLock } from "../shared/keyed-lock.js";
 import { type Logger, errorFields } from "../shared/log.js";
-import { catalogShards } from "../shared/orders/catalog-shards.js";
+import { bulkReadSize, chunks } from "../shared/orders/catalog-shards.js";
 import { fold } from "../shared/orders/order-state.js";
 import type { OrderStreams } from "./order-streams.js";
 import { decide } from "./projection.js";
@@ -57,9 +57,12 @@ export function viewApplication(deps: ViewAppDeps) {
   async function rebuild(beat: () => Promise<void>): Promise<{ orders: number; customers: number }> {
     const byCustomer = new Map<string, string[]>();
     let orders = 0;
-    for (const shard of catalogShards) {
-      for (const orderId of await deps.streams.shard(shard)) {
-        const state = fold((await deps.streams.events(orderId)) ?? []);
+    // Streams in batches: one invocation per order made a replay of a few hundred orders on a
+    // slow store take minutes.
+    for (const batch of chunks(await deps.streams.all(), bulkReadSize)) {
+      const streams = await deps.streams.eventsOf(batch);
+      for (const orderId of batch) {
+        const state = fold(streams.get(orderId) ?? []);
         if (!state) continue;
         await deps.lock.run(orderId, async () => {
           const current = await deps.views.get(orderId);

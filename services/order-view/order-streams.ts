@@ -8,8 +8,10 @@ import type { EventRecord } from "../shared/events/envelope.js";
 export interface OrderStreams {
   /** An order's events, checked and upcast; undefined when the stream does not exist. */
   events(orderId: string): Promise<readonly EventRecord[] | undefined>;
-  /** Every order id in one catalogue shard. */
-  shard(shard: string): Promise<readonly string[]>;
+  /** Several orders' events, checked and upcast; ids without a stream are missing from the map. */
+  eventsOf(orderIds: readonly string[]): Promise<Map<string, readonly EventRecord[]>>;
+  /** Every order id the catalogue lists. */
+  all(): Promise<readonly string[]>;
 }
 
 /** OrderStreams read from the orders service through Dapr service invocation. */
@@ -25,8 +27,17 @@ export function invokedOrderStreams(sidecar: Sidecar, ordersApp: string): OrderS
         });
       return stream?.events.map(checkEvent);
     },
-    async shard(shard) {
-      return (await sidecar.invoke<{ orderIds: string[] }>(ordersApp, `catalog/${shard}`, HttpMethod.GET)).orderIds;
+    async eventsOf(orderIds) {
+      const { streams } = await sidecar.invoke<{ streams: { orderId: string; events: EventRecord[] }[] }>(
+        ordersApp,
+        "streams",
+        HttpMethod.POST,
+        { orderIds },
+      );
+      return new Map(streams.map((s) => [s.orderId, s.events.map(checkEvent)]));
+    },
+    async all() {
+      return (await sidecar.invoke<{ orderIds: string[] }>(ordersApp, "catalog", HttpMethod.GET)).orderIds;
     },
   };
 }

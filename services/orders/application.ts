@@ -150,5 +150,6 @@ export function ordersApplication(deps: OrdersAppDeps) {
       ),
 
     read: (orderId: string) => streams.read(orderId),
+    readMany: (orderIds: readonly string[]) => streams.readMany(orderIds),
   };
 }

@@ -11,6 +11,10 @@ import { useFreshSystemEach } from "../support/system.js";
 // run them; test/profiles/ runs them at one replica on every other pub/sub profile.
 drillSuite(undefined, { replicas: 2 });
 
+// The same drills with the two regions running different saga styles: east orchestrated (Dapr
+// Workflow, its placement and scheduler stopped and restarted with the region), west choreographed.
+drillSuite(undefined, { saga: { east: "orchestration", west: "choreography" } });
+
 describe("re-seeding a region (its state on the region's own redis-server)", () => {
   const ctx = useFreshSystemEach();
 

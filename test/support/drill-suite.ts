@@ -1,19 +1,31 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { failoverDrill } from "../../scripts/drills/failover.js";
 import { partitionDrill } from "../../scripts/drills/partition.js";
 import { type LocalProfiles, defaultProfiles } from "../../scripts/local/profiles.js";
 import { everyApp } from "../../scripts/local/replicas.js";
+import type { SagaStyle } from "../../platform/topology.js";
 import { useFreshSystemEach } from "./system.js";
 
 /** Time within which the regions must converge after the failure ends (asserted, and printed by the drills). */
 export const convergeBoundMs = 90_000;
 
 /** The failover and partition drills on two regions of the given profiles, a fresh system for each. */
-export function drillSuite(profiles: LocalProfiles = defaultProfiles, options: { readonly replicas?: number } = {}): void {
+export function drillSuite(
+  profiles: LocalProfiles = defaultProfiles,
+  options: { readonly replicas?: number; readonly saga?: Readonly<Record<string, SagaStyle>> } = {},
+): void {
   const replicas = options.replicas ?? 1;
   const scale = replicas > 1 ? `, every app at ${replicas} replicas` : "";
-  describe(`multi-region drills (pub/sub ${profiles.pubsub}, state ${profiles.state}${scale})`, () => {
-    const ctx = useFreshSystemEach(["east", "west"], { profiles, replicas: everyApp(replicas) });
+  const orchestrated = Object.entries(options.saga ?? {}).filter(([, style]) => style === "orchestration");
+  const styles = orchestrated.length > 0 ? `, ${orchestrated.map(([r]) => r).join(" and ")} orchestrated` : "";
+  describe(`multi-region drills (pub/sub ${profiles.pubsub}, state ${profiles.state}${scale}${styles})`, () => {
+    const ctx = useFreshSystemEach(["east", "west"], {
+      profiles,
+      replicas: everyApp(replicas),
+      ...(orchestrated.length > 0
+        ? { saga: options.saga, workflows: { placement: inject("placement"), scheduler: inject("scheduler") } }
+        : {}),
+    });
 
     it("failover and failback: east stops entirely, west keeps serving, east returns and both converge", async () => {
       const report = await failoverDrill(ctx.system, { victim: "east", ordersPerPhase: 10, convergeTimeoutMs: convergeBoundMs });

@@ -61,6 +61,12 @@ export class StreamHandler<S> {
     return { found: stream !== undefined, events, state: this.deps.fold(events) };
   }
 
+  /** Several streams as they are now, in one bulk read (whole-region walks: digest, replay). */
+  async readMany(ids: readonly string[]): Promise<Map<string, StreamView<S>>> {
+    const streams = await this.deps.events.loadMany(ids);
+    return new Map([...streams].map(([id, { events }]) => [id, { events, state: this.deps.fold(events) }]));
+  }
+
   private async write(id: string, stream: LoadedStream | undefined, decision: Exclude<StreamDecision<unknown>, { kind: "none" }>) {
     if (!stream) await this.deps.onNewStream?.(id);
     switch (decision.kind) {

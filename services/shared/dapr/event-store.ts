@@ -41,8 +41,21 @@ export class EventStore {
   }
 
   async load(id: string): Promise<LoadedStream | undefined> {
-    const found = await this.sidecar.get<StoredStream>(this.store, this.key(id));
-    return found ? { events: found.value.events.map(checkEvent), stored: found.value.events, etag: found.etag } : undefined;
+    return (await this.loadMany([id])).get(id);
+  }
+
+  /** Several streams in one bulk read; absent streams are missing from the map. */
+  async loadMany(ids: readonly string[]): Promise<Map<string, LoadedStream>> {
+    const found = await this.sidecar.getMany<StoredStream>(
+      this.store,
+      ids.map((id) => this.key(id)),
+    );
+    const loaded = new Map<string, LoadedStream>();
+    for (const id of ids) {
+      const stream = found.get(this.key(id));
+      if (stream) loaded.set(id, { events: stream.value.events.map(checkEvent), stored: stream.value.events, etag: stream.etag });
+    }
+    return loaded;
   }
 
   /** Appends an event this region decided; it must be of the newest contract version. */
