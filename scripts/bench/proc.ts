@@ -42,8 +42,8 @@ export function readProc(pid: number): ProcReading | undefined {
 
 export interface Watched {
   readonly name: string;
-  /** daprd, service, broker, or the load generator itself. */
-  readonly kind: "daprd" | "service" | "broker" | "bench";
+  /** daprd, service, broker, Dapr's placement and scheduler, or the load generator itself. */
+  readonly kind: "daprd" | "service" | "broker" | "control-plane" | "bench";
   readonly region: string;
   readonly pid: number;
 }

@@ -1,4 +1,5 @@
 /** The benchmark report: one JSON document, rendered as Markdown for people. */
+import type { SagaStyle } from "../../platform/topology.js";
 import type { Correctness } from "./correctness.js";
 import type { DirectBaselineResult } from "./direct.js";
 import type { PerOrderCost } from "./per-order.js";
@@ -28,6 +29,8 @@ export interface BenchReport {
   readonly durationSeconds: number;
   readonly settings: {
     readonly scale: string;
+    /** How every region ran its saga; reports from before the option are choreographed. */
+    readonly saga?: SagaStyle;
     readonly publishOnCommit: boolean;
     readonly daprVersion: string;
     readonly cpus: number;
@@ -144,7 +147,7 @@ export function renderMarkdown(r: BenchReport, chartFile: string): string {
     `# Benchmark report`,
     "",
     `${r.startedAt}, ${round(r.durationSeconds)} s; Dapr ${r.settings.daprVersion}, Node ${r.settings.node}, ${r.settings.cpus} CPUs; ` +
-      `scale \`${r.settings.scale}\`; publish on commit: ${r.settings.publishOnCommit ? "on" : "off (outbox only)"}; ` +
+      `scale \`${r.settings.scale}\`; saga: ${r.settings.saga ?? "choreography"}; publish on commit: ${r.settings.publishOnCommit ? "on" : "off (outbox only)"}; ` +
       `replicas per app: ${replicasText(r.settings.replicas)}.`,
     "",
     `![throughput and latency](${chartFile})`,

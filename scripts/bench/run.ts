@@ -8,15 +8,19 @@
  *   npm run bench -- --scale quick       a smoke run of the whole procedure (about a minute)
  *   npm run bench -- --profile           also CPU-profiles every daprd (pprof) and service (--cpu-prof)
  *                                        at saturation: flame graphs and profile.md in <out>/profile/
+ *   npm run bench -- --saga orchestration   every region's saga on Dapr Workflow (default: choreography)
  *   PUBLISH_ON_COMMIT=false npm run bench   the outbox alone: the "before" figures
+ *
+ * `npm run bench:sagas` runs it once per saga style and compares the two (compare-sagas.ts).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { projectRoot } from "../../platform/paths.js";
-import { defaultRegions } from "../../platform/topology.js";
+import { defaultRegions, sagaStyles } from "../../platform/topology.js";
 import { daprVersion } from "../../platform/versions.js";
+import { ensureControlPlane } from "../daprd/ensure-control-plane.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { profilesFromEnv } from "../local/profiles.js";
@@ -53,6 +57,7 @@ const { values: args } = parseArgs({
     scale: { type: "string", default: "full" },
     out: { type: "string", default: join(projectRoot, "bench", "out") },
     profile: { type: "boolean", default: false },
+    saga: { type: "string", default: "choreography" },
   },
 });
 const scaleName = args.scale as keyof typeof scales;
@@ -61,6 +66,11 @@ if (!(scaleName in scales)) {
   process.exit(2);
 }
 const scale = scales[scaleName];
+const saga = sagaStyles.find((s) => s === args.saga);
+if (!saga) {
+  process.stderr.write(`--saga must be one of ${sagaStyles.join(", ")}\n`);
+  process.exit(2);
+}
 const publishOnCommit = (process.env["PUBLISH_ON_COMMIT"] ?? "true") !== "false";
 const outDir = resolve(args.out);
 const progress = new Progress();
@@ -93,6 +103,10 @@ const system = await startSystem({
   sentry,
   logLevel: "warn",
   serviceEnv: { PUBLISH_ON_COMMIT: String(publishOnCommit) },
+  saga: Object.fromEntries(defaultRegions.map((r) => [r, saga])),
+  ...(saga === "orchestration"
+    ? { workflows: { placement: await ensureControlPlane("placement"), scheduler: await ensureControlPlane("scheduler") } }
+    : {}),
   ...(args.profile ? { profiling: { nodeProfileDir: join(runDir, "profiles", "node") } } : {}),
 });
 const readySeconds = (Date.now() - readyStart) / 1000;
@@ -259,7 +273,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   const partial: Omit<BenchReport, "targets"> = {
     startedAt: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    settings: { scale: scaleName, publishOnCommit, daprVersion, cpus: cpus().length, node: process.version, regions, replicas },
+    settings: { scale: scaleName, saga, publishOnCommit, daprVersion, cpus: cpus().length, node: process.version, regions, replicas },
     readySeconds,
     throughput: { single, both, bothTotalPerSecond: bothTotal },
     latency: {
@@ -317,6 +331,15 @@ function watchedProcesses(sys: SystemHandle): Watched[] {
   for (const r of sys.regions) {
     if (r.redis.process.child.pid)
       watched.push({ name: `${r.name}/redis-server`, kind: "broker", region: r.name, pid: r.redis.process.child.pid });
+    // Placement and scheduler run only for an orchestrated saga: their cost is the style's.
+    for (const part of r.workflowControlPlane ? [r.workflowControlPlane.placement, r.workflowControlPlane.scheduler] : [])
+      if (part.child.pid)
+        watched.push({
+          name: `${r.name}/${part.name.replace(`${r.name}-`, "")}`,
+          kind: "control-plane",
+          region: r.name,
+          pid: part.child.pid,
+        });
     for (const replicas of Object.values(r.replicas))
       replicas.forEach((a, i) => {
         const name = `${r.name}/${a.app}${replicas.length > 1 ? `#${i}` : ""}`;
