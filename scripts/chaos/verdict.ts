@@ -2,7 +2,7 @@
  * What a fault left behind, judged from outside: every accepted order final at home and the same
  * in every other region, no effect twice, the catalogue listing every stream, equal digests.
  */
-import { type Digest, digest, effects, finalStatuses, orderStatus } from "../drills/probes.js";
+import { type Digest, digest, effects, finalStatuses, orderStatus, patientGet } from "../drills/probes.js";
 import { deadLetterRedrive } from "../../platform/topology.js";
 import type { RegionHandle, SystemHandle } from "../local/system.js";
 import type { Placed } from "./load.js";
@@ -27,17 +27,15 @@ export interface Verdict {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function adminJson<T>(region: RegionHandle, path: string): Promise<T | undefined> {
-  const res = await fetch(`${region.adminUrl}${path}`, {
-    headers: { authorization: `Bearer ${region.adminToken}` },
-    signal: AbortSignal.timeout(10_000),
-  }).catch(() => undefined);
-  return res?.status === 200 ? ((await res.json()) as T) : undefined;
+  const res = await patientGet<T>(`${region.adminUrl}${path}`, { headers: { authorization: `Bearer ${region.adminToken}` } }).catch(
+    () => undefined,
+  );
+  return res?.status === 200 ? res.body : undefined;
 }
 
 async function streamOf(region: RegionHandle, orderId: string): Promise<{ type: string }[] | undefined> {
-  const res = await fetch(`${region.gatewayUrl}/orders/${orderId}/events`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
-  if (res?.status !== 200) return undefined;
-  return ((await res.json()) as { events: { type: string }[] }).events;
+  const res = await patientGet<{ events: { type: string }[] }>(`${region.gatewayUrl}/orders/${orderId}/events`).catch(() => undefined);
+  return res?.status === 200 ? res.body.events : undefined;
 }
 
 /** Waits until every accepted order is final at home and shows the same status everywhere. */

@@ -18,6 +18,27 @@ async function json<T>(url: string, init?: RequestInit, timeoutMs = 5000): Promi
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
+/** How long a judge's read keeps trying a system that is still busy with what a fault left behind. */
+export const readPatienceMs = 30_000;
+
+/**
+ * A read the judges rely on (GET, idempotent): a timeout or a 5xx means busy, not absent, so it
+ * is tried again until `patienceMs`; only then does the last answer (or error) stand. A judge
+ * that took a slow answer for a missing one counted orders lost and stock wrong that were neither.
+ */
+export async function patientGet<T>(url: string, init?: RequestInit, patienceMs = readPatienceMs): Promise<{ status: number; body: T }> {
+  const until = Date.now() + patienceMs;
+  for (;;) {
+    try {
+      const res = await json<T>(url, init, 10_000);
+      if (res.status < 500 || Date.now() >= until) return res;
+    } catch (err) {
+      if (Date.now() >= until) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 export async function digest(region: RegionHandle): Promise<Digest | undefined> {
   // A digest reads every order stream the region holds: seconds on a busy machine.
   const res = await json<Digest>(
@@ -29,7 +50,7 @@ export async function digest(region: RegionHandle): Promise<Digest | undefined> 
 }
 
 export async function orderStatus(region: RegionHandle, orderId: string): Promise<{ status: string; version: number } | undefined> {
-  const res = await json<{ status: string; version: number }>(`${region.gatewayUrl}/orders/${orderId}`).catch(() => undefined);
+  const res = await patientGet<{ status: string; version: number }>(`${region.gatewayUrl}/orders/${orderId}`).catch(() => undefined);
   return res?.status === 200 ? res.body : undefined;
 }
 
@@ -52,12 +73,12 @@ export async function setStock(region: RegionHandle, sku: string, available: num
 }
 
 export async function stock(region: RegionHandle, sku: string): Promise<{ available: number; reserved: number }> {
-  return (await json<{ available: number; reserved: number }>(`${region.gatewayUrl}/inventory/${sku}`)).body;
+  return (await patientGet<{ available: number; reserved: number }>(`${region.gatewayUrl}/inventory/${sku}`)).body;
 }
 
 /** The payment record of an order in one region, read from that region's payments app. */
 export async function payment(region: RegionHandle, orderId: string): Promise<{ status: string } | undefined> {
-  const res = await json<{ status: string }>(`http://127.0.0.1:${region.apps.payments.appPort}/payments/${orderId}`, {
+  const res = await patientGet<{ status: string }>(`http://127.0.0.1:${region.apps.payments.appPort}/payments/${orderId}`, {
     headers: { "dapr-api-token": region.apps.payments.appApiToken },
   });
   return res.status === 200 ? res.body : undefined;
