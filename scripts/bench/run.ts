@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: starts both regions (real daprd, a redis-server per region), measures the
  * saga's saturation throughput, its end-to-end latency at half of that, replication lag, what
- * each sidecar and service costs, and the same pub/sub path straight on Redis; checks that
+ * each sidecar and service costs, the same pub/sub path straight on Redis, and the Dapr floor
+ * (the saga's sidecar calls through minimal apps: floor/); checks that
  * nothing was lost or done twice; writes bench/out/report.{json,md,svg}; stops everything.
  *
  *   npm run bench                        full run (about 4 minutes)
@@ -29,6 +30,7 @@ import { type SystemHandle, startSystem } from "../local/system.js";
 import { renderChart } from "./chart.js";
 import { checkCorrectness } from "./correctness.js";
 import { runDirectBaseline } from "./direct.js";
+import { runFloor } from "./floor/floor.js";
 import { type PhaseContext, loadRegions, saturate, throughputOf } from "./phases.js";
 import { type Watched, snapshot, usageBetween } from "./proc.js";
 import { sumCounter } from "./metrics-text.js";
@@ -92,6 +94,22 @@ progress.log(`direct baseline: ${direct.saturation.perSecond.toFixed(0)} message
 const replicas = replicasFromEnv();
 const daprd = await ensureDaprd();
 const sentry = await ensureSentry();
+
+// Before the system, alone on the machine like the other two: the system's own processes are not up yet.
+progress.log("Dapr floor: the saga's sidecar calls through minimal apps, one region");
+const floor = await runFloor({
+  daprd,
+  sentry,
+  runDir,
+  probeSeconds: scale.probeSeconds,
+  saturationSeconds: scale.saturationSeconds,
+  latencySeconds: scale.latencySeconds,
+  drainTimeoutMs,
+  progress,
+});
+progress.log(
+  `Dapr floor: ${floor.saturation.confirmedPerSecond.toFixed(1)} orders/s; p99 at half rate ${floor.latency.postToConfirmedMs.p99.toFixed(0)} ms`,
+);
 progress.log(`starting regions ${defaultRegions.join(", ")} (logs in ${runDir})`);
 const readyStart = Date.now();
 const system = await startSystem({
@@ -284,11 +302,13 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
       maxSendDelayMs: Math.max(...latencyLoads.map((l) => l.maxSendDelayMs)),
     },
     direct,
+    floor,
     ratios: {
       throughputSingleRegionToDirect: Math.max(...single.map((t) => t.confirmedPerSecond)) / direct.saturation.perSecond,
       throughputBothRegionsToDirect: bothTotal / direct.saturation.perSecond,
       p50ToDirect: postToConfirmedMs.p50 / direct.atHalf.latencyMs.p50,
       p99ToDirect: postToConfirmedMs.p99 / direct.atHalf.latencyMs.p99,
+      throughputSingleRegionToFloor: Math.max(...single.map((t) => t.confirmedPerSecond)) / floor.saturation.confirmedPerSecond,
     },
     resources: {
       window: "both regions at saturation, until drained",
