@@ -236,13 +236,21 @@ async function readDone(redis: Redis, completions: Completions, stopped: () => b
   }
 }
 
-/** The compiled worker next to this module, or (running from TypeScript sources, e.g. under vitest) the .ts one through tsx. */
-function workerCommand(config: WorkerConfig): string[] {
-  const compiled = fileURLToPath(new URL("./direct-worker.js", import.meta.url));
-  if (existsSync(compiled)) return [compiled, JSON.stringify(config)];
-  const source = fileURLToPath(new URL("./direct-worker.ts", import.meta.url));
+/**
+ * Node's arguments to run a benchmark module in a process of its own: the compiled `.js` next to
+ * the caller, or (running from TypeScript sources, e.g. under vitest) the `.ts` one through tsx.
+ */
+export function moduleArgs(compiled: URL, source: URL): string[] {
+  if (existsSync(fileURLToPath(compiled))) return [fileURLToPath(compiled)];
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  return ["--import", tsx, source, JSON.stringify(config)];
+  return ["--import", tsx, fileURLToPath(source)];
+}
+
+function workerCommand(config: WorkerConfig): string[] {
+  return [
+    ...moduleArgs(new URL("./direct-worker.js", import.meta.url), new URL("./direct-worker.ts", import.meta.url)),
+    JSON.stringify(config),
+  ];
 }
 
 function awaitReady(worker: Spawned, timeoutMs: number): Promise<void> {

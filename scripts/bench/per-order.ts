@@ -88,3 +88,28 @@ export async function costSince(
     })),
   };
 }
+
+/** Every process of a started system whose CPU the benchmark reads, and the benchmark itself (the load generator). */
+export function watchedProcesses(sys: SystemHandle): Watched[] {
+  const watched: Watched[] = [{ name: "bench (load generator, link relays)", kind: "bench", region: "-", pid: process.pid }];
+  for (const r of sys.regions) {
+    if (r.redis.process.child.pid)
+      watched.push({ name: `${r.name}/redis-server`, kind: "broker", region: r.name, pid: r.redis.process.child.pid });
+    // Placement and scheduler run only for an orchestrated saga: their cost is the style's.
+    for (const part of r.workflowControlPlane ? [r.workflowControlPlane.placement, r.workflowControlPlane.scheduler] : [])
+      if (part.child.pid)
+        watched.push({
+          name: `${r.name}/${part.name.replace(`${r.name}-`, "")}`,
+          kind: "control-plane",
+          region: r.name,
+          pid: part.child.pid,
+        });
+    for (const replicas of Object.values(r.replicas))
+      replicas.forEach((a, i) => {
+        const name = `${r.name}/${a.app}${replicas.length > 1 ? `#${i}` : ""}`;
+        if (a.service.child.pid) watched.push({ name, kind: "service", region: r.name, pid: a.service.child.pid });
+        if (a.sidecar.child.pid) watched.push({ name: `${name} daprd`, kind: "daprd", region: r.name, pid: a.sidecar.child.pid });
+      });
+  }
+  return watched;
+}

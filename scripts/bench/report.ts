@@ -2,6 +2,8 @@
 import type { SagaStyle } from "../../platform/topology.js";
 import type { Correctness } from "./correctness.js";
 import type { DirectBaselineResult } from "./direct.js";
+import type { FloorResult } from "./floor/floor.js";
+import { renderSideBySide } from "./floor/report-floor.js";
 import type { PerOrderCost } from "./per-order.js";
 import { renderPerOrder } from "./report-per-order.js";
 import type { Throughput } from "./phases.js";
@@ -53,11 +55,15 @@ export interface BenchReport {
     readonly maxSendDelayMs: number;
   };
   readonly direct: DirectBaselineResult;
+  /** The Dapr floor, measured in the same run; reports from before it have none. */
+  readonly floor?: FloorResult;
   readonly ratios: {
     readonly throughputSingleRegionToDirect: number;
     readonly throughputBothRegionsToDirect: number;
     readonly p50ToDirect: number;
     readonly p99ToDirect: number;
+    /** Best single region's saturation over the floor's (one region); with a floor only. */
+    readonly throughputSingleRegionToFloor?: number;
   };
   readonly resources: {
     readonly window: string;
@@ -88,6 +94,16 @@ export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
       actual: String(round(r.ratios.throughputSingleRegionToDirect)),
       met: r.ratios.throughputSingleRegionToDirect >= targets.throughputRatioToDirect,
     },
+    ...(r.ratios.throughputSingleRegionToFloor === undefined
+      ? []
+      : [
+          {
+            name: "system throughput / Dapr floor",
+            target: `≥ ${targets.throughputRatioToFloor}`,
+            actual: String(round(r.ratios.throughputSingleRegionToFloor)),
+            met: r.ratios.throughputSingleRegionToFloor >= targets.throughputRatioToFloor,
+          },
+        ]),
     {
       name: "POST→confirmed p99 at 50% saturation",
       target: `≤ ${targets.postToConfirmedP99Ms} ms`,
@@ -196,6 +212,17 @@ export function renderMarkdown(r: BenchReport, chartFile: string): string {
     row(["direct pipeline worker", "baseline", "-", fmt(r.direct.workerCpuSecondsPer1000), fmt(r.direct.workerPeakRssMb)]),
     row(["direct pipeline redis-server", "baseline", "-", fmt(r.direct.redisCpuSecondsPer1000), ""]),
     "",
+    ...(r.floor
+      ? renderSideBySide({
+          direct: r.direct,
+          floor: r.floor,
+          system: {
+            confirmedPerSecond: Math.max(...r.throughput.single.map((t) => t.confirmedPerSecond)),
+            postToConfirmedMs: r.latency.postToConfirmedMs,
+            perOrder: r.perOrder,
+          },
+        })
+      : []),
     ...renderPerOrder(r.perOrder),
     ...(r.profile
       ? [`CPU profiles of every process at saturation, flame graphs and top functions: [${r.profile}](${r.profile}).`, ""]

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: starts both regions (real daprd, a redis-server per region), measures the
  * saga's saturation throughput, its end-to-end latency at half of that, replication lag, what
- * each sidecar and service costs, and the same pub/sub path straight on Redis; checks that
+ * each sidecar and service costs, the same pub/sub path straight on Redis, and the Dapr floor
+ * (the saga's sidecar calls through minimal apps: floor/); checks that
  * nothing was lost or done twice; writes bench/out/report.{json,md,svg}; stops everything.
  *
  *   npm run bench                        full run (about 4 minutes)
@@ -29,10 +30,11 @@ import { type SystemHandle, startSystem } from "../local/system.js";
 import { renderChart } from "./chart.js";
 import { checkCorrectness } from "./correctness.js";
 import { runDirectBaseline } from "./direct.js";
+import { runFloor } from "./floor/floor.js";
 import { type PhaseContext, loadRegions, saturate, throughputOf } from "./phases.js";
 import { type Watched, snapshot, usageBetween } from "./proc.js";
 import { sumCounter } from "./metrics-text.js";
-import { costSince, costSnapshot } from "./per-order.js";
+import { costSince, costSnapshot, watchedProcesses } from "./per-order.js";
 import { ProfileSession } from "./profile/session.js";
 import { Progress } from "./progress.js";
 import { type BenchReport, checkTargets, renderMarkdown } from "./report.js";
@@ -92,6 +94,22 @@ progress.log(`direct baseline: ${direct.saturation.perSecond.toFixed(0)} message
 const replicas = replicasFromEnv();
 const daprd = await ensureDaprd();
 const sentry = await ensureSentry();
+
+// Before the system, alone on the machine like the other two: the system's own processes are not up yet.
+progress.log("Dapr floor: the saga's sidecar calls through minimal apps, one region");
+const floor = await runFloor({
+  daprd,
+  sentry,
+  runDir,
+  probeSeconds: scale.probeSeconds,
+  saturationSeconds: scale.saturationSeconds,
+  latencySeconds: scale.latencySeconds,
+  drainTimeoutMs,
+  progress,
+});
+progress.log(
+  `Dapr floor: ${floor.saturation.confirmedPerSecond.toFixed(1)} orders/s; p99 at half rate ${floor.latency.postToConfirmedMs.p99.toFixed(0)} ms`,
+);
 progress.log(`starting regions ${defaultRegions.join(", ")} (logs in ${runDir})`);
 const readyStart = Date.now();
 const system = await startSystem({
@@ -284,11 +302,13 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
       maxSendDelayMs: Math.max(...latencyLoads.map((l) => l.maxSendDelayMs)),
     },
     direct,
+    floor,
     ratios: {
       throughputSingleRegionToDirect: Math.max(...single.map((t) => t.confirmedPerSecond)) / direct.saturation.perSecond,
       throughputBothRegionsToDirect: bothTotal / direct.saturation.perSecond,
       p50ToDirect: postToConfirmedMs.p50 / direct.atHalf.latencyMs.p50,
       p99ToDirect: postToConfirmedMs.p99 / direct.atHalf.latencyMs.p99,
+      throughputSingleRegionToFloor: Math.max(...single.map((t) => t.confirmedPerSecond)) / floor.saturation.confirmedPerSecond,
     },
     resources: {
       window: "both regions at saturation, until drained",
@@ -324,30 +344,6 @@ async function quiet(watched: readonly Watched[], idleCores: number, timeoutMs =
     progress.status(`settling: the system uses ${cores.toFixed(2)} cores`);
     if (cores < idleCores) return;
   }
-}
-
-function watchedProcesses(sys: SystemHandle): Watched[] {
-  const watched: Watched[] = [{ name: "bench (load generator, link relays)", kind: "bench", region: "-", pid: process.pid }];
-  for (const r of sys.regions) {
-    if (r.redis.process.child.pid)
-      watched.push({ name: `${r.name}/redis-server`, kind: "broker", region: r.name, pid: r.redis.process.child.pid });
-    // Placement and scheduler run only for an orchestrated saga: their cost is the style's.
-    for (const part of r.workflowControlPlane ? [r.workflowControlPlane.placement, r.workflowControlPlane.scheduler] : [])
-      if (part.child.pid)
-        watched.push({
-          name: `${r.name}/${part.name.replace(`${r.name}-`, "")}`,
-          kind: "control-plane",
-          region: r.name,
-          pid: part.child.pid,
-        });
-    for (const replicas of Object.values(r.replicas))
-      replicas.forEach((a, i) => {
-        const name = `${r.name}/${a.app}${replicas.length > 1 ? `#${i}` : ""}`;
-        if (a.service.child.pid) watched.push({ name, kind: "service", region: r.name, pid: a.service.child.pid });
-        if (a.sidecar.child.pid) watched.push({ name: `${name} daprd`, kind: "daprd", region: r.name, pid: a.sidecar.child.pid });
-      });
-  }
-  return watched;
 }
 
 /** Events every service wrote (meridian_events_published_total), summed over the system. */

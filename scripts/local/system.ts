@@ -108,6 +108,12 @@ export interface SystemOptions {
   readonly saga?: Readonly<Record<string, SagaStyle>>;
   /** CPU profiling for `npm run bench -- --profile` (default off); see ProfilingOptions. */
   readonly profiling?: ProfilingOptions;
+  /**
+   * Node's arguments for each app's process in place of the service (its flags, instrumentation
+   * and main module): the benchmark's Dapr floor (scripts/bench/floor/) runs minimal apps under
+   * the same app-ids, sidecars, resources, tokens and mTLS. Each gets the service's environment.
+   */
+  readonly appCommand?: (app: AppId | WorkflowAppId) => readonly string[];
 }
 
 /**
@@ -437,7 +443,7 @@ async function startRegion(
       group.spawn(
         `${name}-${instance}`,
         process.execPath,
-        [
+        opts.appCommand?.(app) ?? [
           ...serviceNodeFlags,
           ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir]),
           "--enable-source-maps",
