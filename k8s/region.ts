@@ -46,6 +46,7 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
   addResiliency(
     dapr,
     peers.map((p) => peerLinkName(p.name)),
+    region.saga === "orchestration",
   );
   addSubscriptions(
     dapr,

@@ -368,4 +368,17 @@ export const orderSaga = {
   cancelEvent: "cancel",
   /** A payment that does not answer within this cancels the order and releases its stock. */
   paymentTimeoutSeconds: 30,
+  /**
+   * At most this many activities (each one command call) and workflow executions in flight on the
+   * workflow app's sidecar. Unbounded, a burst of orders sends every saga's next command at once:
+   * they queue in the services past the invoke timeout, are retried, the retries queue too, and
+   * confirmations stop altogether (seen in the benchmark at full load). Bounded, the backlog waits
+   * in the workflow engine, durable, and the services work at their own pace.
+   */
+  concurrency: { activities: 16, workflows: 32 },
+  /**
+   * How long one command call may take before the activity calls again. Long, and never retried by
+   * the sidecar: the activity's own retry (services/order-saga/saga-activities.ts) is the only one.
+   */
+  commandTimeout: "30s",
 } as const;

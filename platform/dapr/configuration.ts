@@ -4,7 +4,7 @@
  * file; in a cluster, DNS does that and the Sentry address comes from the control plane.
  */
 import { accessControlOf, allowedApis } from "../access.js";
-import type { AppId, WorkflowAppId } from "../topology.js";
+import { type AppId, type WorkflowAppId, isWorkflowApp, orderSaga } from "../topology.js";
 
 export interface ConfigurationOptions {
   /** The Configuration's name. */
@@ -49,6 +49,15 @@ export function configurationDoc(o: ConfigurationOptions) {
       // state, pub/sub and invocations per component, but lock calls only here.
       metric: { enabled: true, http: { increasedCardinality: false, pathMatching: [...lockApiPaths] } },
       ...(o.mtls ? { mtls: { enabled: true, ...o.mtls } } : {}),
+      // Backpressure on the workflow engine: the saga's commands wait in its durable queue, not in the services (topology's orderSaga).
+      ...(isWorkflowApp(o.app)
+        ? {
+            workflow: {
+              maxConcurrentActivityInvocations: orderSaga.concurrency.activities,
+              maxConcurrentWorkflowInvocations: orderSaga.concurrency.workflows,
+            },
+          }
+        : {}),
       api: { allowed: [...allowedApis] },
       ...(o.secretStore ? { secrets: { scopes: [{ storeName: o.secretStore, defaultAccess: "deny" }] } } : {}),
       // Enforced by this app's sidecar against each caller's mTLS identity.

@@ -8,9 +8,10 @@
  * (409) would cut a caller off the app for the breaker's timeout. A dead app is covered by the
  * invoke timeout and the invoke retries.
  */
-import { components, deliveryRetry, invocations } from "../topology.js";
+import { allWorkflowApps, components, deliveryRetry, invocations, isWorkflowApp, orderSaga } from "../topology.js";
 
 export const resiliencyName = "meridian";
+export const workflowResiliencyName = "meridian-workflows";
 
 export interface RetryPolicy {
   readonly policy: "exponential" | "constant";
@@ -23,21 +24,28 @@ export interface ResiliencyDoc {
   readonly apiVersion: "dapr.io/v1alpha1";
   readonly kind: "Resiliency";
   readonly metadata: { readonly name: string };
+  /** The app-ids whose sidecars load it (none: every sidecar). */
+  readonly scopes?: readonly string[];
   readonly spec: {
     readonly policies: { readonly timeouts: Readonly<Record<string, string>>; readonly retries: Readonly<Record<string, RetryPolicy>> };
     readonly targets: {
-      readonly apps: Readonly<Record<string, { readonly timeout: string; readonly retry: string }>>;
-      readonly components: Readonly<Record<string, { readonly inbound: { readonly timeout: string; readonly retry: string } }>>;
+      readonly apps: Readonly<Record<string, { readonly timeout: string; readonly retry?: string }>>;
+      readonly components?: Readonly<Record<string, { readonly inbound: { readonly timeout: string; readonly retry: string } }>>;
     };
   };
 }
 
-export function resiliency(): ResiliencyDoc {
+/**
+ * The services' policy. `scopes`: the app-ids it applies to; the workflow apps have their own
+ * (workflowResiliency), so wherever one runs the general one is scoped to the others.
+ */
+export function resiliency(scopes?: readonly string[]): ResiliencyDoc {
   const invoked = [...new Set(invocations.map((i) => i.to))];
   return {
     apiVersion: "dapr.io/v1alpha1",
     kind: "Resiliency",
     metadata: { name: resiliencyName },
+    ...(scopes ? { scopes } : {}),
     spec: {
       policies: {
         timeouts: { invoke: "5s", delivery: "15s" },
@@ -56,6 +64,27 @@ export function resiliency(): ResiliencyDoc {
         apps: Object.fromEntries(invoked.map((app) => [app, { timeout: "invoke", retry: "invoke" }])),
         components: { [components.pubsub]: { inbound: { timeout: "delivery", retry: "delivery" } } },
       },
+    },
+  };
+}
+
+/**
+ * The workflow apps' policy: their calls are activities' commands, which the activity itself
+ * retries with backoff. A sidecar retry under that would multiply every call a busy service
+ * already holds (3 × per attempt, seen as thousands of repeated commands at full load), so the
+ * sidecar only bounds each call, generously; bounding how many run at once is the Configuration's
+ * job (orderSaga.concurrency).
+ */
+export function workflowResiliency(): ResiliencyDoc {
+  const called = [...new Set(invocations.filter((i) => isWorkflowApp(i.from)).map((i) => i.to))];
+  return {
+    apiVersion: "dapr.io/v1alpha1",
+    kind: "Resiliency",
+    metadata: { name: workflowResiliencyName },
+    scopes: allWorkflowApps,
+    spec: {
+      policies: { timeouts: { command: orderSaga.commandTimeout }, retries: {} },
+      targets: { apps: Object.fromEntries(called.map((app) => [app, { timeout: "command" }])) },
     },
   };
 }

@@ -10,7 +10,7 @@ import type { BrokerConnection } from "../../platform/dapr/pubsub.js";
 import type { LockConnection } from "../../platform/dapr/lock.js";
 import { regionComponents } from "../../platform/dapr/region.js";
 import { type ComponentDoc, componentDoc } from "../../platform/dapr/resource.js";
-import { resiliency } from "../../platform/dapr/resiliency.js";
+import { resiliency, workflowResiliency } from "../../platform/dapr/resiliency.js";
 import type { StoreConnection } from "../../platform/dapr/state.js";
 import { subscriptionDoc } from "../../platform/dapr/subscriptions.js";
 import {
@@ -94,7 +94,8 @@ export function regionResources(opts: RegionResourceOptions): RegionResources {
       workflows: opts.workflows ?? false,
     }),
     ...[...subscriptions, ...opts.peers.map((p) => replicationSubscription(p.name))].map(subscriptionDoc),
-    resiliency(),
+    // The workflow apps have a policy of their own (see workflowResiliency): the general one is scoped away from them.
+    ...(opts.workflows ? [resiliency(allApps), workflowResiliency()] : [resiliency()]),
   ];
   const configurations = Object.fromEntries(
     [...allApps, ...workflowAppsHere].map((app) => [

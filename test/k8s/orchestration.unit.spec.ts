@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { requiredSecrets } from "../../k8s/secrets/required-secrets.js";
 import { regionsSchema } from "../../platform/regions.js";
-import { apps, components, workflowApps, workflowStateStore } from "../../platform/topology.js";
+import { allApps, apps, components, orderSaga, workflowApps, workflowStateStore } from "../../platform/topology.js";
 import { type Manifest, type SynthesisedRegion, orchestratedEast, synthesise } from "./synth.js";
 import { offRedis } from "./off-redis.js";
 
@@ -95,6 +95,31 @@ describe("an orchestrated region (east) beside a choreographed one (west)", () =
       to?: { podSelector?: { matchLabels: Record<string, string> } }[];
     }[];
     expect(ordersEgress.flatMap((r) => r.to ?? []).map((p) => p.podSelector?.matchLabels["app.kubernetes.io/name"])).toContain(saga);
+  });
+
+  it("gives order-saga's sidecar a policy of its own: long command calls it never retries, and a bound on activities in flight", () => {
+    // Its activities retry themselves; a sidecar retry under each attempt multiplied the commands a
+    // busy service already held, and confirmations stopped at full load.
+    expect(east.find("Resiliency", "meridian")["scopes"]).toEqual([...allApps]);
+    const own = east.find("Resiliency", "meridian-workflows");
+    expect(own["scopes"]).toEqual([saga]);
+    const targets = own["spec"].targets as {
+      apps: Record<string, { timeout: string; retry?: string }>;
+      components: Record<string, unknown>;
+    };
+    expect(Object.keys(targets.apps).sort()).toEqual([apps.inventory, apps.orders, apps.payments].sort());
+    for (const target of Object.values(targets.apps)) {
+      expect(target.retry).toBeUndefined();
+      expect(own["spec"].policies.timeouts[target.timeout]).toBe(orderSaga.commandTimeout);
+    }
+    // Its store sits across the network like every other.
+    expect(Object.keys(targets.components)).toEqual([workflowStateStore]);
+    expect(east.find("Configuration", `${saga}-dapr`)["spec"].workflow).toEqual({
+      maxConcurrentActivityInvocations: orderSaga.concurrency.activities,
+      maxConcurrentWorkflowInvocations: orderSaga.concurrency.workflows,
+    });
+    // West has one policy, for every sidecar.
+    expect(west.ofKind("Resiliency").map((r) => [r.metadata.name, r["scopes"]])).toEqual([["meridian", undefined]]);
   });
 
   it("renders nothing of it in west", () => {

@@ -6,6 +6,8 @@ import { parse } from "yaml";
 import { configFileOf, localSecretStore, writeRegionResources } from "../../scripts/local/resources.js";
 import {
   type AppId,
+  type WorkflowAppId,
+  allApps,
   apps,
   componentScopes,
   components,
@@ -15,6 +17,7 @@ import {
   stores,
   subscriptions,
   topics,
+  workflowApps,
 } from "../../platform/topology.js";
 
 type Doc = {
@@ -25,7 +28,7 @@ type Doc = {
   auth?: { secretStore: string };
 };
 
-function render(otlpEndpoint?: string) {
+function render(otlpEndpoint?: string, workflows = false) {
   const dir = mkdtempSync(join(tmpdir(), "resources-"));
   const ref = (key: string) => ({ name: key, key });
   const { resourcesDir } = writeRegionResources({
@@ -38,10 +41,11 @@ function render(otlpEndpoint?: string) {
     region: "east",
     peers: [{ name: "west", broker: { profile: "redis", address: { host: "127.0.0.1", port: 7001 }, password: ref("broker-west") } }],
     security: { secrets: { "broker-east": "pw-east", "store-east": "pw-east", "lock-east": "pw-east", "broker-west": "pw-west" } },
+    workflows,
   });
   // One resource per file: daprd reads only the first document of a Resiliency file.
   const docs = readdirSync(resourcesDir).map((f) => parse(readFileSync(join(resourcesDir, f), "utf8")) as Doc);
-  const configOf = (app: AppId): Doc => parse(readFileSync(configFileOf(dir, app), "utf8")) as Doc;
+  const configOf = (app: AppId | WorkflowAppId): Doc => parse(readFileSync(configFileOf(dir, app), "utf8")) as Doc;
   return { docs, dir, configOf, config: configOf(apps.orders) };
 }
 
@@ -108,6 +112,24 @@ describe("local Dapr resources", () => {
       },
       targets: { components: { pubsub: { inbound: { retry: "delivery" } } } },
     });
+  });
+
+  it("gives an orchestrating region's workflow app a policy and a bound of its own: the sidecar never retries an activity's call", () => {
+    expect(
+      render()
+        .docs.filter((d) => d.kind === "Resiliency")
+        .map((d) => [d.metadata.name, d.scopes]),
+    ).toEqual([["meridian", undefined]]);
+    const { docs, configOf } = render(undefined, true);
+    const policies = docs.filter((d) => d.kind === "Resiliency").sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    expect(policies.map((d) => [d.metadata.name, d.scopes])).toEqual([
+      ["meridian", [...allApps]],
+      ["meridian-workflows", [workflowApps.orderSaga]],
+    ]);
+    const targets = (policies[1]?.spec["targets"] ?? {}) as { apps: Record<string, { timeout: string; retry?: string }> };
+    expect(Object.values(targets.apps).map((t) => t.retry)).toEqual([undefined, undefined, undefined]);
+    expect(configOf(workflowApps.orderSaga).spec["workflow"]).toMatchObject({ maxConcurrentActivityInvocations: expect.any(Number) });
+    expect(configOf(apps.orders).spec["workflow"]).toBeUndefined();
   });
 
   it("takes every broker password from the local secret store, never literally", () => {
