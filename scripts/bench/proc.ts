@@ -10,6 +10,12 @@ export interface ProcReading {
   readonly rssMb: number;
   /** Peak resident set since the process started (VmHWM). */
   readonly peakRssMb: number;
+  /**
+   * Resident pages only this process holds (Private_Clean + Private_Dirty of smaps_rollup): the
+   * resident set without the pages it shares, such as the binary's text mapped by every daprd.
+   * What one more sidecar really adds to a node.
+   */
+  readonly privateMb: number;
 }
 
 let ticksPerSecond: number | undefined;
@@ -34,7 +40,14 @@ export function readProc(pid: number): ProcReading | undefined {
     const stime = Number(fields[12]);
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
-    return { cpuSeconds: (utime + stime) / clockTicks(), rssMb: kb("VmRSS") / 1024, peakRssMb: kb("VmHWM") / 1024 };
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const inRollup = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0);
+    return {
+      cpuSeconds: (utime + stime) / clockTicks(),
+      rssMb: kb("VmRSS") / 1024,
+      peakRssMb: kb("VmHWM") / 1024,
+      privateMb: (inRollup("Private_Clean") + inRollup("Private_Dirty")) / 1024,
+    };
   } catch {
     return undefined;
   }
@@ -51,15 +64,16 @@ export interface Watched {
 export interface Usage extends Watched {
   readonly cpuSeconds: number;
   readonly peakRssMb: number;
+  readonly privateMb: number;
 }
 
-/** CPU used between two snapshots, and the peak memory seen at the second. */
+/** CPU used between two snapshots, and the memory (peak, and private now) seen at the second. */
 export function usageBetween(before: ReadonlyMap<number, ProcReading>, watched: readonly Watched[]): Usage[] {
   return watched.flatMap((w) => {
     const start = before.get(w.pid);
     const end = readProc(w.pid);
     if (!start || !end) return [];
-    return [{ ...w, cpuSeconds: end.cpuSeconds - start.cpuSeconds, peakRssMb: end.peakRssMb }];
+    return [{ ...w, cpuSeconds: end.cpuSeconds - start.cpuSeconds, peakRssMb: end.peakRssMb, privateMb: end.privateMb }];
   });
 }
 

@@ -1,13 +1,14 @@
 /**
- * `npm run bench`: starts both regions (real daprd, a redis-server per region), measures the
+ * One run of the benchmark (`npm run bench` runs it three times and reports medians: repeat.ts):
+ * starts both regions (real daprd, a redis-server per region), measures the
  * saga's saturation throughput, its end-to-end latency at half of that, replication lag, what
  * each sidecar and service costs, the same pub/sub path straight on Redis, and the Dapr floor
  * (the saga's sidecar calls through minimal apps: floor/); checks that
  * nothing was lost or done twice; writes bench/out/report.{json,md,svg}; stops everything.
  *
- *   npm run bench                        full run (about 4 minutes)
+ *   npm run bench -- --runs 1            one full run (about 6 minutes)
  *   npm run bench -- --scale quick       a smoke run of the whole procedure (about a minute)
- *   npm run bench -- --profile           also CPU-profiles every daprd (pprof) and service (--cpu-prof)
+ *   npm run bench -- --runs 1 --profile  also CPU-profiles every daprd (pprof) and service (--cpu-prof)
  *                                        at saturation: flame graphs and profile.md in <out>/profile/
  *   npm run bench -- --saga orchestration   every region's saga on Dapr Workflow (default: choreography)
  *   PUBLISH_ON_COMMIT=false npm run bench   the outbox alone: the "before" figures
@@ -154,7 +155,7 @@ try {
 }
 // The services write their CPU profiles as they exit: only now are they all there.
 if (profiling) {
-  const command = `npm run bench -- --scale ${scaleName} --profile`;
+  const command = `npm run bench -- --runs 1 --scale ${scaleName} --profile`;
   const written = await profiling.finish(join(outDir, profileDir), command);
   progress.log(`profile: ${written} (flame graphs next to it)`);
 }
@@ -320,6 +321,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
         region: u.region,
         cpuSecondsPer1000Events: events > 0 ? (u.cpuSeconds / events) * 1000 : Number.NaN,
         peakRssMb: u.peakRssMb,
+        privateMb: u.privateMb,
       })),
     },
     perOrder,
