@@ -1,9 +1,8 @@
 import { apps, components } from "../../platform/topology.js";
 import { baseEnvSchema } from "../shared/config.js";
 import { eventMetrics } from "../shared/events/metrics.js";
-import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
-import { backgroundTurns } from "../shared/application/lease.js";
+import { backgroundTurns, writeLease } from "../shared/application/lease.js";
 import { viewApplication } from "./application.js";
 import { DeadLetters, deadLetterRoutes, startRedriver } from "./dead-letters.js";
 import { viewOperatorRoutes } from "./operator-routes.js";
@@ -18,15 +17,17 @@ await runService({
   compose: ({ config, sidecar, log, registry }) => {
     const region = config.REGION;
     const metrics = eventMetrics(registry);
+    // One lease for every key order-view writes: across replicas, the lock store's (WRITE_LEASE).
+    const lease = writeLease(config.WRITE_LEASE, sidecar, apps.orderView);
     const app = viewApplication({
-      views: new Views(sidecar, components.viewStore),
+      views: new Views(sidecar, components.viewStore, lease),
       streams: invokedOrderStreams(sidecar, apps.orders),
-      lock: new KeyedLock(),
+      lease,
       log,
       clock: () => new Date(),
     });
-    // The fault routes and the redriver share one DeadLetters (and its index lock).
-    const deadLetters = new DeadLetters({ sidecar, store: components.viewStore, region, log });
+    // The fault routes and the redriver share one DeadLetters.
+    const deadLetters = new DeadLetters({ sidecar, store: components.viewStore, region, log, lease });
     return {
       routes: [
         viewPublicRoutes(app),

@@ -1,6 +1,6 @@
 import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar, Versioned } from "../shared/dapr/sidecar.js";
-import { KeyedLock } from "../shared/keyed-lock.js";
+import type { Lease } from "../shared/application/lease.js";
 import type { OrderState } from "../shared/orders/order-state.js";
 
 interface CustomerIndex {
@@ -31,28 +31,37 @@ const rebuildKey = "rebuild-status";
 
 /** The read model in the Dapr state store: one view per order, one index per customer. */
 export class Views {
-  private readonly lock = new KeyedLock();
-
   constructor(
     private readonly sidecar: Sidecar,
     private readonly store: string,
+    /**
+     * The writers' lease (see application.ts), also for the customer indexes: an index is first
+     * written without an ETag, and a Redis transaction writes over a key that appeared since it was
+     * read, so two replicas indexing a customer's first orders would keep only one of them.
+     */
+    private readonly lease: Lease,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /** The key of an order's view: what a writer of it leases. */
+  static keyOf(orderId: string): string {
+    return `order-${orderId}`;
+  }
+
   get(orderId: string): Promise<Versioned<OrderView> | undefined> {
-    return this.sidecar.get<OrderView>(this.store, `order-${orderId}`);
+    return this.sidecar.get<OrderView>(this.store, Views.keyOf(orderId));
   }
 
   async put(next: OrderState, prior: Versioned<OrderView> | undefined): Promise<void> {
     const view: OrderView = { ...next, projectedAt: this.clock().toISOString() };
-    await this.sidecar.write(this.store, [{ key: `order-${next.orderId}`, value: view, etag: prior?.etag }]);
+    await this.sidecar.write(this.store, [{ key: Views.keyOf(next.orderId), value: view, etag: prior?.etag }]);
   }
 
   /** Adds an order to its customer's index; adding twice is a no-op, so redelivery is safe. */
   index(customerId: string, orderId: string): Promise<void> {
     const key = `customer-${customerId}`;
     // Orders of one customer are applied in parallel; they queue for the one index key.
-    return this.lock.run(key, () =>
+    return this.lease.run([key], () =>
       retryOnConflict(async () => {
         const found = await this.sidecar.get<CustomerIndex>(this.store, key);
         if (found?.value.orderIds.includes(orderId)) return;

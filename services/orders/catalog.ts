@@ -1,6 +1,6 @@
 import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
-import type { KeyedLock } from "../shared/keyed-lock.js";
+import type { Lease } from "../shared/application/lease.js";
 import { bulkReadSize, catalogShards, chunks, shardOf } from "../shared/orders/catalog-shards.js";
 
 interface Shard {
@@ -19,12 +19,17 @@ export class Catalog {
   constructor(
     private readonly sidecar: Sidecar,
     private readonly store: string,
-    private readonly lock: KeyedLock,
+    /**
+     * The writers' lease, not a lock of this process: a new shard is written without an ETag, and a
+     * Redis transaction writes over a key that appeared since it was read, so two replicas adding
+     * the first ids of one shard would keep only one of them.
+     */
+    private readonly lease: Lease,
   ) {}
 
   add(orderId: string): Promise<void> {
     const key = shardKey(shardOf(orderId));
-    return this.lock.run(key, () =>
+    return this.lease.run([key], () =>
       retryOnConflict(async () => {
         const found = await this.sidecar.get<Shard>(this.store, key);
         if (found?.value.orderIds.includes(orderId)) return;
