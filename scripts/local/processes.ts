@@ -30,8 +30,12 @@ export class ProcessGroup {
     const log = createWriteStream(logFile, { flags: "a" });
     // detached: a Ctrl-C in the terminal reaches only us, and we stop children in order.
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    // Two sources into one file: neither may end it (by default pipe() ends its destination when
+    // its source ends, and the other's next line was then a write after end, an uncaught error
+    // in whoever ran us). The file ends once both have closed.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once("close", () => log.end());
     const exited = new Promise<number | string>((resolve) => {
       child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
       child.once("error", (err) => {

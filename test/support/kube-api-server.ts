@@ -35,8 +35,10 @@ async function freePort(): Promise<number> {
 function startLogged(binary: string, args: string[], log: string): ChildProcess {
   const out = createWriteStream(log, { flags: "a" });
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
+  // Neither source may end the shared file (see scripts/local/processes.ts): it ends once both closed.
+  child.stdout?.pipe(out, { end: false });
+  child.stderr?.pipe(out, { end: false });
+  child.once("close", () => out.end());
   return child;
 }
 
