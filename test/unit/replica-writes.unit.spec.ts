@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { type Lease, distributedLease, processLease } from "../../services/shared/application/lease.js";
 import type { Sidecar, Versioned, Write } from "../../services/shared/dapr/sidecar.js";
 import { ConcurrencyError } from "../../services/shared/errors.js";
-import type { EventRecord } from "../../services/shared/events/envelope.js";
 import { KeyedLock } from "../../services/shared/keyed-lock.js";
 import type { Logger } from "../../services/shared/log.js";
 import { viewApplication } from "../../services/order-view/application.js";
 import { Views } from "../../services/order-view/views.js";
+import { confirmedFixture, fixtureOrderId, placedFixture } from "../support/order-fixtures.js";
 
 /**
  * Two replicas of order-view writing one store, as Redis treats a state transaction (the Lua
@@ -51,33 +51,9 @@ class RedisLikeStore {
 }
 
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-const orderId = "11111111-1111-4111-8111-111111111111";
-const placed: EventRecord = {
-  id: "00000000-0000-4000-8000-000000000001",
-  type: "io.meridian.order.placed",
-  schemaVersion: 1,
-  subject: orderId,
-  aggregateVersion: 1,
-  occurredAt: "2026-01-01T00:00:00.000Z",
-  originRegion: "east",
-  correlationId: "c",
-  causationId: null,
-  data: {
-    orderId,
-    customerId: "c1",
-    items: [{ sku: "a", quantity: 1, unitPrice: 1 }],
-    total: 1,
-    homeRegion: "east",
-    requestHash: "a".repeat(64),
-  },
-};
-const confirmed: EventRecord = {
-  ...placed,
-  id: "00000000-0000-4000-8000-000000000002",
-  type: "io.meridian.order.confirmed",
-  aggregateVersion: 2,
-  data: { orderId },
-};
+const orderId = fixtureOrderId;
+const placed = placedFixture;
+const confirmed = confirmedFixture;
 
 /** One order-view replica: its own sidecar (slow or fast to write) and the lease it was given. */
 function replica(store: RedisLikeStore, writeDelayMs: number, lease: (sidecar: Sidecar) => Lease) {
