@@ -22,15 +22,23 @@ function traceFields(): Record<string, string> {
   return { trace_id: span.traceId, span_id: span.spanId, trace_flags: span.traceFlags.toString(16).padStart(2, "0") };
 }
 
-export function createLogger(service: string, region: string, level: Level = "info", instance?: string): Logger {
-  const log = pino({
+/** `destination`: where lines go (default stdout; a test reads them from a stream). */
+export function createLogger(
+  service: string,
+  region: string,
+  level: Level = "info",
+  instance?: string,
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service, region, ...(instance ? { instance } : {}) },
     messageKey: "msg",
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin: traceFields,
-  });
+  };
+  const log = destination ? pino(options, destination) : pino(options);
   return {
     debug: (m, f) => log.debug(f ?? {}, m),
     info: (m, f) => log.info(f ?? {}, m),
