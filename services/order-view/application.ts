@@ -3,26 +3,21 @@
  * written by `apply`; a rebuild replays every stream. The rebuild's status lives in the state
  * store, so any replica answers for a rebuild another replica runs.
  */
-import type { Lease } from "../shared/application/lease.js";
 import type { Outcome } from "../shared/application/outcome.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import { orderEventTypes } from "../shared/events/order-events.js";
+import type { KeyedLock } from "../shared/keyed-lock.js";
 import { type Logger, errorFields } from "../shared/log.js";
 import { bulkReadSize, chunks } from "../shared/orders/catalog-shards.js";
 import { fold } from "../shared/orders/order-state.js";
 import type { OrderStreams } from "./order-streams.js";
 import { decide } from "./projection.js";
-import { type RebuildStatus, Views, rebuildHeartbeatMs } from "./views.js";
+import { type RebuildStatus, rebuildHeartbeatMs, type Views } from "./views.js";
 
 export interface ViewAppDeps {
   readonly views: Views;
   readonly streams: OrderStreams;
-  /**
-   * Held on an order's view while an event is applied to it. Across replicas it must be the
-   * writers' lease: the first view of an order is written without an ETag, and a Redis transaction
-   * writes over a view another replica created meanwhile (a later status overwritten by `placed`).
-   */
-  readonly lease: Lease;
+  readonly lock: KeyedLock;
   readonly log: Logger;
   readonly clock: () => Date;
 }
@@ -35,7 +30,7 @@ export function viewApplication(deps: ViewAppDeps) {
   async function apply(event: EventRecord): Promise<Outcome> {
     if (!orderTypes.has(event.type)) return "ignored";
     const orderId = event.subject;
-    return deps.lease.run([Views.keyOf(orderId)], async () => {
+    return deps.lock.run(orderId, async () => {
       const current = await deps.views.get(orderId);
       const decision = decide(current?.value, event);
       if (decision.kind === "duplicate") return "duplicate";
@@ -69,7 +64,7 @@ export function viewApplication(deps: ViewAppDeps) {
       for (const orderId of batch) {
         const state = fold(streams.get(orderId) ?? []);
         if (!state) continue;
-        await deps.lease.run([Views.keyOf(orderId)], async () => {
+        await deps.lock.run(orderId, async () => {
           const current = await deps.views.get(orderId);
           if (!current || current.value.version <= state.version) await deps.views.put(state, current);
         });

@@ -9,7 +9,7 @@ import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { redriveHeader } from "../shared/dapr/subscriber.js";
 import { type Fault, faultSchema } from "../shared/events/fault.js";
 import { conflict, notFound } from "../shared/http/problem.js";
-import type { Lease } from "../shared/application/lease.js";
+import { KeyedLock } from "../shared/keyed-lock.js";
 import { type Logger, errorFields } from "../shared/log.js";
 
 /** Values of the gauge's auto_redrive label (the alerts in observability/ name them too). */
@@ -36,12 +36,6 @@ export interface DeadLetterDeps {
   readonly store: string;
   readonly region: string;
   readonly log: Logger;
-  /**
-   * The writers' lease, for the fault indexes: an index is first written without an ETag, and a
-   * Redis transaction writes over a key that appeared since it was read, so two replicas recording
-   * the first faults would keep only one of them.
-   */
-  readonly lease: Lease;
 }
 
 /**
@@ -52,6 +46,8 @@ export interface DeadLetterDeps {
  * violations wait for an operator, since the same bytes would fail the same way.
  */
 export class DeadLetters {
+  private readonly lock = new KeyedLock();
+
   constructor(private readonly deps: DeadLetterDeps) {}
 
   /** Stores a fault once, and adds it to the indexes (one key each, so writers queue for them). */
@@ -137,11 +133,15 @@ export class DeadLetters {
   }
 
   private changeIndex(indexKey: string, change: (ids: string[]) => string[] | undefined): Promise<void> {
-    return this.deps.lease.run([indexKey], () =>
+    return this.lock.run(indexKey, () =>
       retryOnConflict(async () => {
         const index = await this.deps.sidecar.get<FaultIndex>(this.deps.store, indexKey);
         const next = change(index?.value.faultIds ?? []);
-        if (next) await this.deps.sidecar.write(this.deps.store, [{ key: indexKey, value: { faultIds: next }, etag: index?.etag }]);
+        if (!next) return;
+        // Created when absent, atomically on every store: two replicas' first faults conflict
+        // (and retry) instead of one overwriting the other.
+        if (!index) return this.deps.sidecar.create(this.deps.store, indexKey, { faultIds: next });
+        await this.deps.sidecar.write(this.deps.store, [{ key: indexKey, value: { faultIds: next }, etag: index.etag }]);
       }),
     );
   }

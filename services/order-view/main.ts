@@ -1,8 +1,9 @@
 import { apps, components } from "../../platform/topology.js";
 import { baseEnvSchema } from "../shared/config.js";
 import { eventMetrics } from "../shared/events/metrics.js";
+import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
-import { backgroundTurns, writeLease } from "../shared/application/lease.js";
+import { backgroundTurns } from "../shared/application/lease.js";
 import { viewApplication } from "./application.js";
 import { DeadLetters, deadLetterRoutes, startRedriver } from "./dead-letters.js";
 import { viewOperatorRoutes } from "./operator-routes.js";
@@ -17,17 +18,15 @@ await runService({
   compose: ({ config, sidecar, log, registry }) => {
     const region = config.REGION;
     const metrics = eventMetrics(registry);
-    // One lease for every key order-view writes: across replicas, the lock store's (WRITE_LEASE).
-    const lease = writeLease(config.WRITE_LEASE, sidecar, apps.orderView);
     const app = viewApplication({
-      views: new Views(sidecar, components.viewStore, lease),
+      views: new Views(sidecar, components.viewStore),
       streams: invokedOrderStreams(sidecar, apps.orders),
-      lease,
+      lock: new KeyedLock(),
       log,
       clock: () => new Date(),
     });
-    // The fault routes and the redriver share one DeadLetters.
-    const deadLetters = new DeadLetters({ sidecar, store: components.viewStore, region, log, lease });
+    // The fault routes and the redriver share one DeadLetters (and its index lock).
+    const deadLetters = new DeadLetters({ sidecar, store: components.viewStore, region, log });
     return {
       routes: [
         viewPublicRoutes(app),

@@ -1,6 +1,6 @@
 import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar, Versioned } from "../shared/dapr/sidecar.js";
-import type { Lease } from "../shared/application/lease.js";
+import { KeyedLock } from "../shared/keyed-lock.js";
 import type { OrderState } from "../shared/orders/order-state.js";
 
 interface CustomerIndex {
@@ -31,50 +31,56 @@ const rebuildKey = "rebuild-status";
 
 /** The read model in the Dapr state store: one view per order, one index per customer. */
 export class Views {
+  private readonly lock = new KeyedLock();
+
   constructor(
     private readonly sidecar: Sidecar,
     private readonly store: string,
-    /**
-     * The writers' lease (see application.ts), also for the customer indexes: an index is first
-     * written without an ETag, and a Redis transaction writes over a key that appeared since it was
-     * read, so two replicas indexing a customer's first orders would keep only one of them.
-     */
-    private readonly lease: Lease,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** The key of an order's view: what a writer of it leases. */
-  static keyOf(orderId: string): string {
-    return `order-${orderId}`;
-  }
-
   get(orderId: string): Promise<Versioned<OrderView> | undefined> {
-    return this.sidecar.get<OrderView>(this.store, Views.keyOf(orderId));
+    return this.sidecar.get<OrderView>(this.store, `order-${orderId}`);
   }
 
   async put(next: OrderState, prior: Versioned<OrderView> | undefined): Promise<void> {
     const view: OrderView = { ...next, projectedAt: this.clock().toISOString() };
-    await this.sidecar.write(this.store, [{ key: Views.keyOf(next.orderId), value: view, etag: prior?.etag }]);
+    const key = `order-${next.orderId}`;
+    // An order's first view is created, atomically on every store: another replica's view of it
+    // written since `prior` was read is a conflict (Dapr redelivers), never overwritten.
+    if (!prior) return this.sidecar.create(this.store, key, view);
+    await this.sidecar.write(this.store, [{ key, value: view, etag: prior.etag }]);
   }
 
   /** Adds an order to its customer's index; adding twice is a no-op, so redelivery is safe. */
   index(customerId: string, orderId: string): Promise<void> {
     const key = `customer-${customerId}`;
     // Orders of one customer are applied in parallel; they queue for the one index key.
-    return this.lease.run([key], () =>
+    return this.lock.run(key, () =>
       retryOnConflict(async () => {
         const found = await this.sidecar.get<CustomerIndex>(this.store, key);
         if (found?.value.orderIds.includes(orderId)) return;
-        await this.sidecar.write(this.store, [
-          { key, value: { orderIds: [...(found?.value.orderIds ?? []), orderId] }, etag: found?.etag },
-        ]);
+        await this.save(key, { orderIds: [...(found?.value.orderIds ?? []), orderId] }, found);
       }),
     );
   }
 
-  /** Replaces a customer's index outright (a rebuild knows the whole list). */
-  async setIndex(customerId: string, orderIds: readonly string[]): Promise<void> {
-    await this.sidecar.write(this.store, [{ key: `customer-${customerId}`, value: { orderIds: [...orderIds] }, overwrite: true }]);
+  /** Replaces a customer's index (a rebuild knows the whole list). */
+  setIndex(customerId: string, orderIds: readonly string[]): Promise<void> {
+    const key = `customer-${customerId}`;
+    return this.lock.run(key, () =>
+      retryOnConflict(async () => this.save(key, { orderIds: [...orderIds] }, await this.sidecar.get<CustomerIndex>(this.store, key))),
+    );
+  }
+
+  /**
+   * An index is created when absent and otherwise written with the ETag read: atomic on every
+   * store, so two replicas indexing a customer's first orders conflict (and retry) instead of one
+   * overwriting the other. Never written outright: on Redis a created key takes only ETag writes.
+   */
+  private async save(key: string, index: CustomerIndex, found: Versioned<CustomerIndex> | undefined): Promise<void> {
+    if (!found) return this.sidecar.create(this.store, key, index);
+    await this.sidecar.write(this.store, [{ key, value: index, etag: found.etag }]);
   }
 
   async rebuildStatus(): Promise<RebuildStatus & { etag?: string }> {

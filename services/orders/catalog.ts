@@ -1,6 +1,6 @@
 import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
-import type { Lease } from "../shared/application/lease.js";
+import type { KeyedLock } from "../shared/keyed-lock.js";
 import { bulkReadSize, catalogShards, chunks, shardOf } from "../shared/orders/catalog-shards.js";
 
 interface Shard {
@@ -19,23 +19,19 @@ export class Catalog {
   constructor(
     private readonly sidecar: Sidecar,
     private readonly store: string,
-    /**
-     * The writers' lease, not a lock of this process: a new shard is written without an ETag, and a
-     * Redis transaction writes over a key that appeared since it was read, so two replicas adding
-     * the first ids of one shard would keep only one of them.
-     */
-    private readonly lease: Lease,
+    private readonly lock: KeyedLock,
   ) {}
 
   add(orderId: string): Promise<void> {
     const key = shardKey(shardOf(orderId));
-    return this.lease.run([key], () =>
+    return this.lock.run(key, () =>
       retryOnConflict(async () => {
         const found = await this.sidecar.get<Shard>(this.store, key);
         if (found?.value.orderIds.includes(orderId)) return;
-        await this.sidecar.write(this.store, [
-          { key, value: { orderIds: [...(found?.value.orderIds ?? []), orderId] }, etag: found?.etag },
-        ]);
+        // A shard's first id creates it: atomic on every store, so another replica's first id is
+        // a conflict here (retried), never overwritten; later ids carry the ETag read.
+        if (!found) return this.sidecar.create(this.store, key, { orderIds: [orderId] });
+        await this.sidecar.write(this.store, [{ key, value: { orderIds: [...found.value.orderIds, orderId] }, etag: found.etag }]);
       }),
     );
   }

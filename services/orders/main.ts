@@ -4,6 +4,7 @@ import { baseEnvSchema } from "../shared/config.js";
 import { EventStore } from "../shared/dapr/event-store.js";
 import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
+import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
 import { writeLease } from "../shared/application/lease.js";
 import { ordersApplication } from "./application.js";
@@ -34,14 +35,13 @@ await runService({
       log,
       metrics,
     });
-    const lease = writeLease(config.WRITE_LEASE, sidecar, apps.orders);
-    const catalog = new Catalog(sidecar, components.ordersCatalog, lease);
+    const catalog = new Catalog(sidecar, components.ordersCatalog, new KeyedLock());
     const app = ordersApplication({
       region,
       clock: () => new Date(),
       events: new EventStore(sidecar, components.ordersStore, `${apps.orders}/${region}`, "order-", publisher),
       catalog,
-      lease,
+      lease: writeLease(config.WRITE_LEASE, sidecar, apps.orders),
       metrics,
       ...(config.SAGA === "orchestration" ? { orchestrator: sagaOrchestrator(sidecar) } : {}),
     });

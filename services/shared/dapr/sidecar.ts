@@ -156,6 +156,19 @@ export class Sidecar {
   }
 
   /**
+   * Writes a key that must not exist yet, atomically on every store: outside a transaction, with
+   * first-write concurrency and no ETag. PostgreSQL and MySQL then insert only; Redis writes an
+   * absent key and marks it first-write in the same script, so a second create fails. A key that
+   * exists is a ConcurrencyError (read it and write with its ETag). Never inside a transaction:
+   * Redis's transaction script ignores first-write and writes over a key that appeared since it
+   * was read. A key made here takes only writes with its ETag from then on (on Redis, a write
+   * without one fails), and is never announced: for stores without an outbox.
+   */
+  create(store: string, key: string, value: unknown): Promise<void> {
+    return this.saveUnpublished(store, key, value);
+  }
+
+  /**
    * Saves one key outside any transaction: a store's outbox publishes only what transactions
    * write, so this changes state without announcing it (restoring history that happened before).
    */
