@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { projectRoot } from "../../platform/paths.js";
 import { type SagaStyle, sagaStyles } from "../../platform/topology.js";
-import type { BenchReport } from "./report.js";
+import { type BenchReport, cpuMsPerOrder } from "./report.js";
 import { type OpKind, opKinds, totalOps } from "./sidecar-ops.js";
 import { round } from "./stats.js";
 
@@ -42,10 +42,6 @@ for (const style of sagaStyles) {
 writeFileSync(join(outDir, "sagas.md"), renderComparison(reports));
 process.stdout.write(`[sagas] comparison: ${join(outDir, "sagas.md")}\n`);
 
-function cpuMs(r: BenchReport, kind?: string): number {
-  return r.perOrder.cpuMsPerOrder.filter((p) => kind === undefined || p.kind === kind).reduce((sum, p) => sum + p.ms, 0);
-}
-
 function opsPerOrder(r: BenchReport, kind: OpKind): number {
   return totalOps(r.perOrder.sidecarOps)[kind] / Math.max(1, r.perOrder.confirmedOrders);
 }
@@ -66,11 +62,11 @@ function renderComparison(byStyle: Readonly<Record<string, BenchReport>>): strin
     `| | ${styles.join(" | ")} |`,
     `|---|${styles.map(() => "---").join("|")}|`,
     row("confirmed orders/s, both regions at saturation", (r) => String(round(r.throughput.bothTotalPerSecond))),
-    row("CPU ms per order, all processes", (r) => String(round(cpuMs(r)))),
-    row("… of it in the sidecars", (r) => String(round(cpuMs(r, "daprd")))),
-    row("… in the services", (r) => String(round(cpuMs(r, "service")))),
-    row("… in Redis", (r) => String(round(cpuMs(r, "broker")))),
-    row("… in placement and scheduler", (r) => String(round(cpuMs(r, "control-plane")))),
+    row("CPU ms per order, all processes", (r) => String(round(cpuMsPerOrder(r.perOrder)))),
+    row("… of it in the sidecars", (r) => String(round(cpuMsPerOrder(r.perOrder, "daprd")))),
+    row("… in the services", (r) => String(round(cpuMsPerOrder(r.perOrder, "service")))),
+    row("… in Redis", (r) => String(round(cpuMsPerOrder(r.perOrder, "broker")))),
+    row("… in placement and scheduler", (r) => String(round(cpuMsPerOrder(r.perOrder, "control-plane")))),
     row("POST→confirmed p50 at 50% of saturation (ms)", (r) => String(round(r.latency.postToConfirmedMs.p50))),
     row("POST→confirmed p99 (ms)", (r) => String(round(r.latency.postToConfirmedMs.p99))),
     row("replication lag p99 (ms)", (r) => String(round(r.latency.replicationLagMs.p99))),

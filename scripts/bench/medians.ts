@@ -26,8 +26,6 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const kindCpu = (r: BenchReport, kind: string): number =>
-  r.perOrder.cpuMsPerOrder.filter((p) => p.kind === kind).reduce((sum, p) => sum + p.ms, 0);
 const worst = (r: BenchReport, kind: string, f: (p: BenchReport["resources"]["processes"][number]) => number | undefined): number =>
   Math.max(...r.resources.processes.filter((p) => p.kind === kind).map((p) => f(p) ?? Number.NaN));
 const bestSingle = (r: BenchReport): number => Math.max(...r.throughput.single.map((t) => t.confirmedPerSecond));
@@ -62,9 +60,9 @@ const figures: readonly FigureSpec[] = [
     of: (r) => cpuMsPerOrder(r.perOrder),
     target: { atMost: targets.cpuMsPerOrder },
   },
-  { name: "… in the sidecars", unit: "ms", of: (r) => kindCpu(r, "daprd") },
-  { name: "… in the services", unit: "ms", of: (r) => kindCpu(r, "service") },
-  { name: "… in Redis", unit: "ms", of: (r) => kindCpu(r, "broker") },
+  { name: "… in the sidecars", unit: "ms", of: (r) => cpuMsPerOrder(r.perOrder, "daprd") },
+  { name: "… in the services", unit: "ms", of: (r) => cpuMsPerOrder(r.perOrder, "service") },
+  { name: "… in Redis", unit: "ms", of: (r) => cpuMsPerOrder(r.perOrder, "broker") },
   { name: "POST→confirmed p50 at 50% of saturation", unit: "ms", of: (r) => r.latency.postToConfirmedMs.p50 },
   {
     name: "POST→confirmed p99 at 50% of saturation",

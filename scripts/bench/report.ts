@@ -84,9 +84,12 @@ export interface BenchReport {
   readonly targets: readonly TargetCheck[];
 }
 
-/** CPU per confirmed order over every process of the regions (the load generator is not the system). */
-export function cpuMsPerOrder(perOrder: PerOrderCost): number {
-  return perOrder.cpuMsPerOrder.filter((p) => p.kind !== "bench").reduce((sum, p) => sum + p.ms, 0);
+/**
+ * CPU per confirmed order over every process of the regions (the load generator is not the
+ * system), or over the processes of one kind.
+ */
+export function cpuMsPerOrder(perOrder: PerOrderCost, kind?: PerOrderCost["cpuMsPerOrder"][number]["kind"]): number {
+  return perOrder.cpuMsPerOrder.filter((p) => (kind ? p.kind === kind : p.kind !== "bench")).reduce((sum, p) => sum + p.ms, 0);
 }
 
 export function checkTargets(r: Omit<BenchReport, "targets">): TargetCheck[] {
