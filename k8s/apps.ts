@@ -5,12 +5,11 @@ import {
   allApps,
   allWorkflowApps,
   apps,
-  componentScopes,
   invocations,
   isWorkflowApp,
+  regionComponentScopes,
   subscriptions,
   workflowApps,
-  workflowComponentScopes,
 } from "../platform/topology.js";
 
 export { topicsPublishedBy } from "../platform/access.js";
@@ -79,7 +78,7 @@ export function invocationPairsOf(deployed: readonly DeployedAppId[]): Invocatio
 
 /** Components the app may load (its Dapr component scopes). */
 export function componentsOf(app: DeployedAppId): string[] {
-  return Object.entries({ ...componentScopes, ...workflowComponentScopes })
+  return Object.entries(regionComponentScopes(true))
     .filter(([, scoped]) => (scoped as readonly string[]).includes(app))
     .map(([name]) => name);
 }

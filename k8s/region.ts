@@ -51,6 +51,7 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
   addSubscriptions(
     dapr,
     peers.map((p) => p.name),
+    region.saga === "orchestration",
   );
 
   const apps = new Chart(app, "apps", { namespace: ns, labels: labels("service") });

@@ -4,7 +4,19 @@
  * (what each app may publish and subscribe to). The local runner and the Kubernetes manifests
  * render the same policies from here.
  */
-import { type AppId, type WorkflowAppId, allApps, componentScopes, invocations, relayTopicOf, stores, subscriptions } from "./topology.js";
+import {
+  type AppId,
+  type SubscriberAppId,
+  type WorkflowAppId,
+  allApps,
+  allWorkflowApps,
+  invocations,
+  regionComponentScopes,
+  regionSubscriptions,
+  relayTopicOf,
+  stores,
+  subscriptions,
+} from "./topology.js";
 
 /**
  * The Dapr APIs the apps call (all over HTTP: state, publish, invoke, the distributed lock, plus
@@ -56,7 +68,7 @@ export function accessControlOf(app: AppId | WorkflowAppId, namespace: string, c
  * Topics the app publishes: the outbox topic of each store it owns and its relay topic, and the dead-letter topic of
  * each of its subscriptions (its sidecar dead-letters there, and the app publishes faults there).
  */
-export function topicsPublishedBy(app: AppId): string[] {
+export function topicsPublishedBy(app: SubscriberAppId): string[] {
   const outbox = stores.flatMap((s) => (s.owner === app && s.outboxTopic ? [s.outboxTopic, relayTopicOf(s.outboxTopic)] : []));
   const deadLetters = subscriptions.filter((s) => s.app === app).flatMap((s) => (s.deadLetterTopic ? [s.deadLetterTopic] : []));
   return [...new Set([...outbox, ...deadLetters])];
@@ -66,12 +78,15 @@ export function topicsPublishedBy(app: AppId): string[] {
  * Topic scoping metadata for a pub/sub component: each app it is scoped to may publish only what
  * topicsPublishedBy says and subscribe only to its subscriptions. An app listed with nothing gets nothing.
  */
-export function topicScopes(pubsub: string): { name: string; value: string }[] {
-  const scoped = componentScopes[pubsub];
+export function topicScopes(pubsub: string, workflows = false): { name: string; value: string }[] {
+  const scoped = regionComponentScopes(workflows)[pubsub];
   if (!scoped) throw new Error(`no scopes declared for component ${pubsub} in platform/topology.ts`);
   const entry = (app: string, topics: string[]): string => `${app}=${topics.join(",")}`;
-  const subscribed = (app: string): string[] => subscriptions.filter((s) => s.app === app && s.pubsub === pubsub).map((s) => s.topic);
-  const scopedApps = allApps.filter((a) => scoped.includes(a));
+  const subscribed = (app: string): string[] =>
+    regionSubscriptions(workflows)
+      .filter((s) => s.app === app && s.pubsub === pubsub)
+      .map((s) => s.topic);
+  const scopedApps = [...allApps, ...allWorkflowApps].filter((a) => scoped.includes(a));
   return [
     { name: "publishingScopes", value: scopedApps.map((a) => entry(a, topicsPublishedBy(a))).join(";") },
     { name: "subscriptionScopes", value: scopedApps.map((a) => entry(a, subscribed(a))).join(";") },

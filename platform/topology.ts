@@ -26,6 +26,23 @@ export const apps = {
 export type AppId = (typeof apps)[keyof typeof apps];
 export const allApps: readonly AppId[] = Object.values(apps);
 
+/**
+ * Dapr Workflow (issue #17). Apps that run workflows: their sidecars join the region's placement
+ * (actor placement tables) and scheduler (durable timers and reminders), and keep workflow state
+ * in the region's actor state store. Kept apart from `apps` because a region runs them only when
+ * its saga is orchestrated (`saga` in region config; the local runner's `workflows` option).
+ */
+export const workflowApps = {
+  /** The orchestrated saga (and the runtime check of phase 1). */
+  orderSaga: "order-saga",
+} as const;
+export type WorkflowAppId = (typeof workflowApps)[keyof typeof workflowApps];
+export const allWorkflowApps: readonly WorkflowAppId[] = Object.values(workflowApps);
+
+export function isWorkflowApp(app: string): app is WorkflowAppId {
+  return (allWorkflowApps as readonly string[]).includes(app);
+}
+
 /** Dapr component names. */
 export const components = {
   pubsub: "pubsub",
@@ -137,7 +154,7 @@ export interface SubscriptionSpec {
   readonly topic: string;
   /** App route that receives the events. */
   readonly route: string;
-  readonly app: AppId;
+  readonly app: SubscriberAppId;
   /** Where Dapr sends what cannot be delivered; none for the dead-letter subscription itself. */
   readonly deadLetterTopic?: string;
   /** Deliver events in batches (one HTTP request each): see `bulkDelivery`. */
@@ -154,17 +171,20 @@ export interface SubscriptionSpec {
  */
 export const bulkDelivery = { maxMessagesCount: 32, maxAwaitDurationMs: 5 } as const;
 
+/** Apps that subscribe: the services, and the workflow apps where a region runs them. */
+export type SubscriberAppId = AppId | WorkflowAppId;
+
 /** Where Dapr and the app's own subscriber put what `app` could not process. */
-export function deadLetterTopicOf(app: AppId): string {
+export function deadLetterTopicOf(app: SubscriberAppId): string {
   return `${topics.deadLetter}-${app}`;
 }
 
 /** The app whose dead letters a topic holds, if it is a dead-letter topic. */
-export function subscriberOfDeadLetterTopic(topic: string): AppId | undefined {
-  return allApps.find((app) => deadLetterTopicOf(app) === topic);
+export function subscriberOfDeadLetterTopic(topic: string): SubscriberAppId | undefined {
+  return [...allApps, ...allWorkflowApps].find((app) => deadLetterTopicOf(app) === topic);
 }
 
-function subscription(app: AppId, topic: string): SubscriptionSpec {
+function subscription(app: SubscriberAppId, topic: string): SubscriptionSpec {
   const isDeadLetter = subscriberOfDeadLetterTopic(topic) !== undefined;
   return {
     name: `${app}-${topic}`,
@@ -198,16 +218,26 @@ const eventSubscriptions: readonly SubscriptionSpec[] = [
   subscription(apps.orders, relayTopicOf(topics.orders)),
   subscription(apps.inventory, relayTopicOf(topics.inventory)),
   subscription(apps.payments, relayTopicOf(topics.payments)),
+  // The orchestrated saga starts from the committed order.placed (and hears order.cancelled), not
+  // from a call on the POST /orders path: a burst of orders waits in the broker, not in the
+  // clients' requests. Only a region that runs the workflow app has a sidecar that loads this.
+  subscription(workflowApps.orderSaga, topics.orders),
 ];
 
 /** Apps whose deliveries can be dead-lettered: each has its own dead-letter topic. */
-export const deadLetteringApps: readonly AppId[] = [...new Set(eventSubscriptions.map((s) => s.app))];
+export const deadLetteringApps: readonly SubscriberAppId[] = [...new Set(eventSubscriptions.map((s) => s.app))];
 
 export const subscriptions: readonly SubscriptionSpec[] = [
   ...eventSubscriptions,
   // order-view keeps every dead letter of the region, and redrives them.
   ...deadLetteringApps.map((app) => subscription(apps.orderView, deadLetterTopicOf(app))),
 ];
+
+/** The subscriptions a region renders: the workflow apps' (and those of their dead letters) only where it runs them. */
+export function regionSubscriptions(workflows: boolean): readonly SubscriptionSpec[] {
+  const ofWorkflows = (s: SubscriptionSpec): boolean => isWorkflowApp(s.app) || isWorkflowApp(subscriberOfDeadLetterTopic(s.topic) ?? "");
+  return workflows ? subscriptions : subscriptions.filter((s) => !ofWorkflows(s));
+}
 
 /** The `spec` of a Dapr Subscription resource (dapr.io/v2alpha1) for a subscription. */
 export function subscriptionResourceSpec(sub: SubscriptionSpec) {
@@ -270,23 +300,6 @@ export function brokerTopics(namespace: string): string[] {
   ];
 }
 
-/**
- * Dapr Workflow (issue #17). Apps that run workflows: their sidecars join the region's placement
- * (actor placement tables) and scheduler (durable timers and reminders), and keep workflow state
- * in the region's actor state store. Kept apart from `apps` because a region runs them only when
- * its saga is orchestrated (`saga` in region config; the local runner's `workflows` option).
- */
-export const workflowApps = {
-  /** The orchestrated saga (and the runtime check of phase 1). */
-  orderSaga: "order-saga",
-} as const;
-export type WorkflowAppId = (typeof workflowApps)[keyof typeof workflowApps];
-export const allWorkflowApps: readonly WorkflowAppId[] = Object.values(workflowApps);
-
-export function isWorkflowApp(app: string): app is WorkflowAppId {
-  return (allWorkflowApps as readonly string[]).includes(app);
-}
-
 /** The region's actor state store (`actorStateStore: "true"`): workflow state, scoped to the workflow apps. */
 export const workflowStateStore = "workflow-store";
 
@@ -315,18 +328,18 @@ export const invocations: readonly {
   // Replicated events become replicas through the region's single writer of orders.
   { from: apps.replicator, to: apps.orders, routes: ["replica"] },
   { from: apps.gateway, to: apps.replicator, routes: ["lake"] },
-  // The orchestrated saga (sagaStyles): orders starts and cancels sagas, whose activities call
-  // each service's commands. Only the orchestrator may post to `commands`.
-  { from: apps.orders, to: workflowApps.orderSaga, routes: ["sagas"] },
+  // The orchestrated saga (sagaStyles) starts from order events (its subscription); its activities
+  // call each service's commands. Only the orchestrator may post to `commands`.
+  { from: apps.orderView, to: workflowApps.orderSaga, routes: ["events"] },
   { from: workflowApps.orderSaga, to: apps.inventory, routes: ["commands"] },
   { from: workflowApps.orderSaga, to: apps.payments, routes: ["commands"] },
   { from: workflowApps.orderSaga, to: apps.orders, routes: ["commands"] },
 ];
 
-/** Apps that publish to a topic without the outbox (fault events to the dead-letter topic). */
-const subscribers = [...new Set(subscriptions.map((s) => s.app))];
+/** Services that publish to a topic without the outbox (fault events to the dead-letter topic). */
+const subscribers = allApps.filter((app) => subscriptions.some((s) => s.app === app));
 
-/** Which apps may use which component (Dapr component scopes). */
+/** Which services may use which component (Dapr component scopes); see regionComponentScopes. */
 export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
   [components.pubsub]: subscribers,
   // Every app with writers or background turns (see services/shared/application/lease.ts).
@@ -336,12 +349,22 @@ export const componentScopes: Readonly<Record<string, readonly AppId[]>> = {
 };
 
 /**
- * Components only a region that runs workflows has, and who may use them. The workflow apps hold
- * nothing else: they call the services' commands, they neither publish nor subscribe.
+ * The components the workflow apps use, where a region runs them: their own actor state store
+ * (only such a region has it), and the pub/sub for their subscription to order events and their
+ * faults to its dead-letter topic.
  */
 export const workflowComponentScopes: Readonly<Record<string, readonly WorkflowAppId[]>> = {
   [workflowStateStore]: allWorkflowApps,
+  [components.pubsub]: allWorkflowApps,
 };
+
+/** Each component's scopes in a region: the services', plus the workflow apps' where it runs them. */
+export function regionComponentScopes(workflows: boolean): Readonly<Record<string, readonly SubscriberAppId[]>> {
+  if (!workflows) return componentScopes;
+  const merged: Record<string, readonly SubscriberAppId[]> = { ...componentScopes };
+  for (const [name, scoped] of Object.entries(workflowComponentScopes)) merged[name] = [...(merged[name] ?? []), ...scoped];
+  return merged;
+}
 
 /**
  * Path prefixes of the gateway's public API: the only paths routed from outside the cluster.

@@ -7,11 +7,11 @@
 import { topicScopes } from "../access.js";
 import {
   apps,
-  componentScopes,
   components,
   peerConsumerGroup,
   peerLinkInitTimeout,
   peerLinkName,
+  regionComponentScopes,
   replicatedTopics,
   stores,
   topics,
@@ -40,8 +40,8 @@ export interface RegionComponentsInput {
   readonly workflows?: boolean;
 }
 
-function scoped(doc: ComponentDoc): ComponentDoc {
-  const scopes = componentScopes[doc.metadata.name];
+function scoped(doc: ComponentDoc, workflows: boolean): ComponentDoc {
+  const scopes = regionComponentScopes(workflows)[doc.metadata.name];
   if (!scopes) throw new Error(`no scopes declared for component ${doc.metadata.name} in platform/topology.ts`);
   return withScopes(doc, scopes);
 }
@@ -50,14 +50,18 @@ export function regionComponents(input: RegionComponentsInput): ComponentDoc[] {
   const secured = (doc: ComponentDoc): ComponentDoc => withSecretStore(doc, input.secretStore);
   // Each app may publish only the topics it owns and read only those it subscribes to. The outbox
   // topic is internal to daprd and named from the app-id; its component scope confines it.
-  const pubsub = withMetadata(pubsubComponent(components.pubsub, input.broker, { role: "events" }), topicScopes(components.pubsub));
+  const workflows = input.workflows ?? false;
+  const pubsub = withMetadata(
+    pubsubComponent(components.pubsub, input.broker, { role: "events" }),
+    topicScopes(components.pubsub, workflows),
+  );
   const outbox = pubsubComponent(components.outboxPubsub, input.broker, { role: "outbox" });
   const states = stores.map((s) => stateComponent(s, input.store));
   return [
-    ...[pubsub, outbox, ...states].map((doc) => scoped(secured(doc))),
+    ...[pubsub, outbox, ...states].map((doc) => scoped(secured(doc), workflows)),
     ...(input.lock ? [secured(lockComponent(input.lock))] : []),
     ...input.peers.map((peer) => secured(peerLink(input.region, peer.name, peer.broker))),
-    ...(input.workflows ? [secured(workflowStore(input.store))] : []),
+    ...(workflows ? [secured(workflowStore(input.store))] : []),
   ];
 }
 

@@ -36,6 +36,18 @@ export interface ResiliencyDoc {
 }
 
 /**
+ * A delivery the app fails (or cannot be reached for) is retried with exponential backoff for
+ * about 30 s, then dead-lettered to the subscriber's own dead-letter topic, from which order-view
+ * redrives it. Its whole budget stays below the broker's in-hand timeout (pubsubTuning), or a
+ * message still being retried would be handed out again. The same for every subscriber.
+ */
+const delivery = {
+  timeout: "15s",
+  retry: { policy: "exponential", maxInterval: `${deliveryRetry.maxIntervalMs}ms`, maxRetries: deliveryRetry.maxRetries },
+} as const satisfies { timeout: string; retry: RetryPolicy };
+const deliveryTarget = { [components.pubsub]: { inbound: { timeout: "delivery", retry: "delivery" } } };
+
+/**
  * The services' policy. `scopes`: the app-ids it applies to; the workflow apps have their own
  * (workflowResiliency), so wherever one runs the general one is scoped to the others.
  */
@@ -48,13 +60,9 @@ export function resiliency(scopes?: readonly string[]): ResiliencyDoc {
     ...(scopes ? { scopes } : {}),
     spec: {
       policies: {
-        timeouts: { invoke: "5s", delivery: "15s" },
+        timeouts: { invoke: "5s", delivery: delivery.timeout },
         retries: {
-          // A delivery the app fails (or cannot be reached for) is retried with exponential backoff
-          // for about 30 s, then dead-lettered to the subscriber's own dead-letter topic, from which
-          // order-view redrives it. Its whole budget stays below the broker's in-hand timeout
-          // (pubsubTuning), or a message still being retried would be handed out again.
-          delivery: { policy: "exponential", maxInterval: `${deliveryRetry.maxIntervalMs}ms`, maxRetries: deliveryRetry.maxRetries },
+          delivery: delivery.retry,
           // Every invoked endpoint is idempotent (ids are chosen by the caller), so retrying is safe.
           // Only server errors are retried: a 4xx is the app's answer, and asking again changes nothing.
           invoke: { policy: "exponential", maxInterval: "1s", maxRetries: 2, matching: { httpStatusCodes: "500-599" } },
@@ -62,7 +70,7 @@ export function resiliency(scopes?: readonly string[]): ResiliencyDoc {
       },
       targets: {
         apps: Object.fromEntries(invoked.map((app) => [app, { timeout: "invoke", retry: "invoke" }])),
-        components: { [components.pubsub]: { inbound: { timeout: "delivery", retry: "delivery" } } },
+        components: deliveryTarget,
       },
     },
   };
@@ -73,7 +81,7 @@ export function resiliency(scopes?: readonly string[]): ResiliencyDoc {
  * retries with backoff. A sidecar retry under that would multiply every call a busy service
  * already holds (3 × per attempt, seen as thousands of repeated commands at full load), so the
  * sidecar only bounds each call, generously; bounding how many run at once is the Configuration's
- * job (orderSaga.concurrency).
+ * job (orderSaga.concurrency). Deliveries of its subscription are retried as everyone's.
  */
 export function workflowResiliency(): ResiliencyDoc {
   const called = [...new Set(invocations.filter((i) => isWorkflowApp(i.from)).map((i) => i.to))];
@@ -83,8 +91,8 @@ export function workflowResiliency(): ResiliencyDoc {
     metadata: { name: workflowResiliencyName },
     scopes: allWorkflowApps,
     spec: {
-      policies: { timeouts: { command: orderSaga.commandTimeout }, retries: {} },
-      targets: { apps: Object.fromEntries(called.map((app) => [app, { timeout: "command" }])) },
+      policies: { timeouts: { command: orderSaga.commandTimeout, delivery: delivery.timeout }, retries: { delivery: delivery.retry } },
+      targets: { apps: Object.fromEntries(called.map((app) => [app, { timeout: "command" }])), components: deliveryTarget },
     },
   };
 }

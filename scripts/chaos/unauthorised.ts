@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { connect as http2Connect } from "node:http2";
 import { connect as tlsConnect } from "node:tls";
-import { type AppId, allApps, apps, components, invocations, subscriptions, topics } from "../../platform/topology.js";
+import { type AppId, allApps, apps, components, invocations, isWorkflowApp, subscriptions, topics } from "../../platform/topology.js";
 import { redisCommand } from "../local/redis.js";
 import type { RegionHandle, SystemHandle } from "../local/system.js";
 
@@ -124,7 +124,9 @@ export async function regionAttempts(region: RegionHandle): Promise<Attempt[]> {
 
   // Forged deliveries straight to app ports: without a token, and with another app's token.
   for (const sub of subscriptions) {
-    const target = app(sub.app);
+    // A workflow app's subscription counts only where the region runs it.
+    const target = isWorkflowApp(sub.app) ? region.workflowApps[sub.app] : app(sub.app);
+    if (!target) continue;
     const url = `http://127.0.0.1:${target.appPort}${sub.route}`;
     const none = await status(url, post(forgedEvent(sub.topic)));
     record("forged-event", `POST ${sub.app}${sub.route} without a token`, none, refusedStatus(none, ["401"]));

@@ -19,8 +19,8 @@ import {
   allApps,
   allWorkflowApps,
   componentScopes,
+  regionSubscriptions,
   replicationSubscription,
-  subscriptions,
 } from "../../platform/topology.js";
 
 export interface RegionResourceOptions {
@@ -93,7 +93,7 @@ export function regionResources(opts: RegionResourceOptions): RegionResources {
       secretStore,
       workflows: opts.workflows ?? false,
     }),
-    ...[...subscriptions, ...opts.peers.map((p) => replicationSubscription(p.name))].map(subscriptionDoc),
+    ...[...regionSubscriptions(opts.workflows ?? false), ...opts.peers.map((p) => replicationSubscription(p.name))].map(subscriptionDoc),
     // The workflow apps have a policy of their own (see workflowResiliency): the general one is scoped away from them.
     ...(opts.workflows ? [resiliency(allApps), workflowResiliency()] : [resiliency()]),
   ];

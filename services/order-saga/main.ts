@@ -2,6 +2,7 @@ import { DaprWorkflowClient, LogLevel, WorkflowRuntime } from "@dapr/dapr";
 import { z } from "zod";
 import { orderSaga, workflowApps, workflowStateStore } from "../../platform/topology.js";
 import { baseEnvSchema, port } from "../shared/config.js";
+import { eventMetrics } from "../shared/events/metrics.js";
 import { errorFields } from "../shared/log.js";
 import { runService } from "../shared/service.js";
 import { ExecutionLog } from "./executions.js";
@@ -9,14 +10,15 @@ import { runtimeCheck, runtimeCheckActivities, runtimeCheckWorkflow } from "./ru
 import { observed } from "./observed-workflow.js";
 import { RunningWorkflows, startOverdueCheck } from "./running-workflows.js";
 import { sagaActivityHandlers } from "./saga-activities.js";
-import { sagaRoutes } from "./saga-routes.js";
+import { sagaSubscriptions } from "./saga-subscriptions.js";
 import { orderCompensationWorkflow, orderSagaWorkflow } from "./saga-workflow.js";
 import { workflowMetrics, workflowOutcomes } from "./workflow-metrics.js";
 
 /**
  * The workflow app: its workflows and activities run here, driven by its sidecar over gRPC (the
  * @dapr/dapr workflow runtime keeps one stream open to daprd and executes the work items daprd
- * sends). Its HTTP side takes orders' starts and cancels of sagas (invoked through Dapr).
+ * sends). Its HTTP side takes the region's order events (a Dapr subscription), which start sagas
+ * and their compensations.
  */
 let started = false;
 await runService({
@@ -71,7 +73,17 @@ await runService({
       },
     );
     return {
-      routes: [sagaRoutes(client, config.SAGA_PAYMENT_TIMEOUT_SECONDS, metrics)],
+      routes: [
+        sagaSubscriptions({
+          region: config.REGION,
+          sidecar,
+          log,
+          metrics: eventMetrics(registry),
+          client,
+          paymentTimeoutSeconds: config.SAGA_PAYMENT_TIMEOUT_SECONDS,
+          workflowMetrics: metrics,
+        }),
+      ],
       workers: [overdueCheck, { stop: () => void Promise.all([runtime.stop(), client.stop()]).catch(() => undefined) }],
       // Ready once the runtime has its stream to the sidecar: only then does daprd hand it work.
       readiness: { workflows: () => Promise.resolve(started) },

@@ -66,7 +66,7 @@ export async function* orderSagaWorkflow(ctx: WorkflowContext, input: OrderSagaI
   const first: unknown = yield ctx.whenAny([payment, cancel, deadline]);
 
   // The user's cancel is compensated by the compensation workflow the cancel always starts (see
-  // ./saga-routes.ts), also when it lands after this saga has finished; this saga just stops.
+  // ./saga-subscriptions.ts), also when it lands after this saga has finished; this saga just stops.
   if (first === cancel) return "cancelled" satisfies OrderSagaOutcome;
 
   if (first === payment) {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { Gauge, type Registry } from "prom-client";
 import { z } from "zod";
-import { type AppId, deadLetterRedrive, deadLetterTopicOf, deadLetteringApps } from "../../platform/topology.js";
+import { type SubscriberAppId, deadLetterRedrive, deadLetterTopicOf, deadLetteringApps } from "../../platform/topology.js";
 import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
@@ -152,7 +152,7 @@ export class DeadLetters {
  * faults with the reason; what Dapr itself dead-lettered after its retries (the app was down or
  * kept failing) arrives as the original CloudEvent, whose `topic` says where it came from.
  */
-export function faultFrom(body: Record<string, unknown>, subscriber: AppId, region: string, now = new Date()): Fault {
+export function faultFrom(body: Record<string, unknown>, subscriber: SubscriberAppId, region: string, now = new Date()): Fault {
   const parsed = faultSchema.safeParse(body["data"]);
   if (parsed.success) return parsed.data;
   const topic = typeof body["topic"] === "string" ? body["topic"] : "";

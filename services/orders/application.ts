@@ -16,15 +16,6 @@ import { orderEventTypes } from "../shared/events/order-events.js";
 import type { OrderAnswer } from "../shared/saga/messages.js";
 import { type PlaceOrder, acceptReplica, cancel, place, react, reactsTo, restoreStream, timeOut } from "./domain.js";
 
-/**
- * The orchestrated saga (SAGA=orchestration): told of each placed order and each user cancel
- * after they are committed. Both calls are idempotent, so a client's retry may repeat them.
- */
-export interface SagaOrchestrator {
-  start(placed: EventRecord): Promise<void>;
-  cancelled(cancelled: EventRecord): Promise<void>;
-}
-
 export interface OrdersAppDeps {
   readonly region: string;
   readonly clock: () => Date;
@@ -32,8 +23,6 @@ export interface OrdersAppDeps {
   readonly catalog: Catalog;
   readonly lease: Lease;
   readonly metrics: EventMetrics;
-  /** Only when this region's saga is orchestrated. */
-  readonly orchestrator?: SagaOrchestrator;
 }
 
 export type OrdersApp = ReturnType<typeof ordersApplication>;
@@ -46,8 +35,6 @@ export function ordersApplication(deps: OrdersAppDeps) {
     onNewStream: (id) => deps.catalog.add(id),
   });
 
-  const { orchestrator } = deps;
-
   /** Where the order stands for the orchestrator, with the event that cancelled it (its compensations' cause). */
   async function answer(orderId: string): Promise<OrderAnswer> {
     const { events, state } = await streams.read(orderId);
@@ -58,44 +45,23 @@ export function ordersApplication(deps: OrdersAppDeps) {
 
   return {
     /**
-     * Idempotent per order id; answers the state at acceptance, also to a retried request. An
-     * orchestrated region starts the saga after the commit: a failure there answers 503, and
-     * the client's retry with its key starts it again (the start is idempotent).
+     * Idempotent per order id; answers the state at acceptance, also to a retried request. The
+     * saga, either style, starts from the committed order.placed: nothing else is on this path.
      */
-    place: async (cmd: PlaceOrder, correlationId: string): Promise<OrderState> => {
-      const accepted = await streams.run(cmd.orderId, { command: correlationId }, ({ state }, ctx) => {
+    place: (cmd: PlaceOrder, correlationId: string): Promise<OrderState> =>
+      streams.run(cmd.orderId, { command: correlationId }, ({ state }, ctx) => {
         const decision = place(state, cmd, ctx);
         return decision.kind === "replayed"
           ? { kind: "none", result: decision.state }
           : { kind: "append", event: decision.event, result: fold([decision.event])! };
-      });
-      if (orchestrator) {
-        const [placed] = (await streams.read(cmd.orderId)).events;
-        if (placed) await orchestrator.start(placed);
-      }
-      return accepted;
-    },
+      }),
 
-    /**
-     * A user cancel. Orchestrated, the saga is told after the commit; a retry of a cancel whose
-     * telling failed meets "already cancelled" (409) and tells the saga again before answering.
-     */
-    cancel: async (orderId: string): Promise<OrderState> => {
-      try {
-        const cancelled = await streams.run(orderId, { command: orderId }, ({ events, state }, ctx) => {
-          const event = cancel(orderId, state, ctx);
-          return { kind: "append", event, result: { event, state: fold([...events, event])! } };
-        });
-        await orchestrator?.cancelled(cancelled.event);
-        return cancelled.state;
-      } catch (err) {
-        if (orchestrator && err instanceof DomainError && err.kind === "conflict") {
-          const { cancelled } = await answer(orderId);
-          if (cancelled) await orchestrator.cancelled(cancelled);
-        }
-        throw err;
-      }
-    },
+    /** A user cancel; the saga (either style) hears of it from the committed order.cancelled. */
+    cancel: (orderId: string): Promise<OrderState> =>
+      streams.run(orderId, { command: orderId }, ({ events, state }, ctx) => {
+        const event = cancel(orderId, state, ctx);
+        return { kind: "append", event, result: fold([...events, event])! };
+      }),
 
     /**
      * The orchestrated saga's step: an inventory or payment outcome the orchestrator obtained,

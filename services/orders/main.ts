@@ -13,7 +13,6 @@ import { ordersPeerRoutes } from "./peer-routes.js";
 import { ordersPublicRoutes } from "./public-routes.js";
 import { ordersSubscriptions } from "./subscriptions.js";
 import { ordersCommandRoutes } from "./command-routes.js";
-import { sagaOrchestrator } from "./saga-orchestrator.js";
 
 await runService({
   name: apps.orders,
@@ -43,7 +42,6 @@ await runService({
       catalog,
       lease: writeLease(config.WRITE_LEASE, sidecar, apps.orders),
       metrics,
-      ...(config.SAGA === "orchestration" ? { orchestrator: sagaOrchestrator(sidecar) } : {}),
     });
     return {
       routes: [

@@ -35,8 +35,7 @@ describe("one trace follows an orchestrated order", () => {
   });
 
   it("from the POST through the workflow's activities to every service they call", async () => {
-    // The first POST in a fresh orchestrated region starts the first workflow: on a loaded machine
-    // that can outlast the invoke timeout (503), and a client retries with its key, as documented.
+    // A client retries a 503 with its key, as documented (a loaded machine, a fresh region).
     const east = ordersApi(system.region("east"), { retry503: 3 });
     const sku = `wftrace-${Date.now()}`;
     await east.setStock(sku, 1);
@@ -45,7 +44,7 @@ describe("one trace follows an orchestrated order", () => {
     const expected = ["gateway@east", "inventory@east", "order-saga@east", "orders@east", "payments@east"];
     const complete = (found: typeof receiver.spans) =>
       expected.every((a) => appsIn(found).includes(a)) && edges(found).includes("order-saga@east -> payments@east");
-    // A retried POST is a second root; the saga hangs under whichever attempt started it.
+    // A retried POST is a second root; the saga hangs under whichever attempt committed the order.
     const spans = await eventually(
       async () => {
         const roots = receiver.spans.filter((s) => s.service === "gateway" && !s.parentSpanId && s.name.startsWith("POST"));
@@ -59,6 +58,7 @@ describe("one trace follows an orchestrated order", () => {
     expect(edges(spans)).toEqual(
       expect.arrayContaining([
         "gateway@east -> orders@east",
+        // The saga starts from the committed order.placed, delivered in the POST's trace.
         "orders@east -> order-saga@east",
         "order-saga@east -> inventory@east",
         "order-saga@east -> payments@east",

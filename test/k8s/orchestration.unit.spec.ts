@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { requiredSecrets } from "../../k8s/secrets/required-secrets.js";
 import { regionsSchema } from "../../platform/regions.js";
-import { allApps, apps, components, orderSaga, workflowApps, workflowStateStore } from "../../platform/topology.js";
+import {
+  allApps,
+  apps,
+  components,
+  deadLetterTopicOf,
+  orderSaga,
+  topics,
+  workflowApps,
+  workflowStateStore,
+} from "../../platform/topology.js";
 import { type Manifest, type SynthesisedRegion, orchestratedEast, synthesise } from "./synth.js";
 import { offRedis } from "./off-redis.js";
 
@@ -56,7 +65,7 @@ describe("an orchestrated region (east) beside a choreographed one (west)", () =
     }
   });
 
-  it("gives east an actor state store on the region's store, for order-saga only; order-saga loads nothing else", () => {
+  it("gives east an actor state store on the region's store, for order-saga only; order-saga loads only it and the pub/sub", () => {
     const store = east.find("Component", workflowStateStore);
     expect(meta(store, "actorStateStore")?.value).toBe("true");
     expect(store["spec"].type).toBe(east.find("Component", components.ordersStore)["spec"].type);
@@ -64,14 +73,23 @@ describe("an orchestrated region (east) beside a choreographed one (west)", () =
     expect(JSON.stringify(store)).not.toMatch(/"name":"redisPassword","value"/);
     // Only one actor state store per app is allowed, and no other app gets one.
     expect(east.ofKind("Component").filter((c) => meta(c, "actorStateStore"))).toHaveLength(1);
-    const others = east.ofKind("Component").filter((c) => c.metadata.name !== workflowStateStore);
+    const others = east.ofKind("Component").filter((c) => c.metadata.name !== workflowStateStore && c.metadata.name !== components.pubsub);
     for (const c of others) expect(c["scopes"], c.metadata.name).not.toContain(saga);
-    // It neither publishes nor subscribes, so no topic scope names it either.
-    expect(JSON.stringify(east.find("Component", components.pubsub)["spec"].metadata)).not.toContain(saga);
+    // It starts sagas from the order events and publishes only its own faults.
+    const pubsub = east.find("Component", components.pubsub);
+    expect(pubsub["scopes"]).toContain(saga);
+    const topicScope = (key: string) =>
+      String(meta(pubsub, key)?.value)
+        .split(";")
+        .find((e) => e.startsWith(`${saga}=`));
+    expect(topicScope("subscriptionScopes")).toBe(`${saga}=${topics.orders}`);
+    expect(topicScope("publishingScopes")).toBe(`${saga}=${deadLetterTopicOf(saga)}`);
+    expect(east.find("Subscription", `${saga}-${topics.orders}`)["scopes"]).toEqual([saga]);
   });
 
-  it("lets orders start and cancel sagas, and only order-saga call the services' commands, in east", () => {
-    expect(policyCallers(east, saga)).toEqual({ [apps.orders]: ["/sagas", "/sagas/**"] });
+  it("lets only order-view redrive the saga's dead letters, and only order-saga call the services' commands, in east", () => {
+    // Orders no longer calls it: the saga starts from the committed order.placed, off the POST path.
+    expect(policyCallers(east, saga)).toEqual({ [apps.orderView]: ["/events", "/events/**"] });
     for (const callee of [apps.inventory, apps.payments, apps.orders]) {
       expect(policyCallers(east, callee)[saga], callee).toEqual(["/commands", "/commands/**"]);
     }
@@ -85,7 +103,7 @@ describe("an orchestrated region (east) beside a choreographed one (west)", () =
         .flatMap((r) => (r[side] ?? []) as { podSelector?: { matchLabels: Record<string, string> } }[])
         .map((p) => p.podSelector?.matchLabels["app.kubernetes.io/name"])
         .sort();
-    expect(peers(policy.ingress, "from", 50002)).toEqual([apps.orders, saga].sort());
+    expect(peers(policy.ingress, "from", 50002)).toEqual([apps.orderView, saga].sort());
     expect(peers(policy.egress, "to", 50002)).toEqual([apps.inventory, apps.orders, apps.payments, saga].sort());
     const state = east.config.state.endpoint;
     const egressPorts = (policy.egress as { ports: { port: number }[] }[]).flatMap((r) => r.ports.map((p) => p.port));
@@ -94,7 +112,7 @@ describe("an orchestrated region (east) beside a choreographed one (west)", () =
     const ordersEgress = east.find("NetworkPolicy", apps.orders)["spec"].egress as {
       to?: { podSelector?: { matchLabels: Record<string, string> } }[];
     }[];
-    expect(ordersEgress.flatMap((r) => r.to ?? []).map((p) => p.podSelector?.matchLabels["app.kubernetes.io/name"])).toContain(saga);
+    expect(ordersEgress.flatMap((r) => r.to ?? []).map((p) => p.podSelector?.matchLabels["app.kubernetes.io/name"])).not.toContain(saga);
   });
 
   it("gives order-saga's sidecar a policy of its own: long command calls it never retries, and a bound on activities in flight", () => {
@@ -112,8 +130,10 @@ describe("an orchestrated region (east) beside a choreographed one (west)", () =
       expect(target.retry).toBeUndefined();
       expect(own["spec"].policies.timeouts[target.timeout]).toBe(orderSaga.commandTimeout);
     }
-    // Its store sits across the network like every other.
-    expect(Object.keys(targets.components)).toEqual([workflowStateStore]);
+    // Its store and broker sit across the network like every other; its deliveries retry as everyone's.
+    expect(Object.keys(targets.components).sort()).toEqual([components.pubsub, workflowStateStore].sort());
+    expect(targets.components[components.pubsub]).toMatchObject({ inbound: { timeout: "delivery", retry: "delivery" } });
+    expect(own["spec"].policies.retries.delivery).toEqual(east.find("Resiliency", "meridian")["spec"].policies.retries.delivery);
     expect(east.find("Configuration", `${saga}-dapr`)["spec"].workflow).toEqual({
       maxConcurrentActivityInvocations: orderSaga.concurrency.activities,
       maxConcurrentWorkflowInvocations: orderSaga.concurrency.workflows,

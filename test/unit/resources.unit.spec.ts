@@ -13,9 +13,9 @@ import {
   components,
   deadLetterTopicOf,
   deliveryRetry,
+  regionSubscriptions,
   relayTopicOf,
   stores,
-  subscriptions,
   topics,
   workflowApps,
 } from "../../platform/topology.js";
@@ -78,7 +78,9 @@ describe("local Dapr resources", () => {
   it("declares each subscription for its app", () => {
     const { docs } = render();
     const subs = docs.filter((d) => d.kind === "Subscription");
-    expect(subs).toHaveLength(subscriptions.length + 1);
+    // A region without workflows renders none of the workflow app's subscriptions; one peer link.
+    expect(subs).toHaveLength(regionSubscriptions(false).length + 1);
+    expect(subs.map((s) => s.scopes).flat()).not.toContain(workflowApps.orderSaga);
     expect(subs.find((s) => s.metadata.name === "order-view-orders")).toMatchObject({
       spec: { topic: topics.orders, routes: { default: "/events/orders" }, deadLetterTopic: deadLetterTopicOf("order-view") },
       scopes: ["order-view"],

@@ -53,12 +53,13 @@ describe("local resources of a region that runs workflows", () => {
     expect(docs.find((d) => d.metadata.name === localSecretStore)?.scopes).toEqual(expect.arrayContaining([workflowApps.orderSaga]));
   });
 
-  it("gives the workflow app a Configuration as locked down as the others: orders only, on sagas; the same API allow-list", () => {
+  it("gives the workflow app a Configuration as locked down as the others: order-view only, redriving its dead letters; the same API allow-list", () => {
     const { dir } = render(true);
     const config = parse(readFileSync(configFileOf(dir, workflowApps.orderSaga), "utf8")) as Doc;
     const acl = config.spec["accessControl"] as { defaultAction: string; policies: { appId: string; operations: { name: string }[] }[] };
     expect(acl.defaultAction).toBe("deny");
-    expect(acl.policies.map((p) => [p.appId, p.operations.map((o) => o.name)])).toEqual([[apps.orders, ["/sagas", "/sagas/**"]]]);
+    // Nothing starts a saga by invocation: it starts from its subscription to order events.
+    expect(acl.policies.map((p) => [p.appId, p.operations.map((o) => o.name)])).toEqual([[apps.orderView, ["/events", "/events/**"]]]);
     // Only the workflow app may call the saga's commands, and only where it runs.
     const payments = parse(readFileSync(configFileOf(dir, apps.payments), "utf8")) as Doc;
     const paymentsAcl = payments.spec["accessControl"] as { policies: { appId: string }[] };

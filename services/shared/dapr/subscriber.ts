@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ROOT_CONTEXT, context, propagation } from "@opentelemetry/api";
 import type { RequestHandler, Router } from "express";
-import { type AppId, components, deadLetterTopicOf, deliveryRetry } from "../../../platform/topology.js";
+import { type SubscriberAppId, components, deadLetterTopicOf, deliveryRetry } from "../../../platform/topology.js";
 import { ContractError, checkEvent } from "../events/contracts.js";
 import type { EventRecord } from "../events/envelope.js";
 import type { Fault } from "../events/fault.js";
@@ -13,7 +13,7 @@ import type { Outcome } from "../application/outcome.js";
 export type { Outcome } from "../application/outcome.js";
 
 export interface SubscriberOptions {
-  readonly app: AppId;
+  readonly app: SubscriberAppId;
   readonly region: string;
   readonly topic: string;
   readonly route: string;

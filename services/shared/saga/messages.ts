@@ -27,9 +27,3 @@ export const sagaCommands = {
   advanceOrder: "commands/advance",
   timeOutOrder: "commands/time-out",
 } as const;
-
-/** orders → order-saga: start a saga for a placed order, or hand it the user's cancel. */
-export const sagaRoutes = {
-  start: "sagas",
-  cancel: (orderId: string) => `sagas/${encodeURIComponent(orderId)}/cancel`,
-} as const;
