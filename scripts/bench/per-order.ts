@@ -43,10 +43,13 @@ export interface PerOrderCost {
   readonly redis: readonly RedisRegionCost[];
 }
 
+/** Each app's instances in a region: the services' replicas, and the workflow app where it runs. */
+function appsOf(r: SystemHandle["regions"][number]) {
+  return [...Object.values(r.replicas), ...Object.values(r.workflowApps).map((a) => [a])];
+}
+
 function sidecarsOf(sys: SystemHandle): Sidecar[] {
-  return sys.regions.flatMap((r) =>
-    Object.values(r.replicas).flatMap((rs) => rs.map((a) => ({ region: r.name, app: a.app, metricsPort: a.metricsPort }))),
-  );
+  return sys.regions.flatMap((r) => appsOf(r).flatMap((rs) => rs.map((a) => ({ region: r.name, app: a.app, metricsPort: a.metricsPort }))));
 }
 
 export async function costSnapshot(sys: SystemHandle, watched: readonly Watched[]): Promise<CostSnapshot> {
@@ -104,7 +107,8 @@ export function watchedProcesses(sys: SystemHandle): Watched[] {
           region: r.name,
           pid: part.child.pid,
         });
-    for (const replicas of Object.values(r.replicas))
+    // The workflow app too (orchestrated): its service and sidecar are the style's cost.
+    for (const replicas of appsOf(r))
       replicas.forEach((a, i) => {
         const name = `${r.name}/${a.app}${replicas.length > 1 ? `#${i}` : ""}`;
         if (a.service.child.pid) watched.push({ name, kind: "service", region: r.name, pid: a.service.child.pid });
