@@ -205,10 +205,12 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
       await system.restart("east", "inventory", "both");
       await system.restart("east", "payments", "service");
       // What the killed sidecar held comes back after the broker's in-hand timeout (60 s on Redis
-      // and JetStream), and then the saga's hops: JetStream on MariaDB took 92.6 s once on the
-      // loaded 2-core machine, so 90 s was too tight a bound.
-      await expectAllConfirmedOnce(api, s, ids, 120_000);
-    }, 180_000);
+      // and JetStream), and then the saga's hops; a hop that fails through a restart is retried for
+      // up to 48 s, then dead-lettered and redriven with backoff. JetStream on MariaDB took 92.6 s
+      // once, and one order on JetStream was still pending at 120 s in a clean-clone run: the bound
+      // is how long the test waits, not what the system guarantees (the redriver keeps at it).
+      await expectAllConfirmedOnce(api, s, ids, 180_000);
+    }, 240_000);
 
     it("a cancel overtaking the order: cancelled, nothing reserved or charged in the end", async () => {
       const s = sku("overtake");
