@@ -52,6 +52,7 @@ export function regionApp(region: RegionConfig, all: readonly RegionConfig[], ou
     dapr,
     peers.map((p) => p.name),
     region.saga === "orchestration",
+    region.pubsub.profile,
   );
 
   const apps = new Chart(app, "apps", { namespace: ns, labels: labels("service") });

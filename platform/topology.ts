@@ -157,8 +157,8 @@ export interface SubscriptionSpec {
   readonly app: SubscriberAppId;
   /** Where Dapr sends what cannot be delivered; none for the dead-letter subscription itself. */
   readonly deadLetterTopic?: string;
-  /** Deliver events in batches (one HTTP request each): see `bulkDelivery`. */
-  readonly bulk?: boolean;
+  /** Deliver events in batches (one HTTP request each), promptly or gathered: see `bulkDelivery`. */
+  readonly bulk?: BulkPace;
 }
 
 /**
@@ -168,8 +168,23 @@ export interface SubscriptionSpec {
  * sidecar. Dapr sends a subscription's next batch only when the last is answered, and retries a
  * failed entry inside that cycle, so it suits consumers whose retries are rare (the saga, the
  * read model, the lake), not the replication link, where a replica waits for an earlier version.
+ *
+ * Dapr 1.16 flushes on a ticker of `maxAwaitDurationMs` (pkg/runtime/pubsub/default_bulksub.go),
+ * not on a timer from the first event, so the pace is both the longest an event waits for company
+ * and how often an idle subscription wakes its sidecar. Two paces:
+ * - `prompt`: the saga's hops and the read model, which someone waits on: an event waits at most
+ *   5 ms, and at low rates nearly every event is a batch of its own;
+ * - `gathered`: what nobody waits on. The outbox relay is a second behind by design (Dapr's outbox
+ *   sleeps a second per message) and only forwards what publish-on-commit missed; the lake
+ *   archives in group commits; acknowledgements only move a backlog gauge. Half a second fills
+ *   batches (one exchange for many events, at most the broker's `concurrency` per batch) and
+ *   wakes the sidecar twice a second instead of two hundred times.
  */
-export const bulkDelivery = { maxMessagesCount: 32, maxAwaitDurationMs: 5 } as const;
+export const bulkDelivery = {
+  prompt: { maxMessagesCount: 32, maxAwaitDurationMs: 5 },
+  gathered: { maxMessagesCount: 32, maxAwaitDurationMs: 500 },
+} as const;
+export type BulkPace = keyof typeof bulkDelivery;
 
 /** Apps that subscribe: the services, and the workflow apps where a region runs them. */
 export type SubscriberAppId = AppId | WorkflowAppId;
@@ -184,7 +199,7 @@ export function subscriberOfDeadLetterTopic(topic: string): SubscriberAppId | un
   return [...allApps, ...allWorkflowApps].find((app) => deadLetterTopicOf(app) === topic);
 }
 
-function subscription(app: SubscriberAppId, topic: string): SubscriptionSpec {
+function subscription(app: SubscriberAppId, topic: string, pace: BulkPace = "prompt"): SubscriptionSpec {
   const isDeadLetter = subscriberOfDeadLetterTopic(topic) !== undefined;
   return {
     name: `${app}-${topic}`,
@@ -192,7 +207,7 @@ function subscription(app: SubscriberAppId, topic: string): SubscriptionSpec {
     topic,
     route: `/events/${topic}`,
     app,
-    ...(isDeadLetter ? {} : { deadLetterTopic: deadLetterTopicOf(app), bulk: true }),
+    ...(isDeadLetter ? {} : { deadLetterTopic: deadLetterTopicOf(app), bulk: pace }),
   };
 }
 
@@ -210,14 +225,14 @@ const eventSubscriptions: readonly SubscriptionSpec[] = [
   subscription(apps.orders, topics.payments),
   subscription(apps.orderView, topics.orders),
   // The event lake archives everything the region sees, its own and replicated events alike.
-  subscription(apps.replicator, topics.orders),
-  subscription(apps.replicator, topics.inventory),
-  subscription(apps.replicator, topics.payments),
-  subscription(apps.replicator, topics.replicationAcks),
+  subscription(apps.replicator, topics.orders, "gathered"),
+  subscription(apps.replicator, topics.inventory, "gathered"),
+  subscription(apps.replicator, topics.payments, "gathered"),
+  subscription(apps.replicator, topics.replicationAcks, "gathered"),
   // Each writer reads what its store's outbox relays (see relayTopicOf).
-  subscription(apps.orders, relayTopicOf(topics.orders)),
-  subscription(apps.inventory, relayTopicOf(topics.inventory)),
-  subscription(apps.payments, relayTopicOf(topics.payments)),
+  subscription(apps.orders, relayTopicOf(topics.orders), "gathered"),
+  subscription(apps.inventory, relayTopicOf(topics.inventory), "gathered"),
+  subscription(apps.payments, relayTopicOf(topics.payments), "gathered"),
   // The orchestrated saga starts from the committed order.placed (and hears order.cancelled), not
   // from a call on the POST /orders path: a burst of orders waits in the broker, not in the
   // clients' requests. Only a region that runs the workflow app has a sidecar that loads this.
@@ -246,7 +261,7 @@ export function subscriptionResourceSpec(sub: SubscriptionSpec) {
     topic: sub.topic,
     routes: { default: sub.route },
     ...(sub.deadLetterTopic ? { deadLetterTopic: sub.deadLetterTopic } : {}),
-    ...(sub.bulk ? { bulkSubscribe: { enabled: true, ...bulkDelivery } } : {}),
+    ...(sub.bulk ? { bulkSubscribe: { enabled: true, ...bulkDelivery[sub.bulk] } } : {}),
   };
 }
 

@@ -93,7 +93,9 @@ export function regionResources(opts: RegionResourceOptions): RegionResources {
       secretStore,
       workflows: opts.workflows ?? false,
     }),
-    ...[...regionSubscriptions(opts.workflows ?? false), ...opts.peers.map((p) => replicationSubscription(p.name))].map(subscriptionDoc),
+    ...[...regionSubscriptions(opts.workflows ?? false), ...opts.peers.map((p) => replicationSubscription(p.name))].map((sub) =>
+      subscriptionDoc(sub, opts.broker.profile),
+    ),
     // The workflow apps have a policy of their own (see workflowResiliency): the general one is scoped away from them.
     ...(opts.workflows ? [resiliency(allApps), workflowResiliency()] : [resiliency()]),
   ];
