@@ -14,6 +14,8 @@ import {
   regionComponentScopes,
   regionSubscriptions,
   relayTopicOf,
+  replicaTopicOf,
+  replicatedTopics,
   stores,
   subscriptions,
 } from "./topology.js";
@@ -65,11 +67,16 @@ export function accessControlOf(app: AppId | WorkflowAppId, namespace: string, c
 }
 
 /**
- * Topics the app publishes: the outbox topic of each store it owns and its relay topic, and the dead-letter topic of
- * each of its subscriptions (its sidecar dead-letters there, and the app publishes faults there).
+ * Topics the app publishes: the outbox topic of each store it owns, its relay topic and, for a
+ * replicated topic, its replica topic; and the dead-letter topic of each of its subscriptions (its
+ * sidecar dead-letters there, and the app publishes faults there).
  */
 export function topicsPublishedBy(app: SubscriberAppId): string[] {
-  const outbox = stores.flatMap((s) => (s.owner === app && s.outboxTopic ? [s.outboxTopic, relayTopicOf(s.outboxTopic)] : []));
+  const outbox = stores.flatMap((s) =>
+    s.owner === app && s.outboxTopic
+      ? [s.outboxTopic, relayTopicOf(s.outboxTopic), ...(replicatedTopics.includes(s.outboxTopic) ? [replicaTopicOf(s.outboxTopic)] : [])]
+      : [],
+  );
   const deadLetters = subscriptions.filter((s) => s.app === app).flatMap((s) => (s.deadLetterTopic ? [s.deadLetterTopic] : []));
   return [...new Set([...outbox, ...deadLetters])];
 }

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { apps, topics } from "../../platform/topology.js";
+import { apps, replicaTopicOf, topics } from "../../platform/topology.js";
 import type { Outcome } from "../shared/application/outcome.js";
 import { type SubscriberDeps, subscribeTopics, subscriber } from "../shared/dapr/subscriber.js";
 import type { EventRecord } from "../shared/events/envelope.js";
@@ -35,6 +35,8 @@ export function replicatorSubscriptions(
     };
   subscribeTopics(router, common, {
     ...Object.fromEntries([topics.orders, topics.inventory, topics.payments].map((t) => [t, archive(t)])),
+    // Replicas are archived under the topic they belong to: the lake counts a peer's order events there.
+    [replicaTopicOf(topics.orders)]: archive(topics.orders),
     [topics.replicationAcks]: (event) => replication.onAck(event),
   });
   return router;

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { type AppId, components, outboxTopicOf, relayTopicOf } from "../../../platform/topology.js";
+import { type AppId, components, outboxTopicOf, relayTopicOf, replicaTopicOf, replicatedTopics } from "../../../platform/topology.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
 import type { EventMetrics } from "../events/metrics.js";
 import type { Logger } from "../log.js";
@@ -25,20 +25,31 @@ const rememberedIds = 50_000;
  * after a successful commit, and the outbox relays only committed state.
  *
  * The message is the same CloudEvent the outbox sends (same data, type, subject, extensions).
+ * Replicas (events of a replicated topic that another region decided) go to the topic's replica
+ * topic instead (see replicaTopicOf), whichever of the two paths publishes them.
  */
 export class CommitPublisher {
   private readonly published = new Set<string>();
   readonly topic: string;
+  private readonly replicaTopic: string | undefined;
 
   constructor(
     private readonly sidecar: Sidecar,
     store: string,
+    /** The region this writer runs in: its own events go to `topic`, others' to the replica topic. */
+    private readonly region: string,
     private readonly source: string,
     /** PUBLISH_ON_COMMIT: off leaves publishing to the outbox alone (a second per hop). */
     private readonly onCommit: boolean,
     private readonly onFailure: (error: string) => void = () => undefined,
   ) {
     this.topic = outboxTopicOf(store);
+    this.replicaTopic = replicatedTopics.includes(this.topic) ? replicaTopicOf(this.topic) : undefined;
+  }
+
+  /** Where an event goes: a replica of another region's event to the replica topic, if the topic has one. */
+  topicOf(event: EventRecord): string {
+    return this.replicaTopic !== undefined && event.originRegion !== this.region ? this.replicaTopic : this.topic;
   }
 
   /** Called after a successful commit. Never throws: the outbox relays whatever fails here. */
@@ -64,7 +75,7 @@ export class CommitPublisher {
       ...cloudEventAttributes(event, this.source),
       data: event,
     };
-    await this.sidecar.publish(components.pubsub, this.topic, cloudEvent, "application/cloudevents+json");
+    await this.sidecar.publish(components.pubsub, this.topicOf(event), cloudEvent, "application/cloudevents+json");
     this.published.add(event.id);
     // A Set iterates in insertion order: the first entry is the oldest.
     if (this.published.size > rememberedIds) this.published.delete(this.published.values().next().value!);
@@ -84,10 +95,17 @@ export interface PublisherSettings {
 
 /** The publisher a writer of `store` uses, and the route that reads the store's relay topic. */
 export function commitPublishing(s: PublisherSettings): { publisher: CommitPublisher; relayRoutes: Router } {
-  const publisher: CommitPublisher = new CommitPublisher(s.sidecar, s.store, `${s.app}/${s.region}`, s.publishOnCommit, (error) => {
-    s.metrics.commitPublishFailures.inc({ topic: publisher.topic });
-    s.log.warn("publish on commit failed; the outbox relays the event instead", { topic: publisher.topic, error });
-  });
+  const publisher: CommitPublisher = new CommitPublisher(
+    s.sidecar,
+    s.store,
+    s.region,
+    `${s.app}/${s.region}`,
+    s.publishOnCommit,
+    (error) => {
+      s.metrics.commitPublishFailures.inc({ topic: publisher.topic });
+      s.log.warn("publish on commit failed; the outbox relays the event instead", { topic: publisher.topic, error });
+    },
+  );
   const relayRoutes = Router();
   subscribeTopics(
     relayRoutes,
