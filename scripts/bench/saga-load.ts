@@ -138,6 +138,10 @@ export async function awaitViews(opts: AwaitOptions): Promise<Map<string, Seen>>
   const pending = [...opts.orders];
   const deadline = Date.now() + opts.timeoutMs;
   let lastTick = 0;
+  // Rounds in a row that found nothing new: under a backlog the oldest orders are seconds away,
+  // and polling them ten times a second would take CPU from the system being measured (the
+  // figures come from the views' own timestamps, not from when a poll saw them).
+  let idleRounds = 0;
   while (pending.length > 0 && Date.now() < deadline) {
     const window = pending.slice(0, 16);
     const answers = await Promise.all(window.map((o) => readView(opts.gatewayUrl, o.orderId)));
@@ -152,7 +156,8 @@ export async function awaitViews(opts: AwaitOptions): Promise<Map<string, Seen>>
       lastTick = Date.now();
       opts.onTick(seen.size, opts.orders.length);
     }
-    if (finished < window.length) await new Promise((r) => setTimeout(r, 100));
+    idleRounds = finished === 0 ? idleRounds + 1 : 0;
+    if (finished < window.length) await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** idleRounds)));
   }
   return seen;
 }
