@@ -14,8 +14,7 @@ import {
   regionComponentScopes,
   regionSubscriptions,
   relayTopicOf,
-  replicaTopicOf,
-  replicatedTopics,
+  replicaTopicFor,
   stores,
   subscriptions,
 } from "./topology.js";
@@ -72,11 +71,11 @@ export function accessControlOf(app: AppId | WorkflowAppId, namespace: string, c
  * sidecar dead-letters there, and the app publishes faults there).
  */
 export function topicsPublishedBy(app: SubscriberAppId): string[] {
-  const outbox = stores.flatMap((s) =>
-    s.owner === app && s.outboxTopic
-      ? [s.outboxTopic, relayTopicOf(s.outboxTopic), ...(replicatedTopics.includes(s.outboxTopic) ? [replicaTopicOf(s.outboxTopic)] : [])]
-      : [],
-  );
+  const outbox = stores.flatMap((s) => {
+    if (s.owner !== app || !s.outboxTopic) return [];
+    const replicas = replicaTopicFor(s.outboxTopic);
+    return [s.outboxTopic, relayTopicOf(s.outboxTopic), ...(replicas ? [replicas] : [])];
+  });
   const deadLetters = subscriptions.filter((s) => s.app === app).flatMap((s) => (s.deadLetterTopic ? [s.deadLetterTopic] : []));
   return [...new Set([...outbox, ...deadLetters])];
 }

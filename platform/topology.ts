@@ -125,6 +125,11 @@ export function replicaTopicOf(topic: string): string {
   return `${topic}-replicas`;
 }
 
+/** The replica topic of `topic` if it is replicated; undefined for a regional topic. */
+export function replicaTopicFor(topic: string): string | undefined {
+  return replicatedTopics.includes(topic) ? replicaTopicOf(topic) : undefined;
+}
+
 /**
  * How a failing delivery is retried inside the sidecar before it is dead-lettered: Dapr's
  * exponential policy (first wait 500 ms, ×1.5 each time with ±50 % jitter, at most

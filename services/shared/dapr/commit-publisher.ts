@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { type AppId, components, outboxTopicOf, relayTopicOf, replicaTopicOf, replicatedTopics } from "../../../platform/topology.js";
+import { type AppId, components, outboxTopicOf, relayTopicOf, replicaTopicFor } from "../../../platform/topology.js";
 import { type EventRecord, cloudEventAttributes } from "../events/envelope.js";
 import type { EventMetrics } from "../events/metrics.js";
 import type { Logger } from "../log.js";
@@ -44,7 +44,7 @@ export class CommitPublisher {
     private readonly onFailure: (error: string) => void = () => undefined,
   ) {
     this.topic = outboxTopicOf(store);
-    this.replicaTopic = replicatedTopics.includes(this.topic) ? replicaTopicOf(this.topic) : undefined;
+    this.replicaTopic = replicaTopicFor(this.topic);
   }
 
   /** Where an event goes: a replica of another region's event to the replica topic, if the topic has one. */
