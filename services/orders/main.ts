@@ -4,7 +4,6 @@ import { baseEnvSchema } from "../shared/config.js";
 import { EventStore } from "../shared/dapr/event-store.js";
 import { commitPublishing } from "../shared/dapr/commit-publisher.js";
 import { eventMetrics } from "../shared/events/metrics.js";
-import { KeyedLock } from "../shared/keyed-lock.js";
 import { runService } from "../shared/service.js";
 import { writeLease } from "../shared/application/lease.js";
 import { ordersApplication } from "./application.js";
@@ -34,7 +33,7 @@ await runService({
       log,
       metrics,
     });
-    const catalog = new Catalog(sidecar, components.ordersCatalog, new KeyedLock());
+    const catalog = new Catalog(sidecar, components.ordersCatalog);
     const app = ordersApplication({
       region,
       clock: () => new Date(),

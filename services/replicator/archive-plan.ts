@@ -1,6 +1,6 @@
 import type { EventRecord } from "../shared/events/envelope.js";
-import type { Versioned, Write } from "./key-value-store.js";
-import type { LogHead, PagedLog } from "./paged-log.js";
+import type { Versioned, Write } from "../shared/application/key-value-store.js";
+import type { PagedLog } from "../shared/application/paged-log.js";
 
 /** One event to archive, with the topic it came on (counters are per topic). */
 export interface Archival {
@@ -85,7 +85,7 @@ function planAll(logs: LakeLogs, found: ReadonlyMap<string, Versioned<unknown>>,
     const counter = counterKey(topic, event.originRegion);
     counts.set(counter, (counts.get(counter) ?? 0) + 1);
   }
-  const head = (log: PagedLog<EventRecord>, id: string) => found.get(log.headKey(id)) as Versioned<LogHead<EventRecord>> | undefined;
+  const head = (log: PagedLog<EventRecord>, id: string) => found.get(log.headKey(id));
   const writes: Write[] = [
     ...[...fresh].map((id) => ({ key: seenKey(id), value: seenMarker })),
     ...[...bySubject].flatMap(([subject, events]) => logs.subjects.append(subject, head(logs.subjects, subject), events)),

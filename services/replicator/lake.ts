@@ -12,9 +12,9 @@ import {
   minuteOf,
   planArchive,
 } from "./archive-plan.js";
-import { GroupCommit } from "./group-commit.js";
-import type { KeyValueStore } from "./key-value-store.js";
-import { PagedLog } from "./paged-log.js";
+import { GroupCommit } from "../shared/application/group-commit.js";
+import type { KeyValueStore } from "../shared/application/key-value-store.js";
+import { PagedLog } from "../shared/application/paged-log.js";
 
 /** Longest time range one replay request may ask for: bounded work per request. */
 export const maxReplayMinutes = 24 * 60;

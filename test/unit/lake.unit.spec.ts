@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { type KeyValueStore, type Versioned, type Write } from "../../services/replicator/key-value-store.js";
+import { type KeyValueStore, type Versioned, type Write } from "../../services/shared/application/key-value-store.js";
 import { Lake } from "../../services/replicator/lake.js";
 import { ConcurrencyError } from "../../services/shared/errors.js";
 import type { EventRecord } from "../../services/shared/events/envelope.js";

@@ -1,49 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { Sidecar, Versioned, Write } from "../../services/shared/dapr/sidecar.js";
 import { ConcurrencyError } from "../../services/shared/errors.js";
 import { KeyedLock } from "../../services/shared/keyed-lock.js";
 import type { Logger } from "../../services/shared/log.js";
 import { viewApplication } from "../../services/order-view/application.js";
 import { Views } from "../../services/order-view/views.js";
 import { Catalog } from "../../services/orders/catalog.js";
+import { RedisLikeStore } from "../support/redis-like-store.js";
 import { confirmedFixture, fixtureOrderId, placedFixture } from "../support/order-fixtures.js";
-
-/**
- * Two replicas writing one store, as Redis treats them (components-contrib's state/redis Lua
- * scripts): in a transaction, a write with an ETag needs the key unchanged, and a write without
- * one creates the key or writes over it when it appeared in the meantime; outside one, a
- * first-write without an ETag creates the key only if absent. Each replica has its own sidecar,
- * one slower to write than the other, and its own process lock.
- */
-class RedisLikeStore {
-  readonly data = new Map<string, { value: unknown; version: number }>();
-
-  sidecar(writeDelayMs: number): Sidecar {
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const fake = {
-      get: async <T>(_store: string, key: string): Promise<Versioned<T> | undefined> => {
-        await sleep(0);
-        const found = this.data.get(key);
-        return found ? { value: structuredClone(found.value) as T, etag: String(found.version) } : undefined;
-      },
-      write: async (_store: string, writes: readonly Write[]): Promise<void> => {
-        await sleep(writeDelayMs);
-        for (const w of writes) {
-          const current = this.data.get(w.key);
-          if (w.etag !== undefined && String(current?.version) !== w.etag) throw new ConcurrencyError(`state changed concurrently`);
-        }
-        for (const w of writes)
-          this.data.set(w.key, { value: structuredClone(w.value), version: (this.data.get(w.key)?.version ?? 0) + 1 });
-      },
-      create: async (_store: string, key: string, value: unknown): Promise<void> => {
-        await sleep(writeDelayMs);
-        if (this.data.has(key)) throw new ConcurrencyError("state changed concurrently");
-        this.data.set(key, { value: structuredClone(value), version: 1 });
-      },
-    };
-    return fake as unknown as Sidecar;
-  }
-}
 
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const orderId = fixtureOrderId;
@@ -60,7 +23,7 @@ function replica(store: RedisLikeStore, writeDelayMs: number) {
     all: () => Promise.resolve([]),
   };
   const app = viewApplication({ views, streams, lock: new KeyedLock(), log: quiet, clock: () => new Date() });
-  return { views, app, catalog: new Catalog(sidecar, "catalog", new KeyedLock()) };
+  return { views, app, catalog: new Catalog(sidecar, "catalog") };
 }
 
 /** As Dapr delivers: a handler that fails (here on a conflict) gets the event again. */

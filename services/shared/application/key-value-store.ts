@@ -1,9 +1,9 @@
-import type { Versioned, Write } from "../shared/dapr/sidecar.js";
+import type { Versioned, Write } from "../dapr/sidecar.js";
 
-export type { Versioned, Write } from "../shared/dapr/sidecar.js";
+export type { Versioned, Write } from "../dapr/sidecar.js";
 
 /**
- * What the lake needs of a state store. The Sidecar satisfies it as it is; a unit test can stand
+ * What a paged log and the lake need of a state store. The Sidecar satisfies it as it is; a unit test can stand
  * in an in-memory map that honours ETags the same way (a conflict throws ConcurrencyError).
  */
 export interface KeyValueStore {
