@@ -11,7 +11,7 @@ import { type Logger, errorFields } from "../shared/log.js";
 import { bulkReadSize, chunks } from "../shared/orders/catalog-shards.js";
 import { fold } from "../shared/orders/order-state.js";
 import type { OrderStreams } from "./order-streams.js";
-import { decide } from "./projection.js";
+import { customerNamedBy, decide } from "./projection.js";
 import { type RebuildStatus, rebuildHeartbeatMs, type Views } from "./views.js";
 
 export interface ViewAppDeps {
@@ -31,7 +31,7 @@ export function viewApplication(deps: ViewAppDeps) {
     if (!orderTypes.has(event.type)) return "ignored";
     const orderId = event.subject;
     return deps.lock.run(orderId, async () => {
-      const current = await deps.views.get(orderId);
+      const { view: current, index } = await deps.views.getWithIndex(orderId, customerNamedBy(event));
       const decision = decide(current?.value, event);
       if (decision.kind === "duplicate") return "duplicate";
       let next = decision.kind === "apply" ? decision.next : undefined;
@@ -42,7 +42,7 @@ export function viewApplication(deps: ViewAppDeps) {
       }
       if (!next) return "ignored";
       // A customer's index changes only when one of their orders first gets a view.
-      if (!current) await deps.views.index(next.customerId, orderId);
+      if (!current) await deps.views.index(next.customerId, orderId, index);
       // A view written by another replica in between is an ETag conflict: Dapr redelivers.
       await deps.views.put(next, current);
       return "applied";

@@ -4,6 +4,7 @@
  * applied and compares.
  */
 import type { EventRecord } from "../shared/events/envelope.js";
+import { type OrderPlaced, orderEventTypes } from "../shared/events/order-events.js";
 import { type OrderState, evolve } from "../shared/orders/order-state.js";
 
 export type ViewDecision =
@@ -18,4 +19,12 @@ export function decide(current: OrderState | undefined, event: EventRecord): Vie
   if (event.aggregateVersion <= have) return { kind: "duplicate" };
   if (event.aggregateVersion !== have + 1) return { kind: "gap", have, got: event.aggregateVersion };
   return { kind: "apply", next: evolve(current, event) };
+}
+
+/**
+ * The customer whose index an event may add its order to, known before the view is read: only an
+ * order's placement names its customer, and only an order's first view changes an index.
+ */
+export function customerNamedBy(event: EventRecord): string | undefined {
+  return event.type === orderEventTypes.placed ? (event as EventRecord<OrderPlaced>).data.customerId : undefined;
 }

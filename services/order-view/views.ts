@@ -28,6 +28,14 @@ export interface RebuildStatus {
 
 export const rebuildHeartbeatMs = 5_000;
 const rebuildKey = "rebuild-status";
+const viewKey = (orderId: string) => `order-${orderId}`;
+const indexKey = (customerId: string) => `customer-${customerId}`;
+
+/** A customer's index as read along with a view: `found` is undefined when it does not exist yet. */
+export interface IndexRead {
+  readonly customerId: string;
+  readonly found: Versioned<CustomerIndex> | undefined;
+}
 
 /** The read model in the Dapr state store: one view per order, one index per customer. */
 export class Views {
@@ -40,25 +48,44 @@ export class Views {
   ) {}
 
   get(orderId: string): Promise<Versioned<OrderView> | undefined> {
-    return this.sidecar.get<OrderView>(this.store, `order-${orderId}`);
+    return this.sidecar.get<OrderView>(this.store, viewKey(orderId));
+  }
+
+  /**
+   * An order's view and, when `customerId` is given, that customer's index, in one bulk read: an
+   * order's first event needs both, and one round trip to the sidecar costs less than two.
+   */
+  async getWithIndex(orderId: string, customerId: string | undefined): Promise<{ view?: Versioned<OrderView>; index?: IndexRead }> {
+    if (customerId === undefined) return { view: await this.get(orderId) };
+    const found = await this.sidecar.getMany<unknown>(this.store, [viewKey(orderId), indexKey(customerId)]);
+    return {
+      view: found.get(viewKey(orderId)) as Versioned<OrderView> | undefined,
+      index: { customerId, found: found.get(indexKey(customerId)) as Versioned<CustomerIndex> | undefined },
+    };
   }
 
   async put(next: OrderState, prior: Versioned<OrderView> | undefined): Promise<void> {
     const view: OrderView = { ...next, projectedAt: this.clock().toISOString() };
-    const key = `order-${next.orderId}`;
+    const key = viewKey(next.orderId);
     // An order's first view is created, atomically on every store: another replica's view of it
     // written since `prior` was read is a conflict (Dapr redelivers), never overwritten.
     if (!prior) return this.sidecar.create(this.store, key, view);
     await this.sidecar.write(this.store, [{ key, value: view, etag: prior.etag }]);
   }
 
-  /** Adds an order to its customer's index; adding twice is a no-op, so redelivery is safe. */
-  index(customerId: string, orderId: string): Promise<void> {
-    const key = `customer-${customerId}`;
+  /**
+   * Adds an order to its customer's index; adding twice is a no-op, so redelivery is safe. `read`
+   * is the index as read with the view (getWithIndex), used for the first attempt; another
+   * writer's change since then is a conflict, and the retry reads the index again.
+   */
+  index(customerId: string, orderId: string, read?: IndexRead): Promise<void> {
+    const key = indexKey(customerId);
+    let prefetched = read?.customerId === customerId ? read : undefined;
     // Orders of one customer are applied in parallel; they queue for the one index key.
     return this.lock.run(key, () =>
       retryOnConflict(async () => {
-        const found = await this.sidecar.get<CustomerIndex>(this.store, key);
+        const found = prefetched ? prefetched.found : await this.sidecar.get<CustomerIndex>(this.store, key);
+        prefetched = undefined;
         if (found?.value.orderIds.includes(orderId)) return;
         await this.save(key, { orderIds: [...(found?.value.orderIds ?? []), orderId] }, found);
       }),
@@ -67,7 +94,7 @@ export class Views {
 
   /** Replaces a customer's index (a rebuild knows the whole list). */
   setIndex(customerId: string, orderIds: readonly string[]): Promise<void> {
-    const key = `customer-${customerId}`;
+    const key = indexKey(customerId);
     return this.lock.run(key, () =>
       retryOnConflict(async () => this.save(key, { orderIds: [...orderIds] }, await this.sidecar.get<CustomerIndex>(this.store, key))),
     );
@@ -99,12 +126,9 @@ export class Views {
   }
 
   async byCustomer(customerId: string): Promise<OrderView[]> {
-    const index = await this.sidecar.get<CustomerIndex>(this.store, `customer-${customerId}`);
+    const index = await this.sidecar.get<CustomerIndex>(this.store, indexKey(customerId));
     if (!index || index.value.orderIds.length === 0) return [];
-    const views = await this.sidecar.getMany<OrderView>(
-      this.store,
-      index.value.orderIds.map((id) => `order-${id}`),
-    );
+    const views = await this.sidecar.getMany<OrderView>(this.store, index.value.orderIds.map(viewKey));
     return [...views.values()].map((v) => v.value).sort((a, b) => b.placedAt.localeCompare(a.placedAt));
   }
 }

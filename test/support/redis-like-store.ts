@@ -10,8 +10,8 @@ import { ConcurrencyError } from "../../services/shared/errors.js";
  */
 export class RedisLikeStore {
   readonly data = new Map<string, { value: unknown; version: number }>();
-  /** Bulk reads and writes (transactions and creates) made so far, by every replica. */
-  bulkReads = 0;
+  /** Sidecar calls made so far by every replica: reads (single or bulk), writes (transactions or creates). */
+  reads = 0;
   writes = 0;
 
   private read<T>(key: string): Versioned<T> | undefined {
@@ -23,11 +23,12 @@ export class RedisLikeStore {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const fake = {
       get: async <T>(_store: string, key: string): Promise<Versioned<T> | undefined> => {
+        this.reads++;
         await sleep(0);
         return this.read<T>(key);
       },
       getMany: async <T>(_store: string, keys: readonly string[]): Promise<Map<string, Versioned<T>>> => {
-        this.bulkReads++;
+        this.reads++;
         await sleep(0);
         const found = new Map<string, Versioned<T>>();
         for (const key of keys) {

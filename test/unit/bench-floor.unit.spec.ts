@@ -18,7 +18,7 @@ const systemHomeSaga: Readonly<Record<FloorApp, Partial<OpCounts>>> = {
   orders: { "invocations received": 1, "state bulk gets": 3, "state transactions": 3, publishes: 2 },
   inventory: { "state bulk gets": 1, "state transactions": 1, publishes: 3 },
   payments: { "state bulk gets": 1, "state transactions": 1, publishes: 1 },
-  "order-view": { "state bulk gets": 3, "state transactions": 3 },
+  "order-view": { "state bulk gets": 2, "state transactions": 3 },
   replicator: {},
 };
 

@@ -25,9 +25,9 @@ describe("the orders catalogue", () => {
     const catalog = new Catalog(store.sidecar(0), "catalog");
     await catalog.add(idIn("01", 0)); // the shards exist: later listings append with their ETags
     await catalog.add(idIn("02", 0));
-    const [reads, writes] = [store.bulkReads, store.writes];
+    const [reads, writes] = [store.reads, store.writes];
     await Promise.all(range(20).map((n) => catalog.add(idIn(n % 2 ? "01" : "02", n + 1))));
-    expect([store.bulkReads - reads, store.writes - writes]).toEqual([1, 1]);
+    expect([store.reads - reads, store.writes - writes]).toEqual([1, 1]);
     expect((await catalog.all()).length).toBe(22);
   });
 

@@ -12,6 +12,7 @@ const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () 
 const orderId = fixtureOrderId;
 const placed = placedFixture;
 const confirmed = confirmedFixture;
+const otherOrderId = "22222222-2222-4222-8222-222222222222";
 
 /** One order-view replica: its own sidecar (slow or fast to write) and its own process lock. */
 function replica(store: RedisLikeStore, writeDelayMs: number) {
@@ -54,6 +55,19 @@ describe("two replicas on a store whose transactions write over keys that appear
     expect((store.data.get("customer-c1")?.value as { orderIds: string[] }).orderIds.sort()).toEqual(["order-a", "order-b"]);
   });
 
+  it("keep both of a customer's first orders in the index when each placement reads the index along with its view", async () => {
+    const store = new RedisLikeStore();
+    const [slow, fast] = [replica(store, 20), replica(store, 0)];
+    const other = {
+      ...placed,
+      id: "00000000-0000-4000-8000-000000000009",
+      subject: otherOrderId,
+      data: { ...(placed.data as object), orderId: otherOrderId },
+    };
+    await Promise.all([delivered(() => slow.app.apply(placed)), delivered(() => fast.app.apply(other))]);
+    expect((store.data.get("customer-c1")?.value as { orderIds: string[] }).orderIds.sort()).toEqual([orderId, otherOrderId].sort());
+  });
+
   it("keep both first ids of a catalogue shard", async () => {
     const store = new RedisLikeStore();
     const [slow, fast] = [replica(store, 20), replica(store, 0)];
@@ -61,5 +75,14 @@ describe("two replicas on a store whose transactions write over keys that appear
     const [a, b] = ["ab000000-0000-4000-8000-000000000001", "ab000000-0000-4000-8000-000000000002"];
     await Promise.all([slow.catalog.add(a), fast.catalog.add(b)]);
     expect(await fast.catalog.shard("ab")).toEqual(expect.arrayContaining([a, b]));
+  });
+});
+
+describe("an order's first view", () => {
+  it("reads the view and its customer's index in one call, then creates the index entry and the view", async () => {
+    const store = new RedisLikeStore();
+    await replica(store, 0).app.apply(placed);
+    expect([store.reads, store.writes]).toEqual([1, 2]);
+    expect(store.data.get("customer-c1")?.value).toEqual({ orderIds: [orderId] });
   });
 });

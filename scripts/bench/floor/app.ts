@@ -137,18 +137,20 @@ interface View {
 
 async function project(event: FloorEvent, status: string, customerId?: string): Promise<void> {
   const key = `order-${event.subject}`;
-  const prior = await sidecar.get<View>(components.viewStore, key);
-  const view: View = { orderId: event.subject, status, projectedAt: new Date().toISOString(), updatedAt: event.occurredAt };
-  // A confirmation that overtook its placement stays (the system folds by version instead).
-  if (!(status === "pending" && prior?.value.status === "confirmed"))
-    await sidecar.write(components.viewStore, [{ key, value: view, etag: prior?.etag }]);
+  const indexKey = `customer-${customerId ?? ""}`;
+  // As the system's read model: an order's placement reads its view and its customer's index in one call.
+  const found = await sidecar.getMany<unknown>(components.viewStore, customerId === undefined ? [key] : [key, indexKey]);
+  const prior = found.get(key) as Versioned<View> | undefined;
   if (customerId !== undefined) {
-    const indexKey = `customer-${customerId}`;
-    const index = await sidecar.get<{ orderIds: string[] }>(components.viewStore, indexKey);
+    const index = found.get(indexKey) as Versioned<{ orderIds: string[] }> | undefined;
     await sidecar.write(components.viewStore, [
       { key: indexKey, value: { orderIds: [...(index?.value.orderIds ?? []).slice(-50), event.subject] }, overwrite: true },
     ]);
   }
+  const view: View = { orderId: event.subject, status, projectedAt: new Date().toISOString(), updatedAt: event.occurredAt };
+  // A confirmation that overtook its placement stays (the system folds by version instead).
+  if (!(status === "pending" && prior?.value.status === "confirmed"))
+    await sidecar.write(components.viewStore, [{ key, value: view, etag: prior?.etag }]);
 }
 
 /** This app's reaction to a delivered event (plan.ts); every other event is acknowledged and ignored. */
