@@ -174,34 +174,34 @@ export interface SubscriptionSpec {
   readonly app: SubscriberAppId;
   /** Where Dapr sends what cannot be delivered; none for the dead-letter subscription itself. */
   readonly deadLetterTopic?: string;
-  /** Deliver events in batches (one HTTP request each), promptly or gathered: see `bulkDelivery`. */
-  readonly bulk?: BulkPace;
+  /** Each event as it arrives, or gathered in batches: see `DeliveryPace`. None: as it arrives. */
+  readonly pace?: DeliveryPace;
 }
 
 /**
- * Bulk subscribe: daprd gathers up to `maxMessagesCount` events (or what arrived within
- * `maxAwaitDurationMs`) into one request, and the app answers a status per event. One HTTP
- * exchange per batch instead of per event is most of what an event costs a Node service and its
- * sidecar. Dapr sends a subscription's next batch only when the last is answered, and retries a
- * failed entry inside that cycle, so it suits consumers whose retries are rare (the saga, the
- * read model, the lake), not the replication link, where a replica waits for an earlier version.
+ * How a subscription's events reach its app:
+ * - `prompt`: each event in a request of its own as soon as the broker hands it over: the saga's
+ *   hops and the read model, which someone waits on;
+ * - `gathered`: in bulk (`gatheredDelivery`): what nobody waits on. The outbox relay is a second
+ *   behind by design (Dapr's outbox sleeps a second per message) and only forwards what
+ *   publish-on-commit missed; the lake archives in group commits; acknowledgements only move a
+ *   backlog gauge. Batches fill (one exchange for many events, at most the broker's `concurrency`
+ *   per batch).
  *
- * Dapr 1.16 flushes on a ticker of `maxAwaitDurationMs` (pkg/runtime/pubsub/default_bulksub.go),
- * not on a timer from the first event, so the pace is both the longest an event waits for company
- * and how often an idle subscription wakes its sidecar. Two paces:
- * - `prompt`: the saga's hops and the read model, which someone waits on: an event waits at most
- *   5 ms, and at low rates nearly every event is a batch of its own;
- * - `gathered`: what nobody waits on. The outbox relay is a second behind by design (Dapr's outbox
- *   sleeps a second per message) and only forwards what publish-on-commit missed; the lake
- *   archives in group commits; acknowledgements only move a backlog gauge. Half a second fills
- *   batches (one exchange for many events, at most the broker's `concurrency` per batch) and
- *   wakes the sidecar twice a second instead of two hundred times.
+ * Why the prompt ones are not bulk too: Dapr 1.16's bulk subscriber flushes on a ticker of
+ * `maxAwaitDurationMs` (pkg/runtime/pubsub/default_bulksub.go), not on a timer from the first
+ * event, so the pace is also how often an idle subscription wakes its sidecar. At 5 ms, each one
+ * cost its sidecar about 3% of a core doing nothing (eight of them, a quarter of this 2-core
+ * machine), while at the saga's rates nearly every batch held one event anyway (README,
+ * "Benchmark": the three cuts).
  */
-export const bulkDelivery = {
-  prompt: { maxMessagesCount: 32, maxAwaitDurationMs: 5 },
-  gathered: { maxMessagesCount: 32, maxAwaitDurationMs: 500 },
-} as const;
-export type BulkPace = keyof typeof bulkDelivery;
+export type DeliveryPace = "prompt" | "gathered";
+
+/**
+ * A gathered subscription's bulk settings: up to 32 events per request, flushed every half second
+ * (twice a second when idle, instead of two hundred times).
+ */
+export const gatheredDelivery = { maxMessagesCount: 32, maxAwaitDurationMs: 500 } as const;
 
 /** Apps that subscribe: the services, and the workflow apps where a region runs them. */
 export type SubscriberAppId = AppId | WorkflowAppId;
@@ -216,7 +216,7 @@ export function subscriberOfDeadLetterTopic(topic: string): SubscriberAppId | un
   return [...allApps, ...allWorkflowApps].find((app) => deadLetterTopicOf(app) === topic);
 }
 
-function subscription(app: SubscriberAppId, topic: string, pace: BulkPace = "prompt"): SubscriptionSpec {
+function subscription(app: SubscriberAppId, topic: string, pace: DeliveryPace = "prompt"): SubscriptionSpec {
   const isDeadLetter = subscriberOfDeadLetterTopic(topic) !== undefined;
   return {
     name: `${app}-${topic}`,
@@ -224,7 +224,7 @@ function subscription(app: SubscriberAppId, topic: string, pace: BulkPace = "pro
     topic,
     route: `/events/${topic}`,
     app,
-    ...(isDeadLetter ? {} : { deadLetterTopic: deadLetterTopicOf(app), bulk: pace }),
+    ...(isDeadLetter ? {} : { deadLetterTopic: deadLetterTopicOf(app), pace }),
   };
 }
 
@@ -280,7 +280,7 @@ export function subscriptionResourceSpec(sub: SubscriptionSpec) {
     topic: sub.topic,
     routes: { default: sub.route },
     ...(sub.deadLetterTopic ? { deadLetterTopic: sub.deadLetterTopic } : {}),
-    ...(sub.bulk ? { bulkSubscribe: { enabled: true, ...bulkDelivery[sub.bulk] } } : {}),
+    ...(sub.pace === "gathered" ? { bulkSubscribe: { enabled: true, ...gatheredDelivery } } : {}),
   };
 }
 

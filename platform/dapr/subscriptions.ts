@@ -6,7 +6,8 @@ import type { PubsubProfileName } from "./pubsub.js";
  * bulk subscriber (for every component but Kafka's) holds each message's delivery until its batch
  * is flushed, so a component that delivers one message at a time (JetStream here: `concurrency:
  * single`, see jetstreamPubsub) gets batches of one, each held for the whole pace: a gathered
- * subscription would move two messages a second. Such a profile keeps the prompt pace throughout.
+ * subscription would move two messages a second. Such a profile delivers every subscription
+ * promptly, one event per request.
  */
 const deliversManyAtOnce: Readonly<Record<PubsubProfileName, boolean>> = {
   redis: true,
@@ -17,7 +18,7 @@ const deliversManyAtOnce: Readonly<Record<PubsubProfileName, boolean>> = {
 
 /** A declarative Subscription (dapr.io/v2alpha1) of platform/topology.ts, scoped to its app, on a region's broker profile. */
 export function subscriptionDoc(sub: SubscriptionSpec, broker: PubsubProfileName) {
-  const paced: SubscriptionSpec = sub.bulk === "gathered" && !deliversManyAtOnce[broker] ? { ...sub, bulk: "prompt" } : sub;
+  const paced: SubscriptionSpec = sub.pace === "gathered" && !deliversManyAtOnce[broker] ? { ...sub, pace: "prompt" } : sub;
   return {
     apiVersion: "dapr.io/v2alpha1",
     kind: "Subscription",

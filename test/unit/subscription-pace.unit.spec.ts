@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { subscriptionDoc } from "../../platform/dapr/subscriptions.js";
-import { apps, bulkDelivery, regionSubscriptions, relayTopicOf, topics } from "../../platform/topology.js";
+import { apps, gatheredDelivery, regionSubscriptions, relayTopicOf, topics } from "../../platform/topology.js";
 
 const find = (app: string, topic: string) => {
   const sub = regionSubscriptions(false).find((s) => s.app === app && s.topic === topic);
@@ -8,15 +8,16 @@ const find = (app: string, topic: string) => {
   return sub;
 };
 
-describe("bulk delivery pace", () => {
-  it("delivers the saga's hops and the read model promptly", () => {
+describe("delivery pace", () => {
+  it("delivers the saga's hops and the read model one event at a time as they arrive: no bulk ticker waking an idle sidecar", () => {
     for (const [app, topic] of [
       [apps.inventory, topics.orders],
       [apps.payments, topics.inventory],
       [apps.orders, topics.payments],
       [apps.orderView, topics.orders],
     ] as const)
-      expect(subscriptionDoc(find(app, topic), "redis").spec.bulkSubscribe).toEqual({ enabled: true, ...bulkDelivery.prompt });
+      for (const broker of ["redis", "rabbitmq", "jetstream"] as const)
+        expect(subscriptionDoc(find(app, topic), broker).spec).not.toHaveProperty("bulkSubscribe");
   });
 
   it("gathers what nobody waits on (the outbox relay, the lake) where the broker hands out many messages at once", () => {
@@ -25,10 +26,10 @@ describe("bulk delivery pace", () => {
       [apps.replicator, topics.inventory],
       [apps.replicator, topics.replicationAcks],
     ] as const) {
-      expect(subscriptionDoc(find(app, topic), "redis").spec.bulkSubscribe).toEqual({ enabled: true, ...bulkDelivery.gathered });
-      expect(subscriptionDoc(find(app, topic), "rabbitmq").spec.bulkSubscribe).toEqual({ enabled: true, ...bulkDelivery.gathered });
+      expect(subscriptionDoc(find(app, topic), "redis").spec.bulkSubscribe).toEqual({ enabled: true, ...gatheredDelivery });
+      expect(subscriptionDoc(find(app, topic), "rabbitmq").spec.bulkSubscribe).toEqual({ enabled: true, ...gatheredDelivery });
       // JetStream delivers one message at a time here: a gathered batch would hold each for the whole pace.
-      expect(subscriptionDoc(find(app, topic), "jetstream").spec.bulkSubscribe).toEqual({ enabled: true, ...bulkDelivery.prompt });
+      expect(subscriptionDoc(find(app, topic), "jetstream").spec).not.toHaveProperty("bulkSubscribe");
     }
   });
 });

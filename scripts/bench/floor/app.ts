@@ -184,16 +184,26 @@ async function react(topic: string, e: FloorEvent): Promise<void> {
   }
 }
 
-/** A bulk delivery (the system's subscriptions are bulk): one verdict per entry. */
-async function deliver(topic: string, body: { entries?: { entryId: string; event: unknown }[] }): Promise<unknown> {
+/**
+ * A delivery, as the system's subscriptions get them: in bulk (the gathered ones), one verdict
+ * per entry; or one CloudEvent (the prompt ones), answered 500 to have it retried.
+ */
+async function deliver(
+  topic: string,
+  body: { entries?: { entryId: string; event: unknown }[]; data?: FloorEvent },
+): Promise<[number, unknown]> {
+  if (!Array.isArray(body.entries)) {
+    const status = body.data ? await react(topic, body.data).then(() => "SUCCESS" as const, retry) : "SUCCESS";
+    return [status === "SUCCESS" ? 200 : 500, { status }];
+  }
   const statuses = await Promise.all(
-    (body.entries ?? []).map(async (entry) => {
+    body.entries.map(async (entry) => {
       const cloudEvent = (typeof entry.event === "string" ? JSON.parse(entry.event) : entry.event) as { data?: FloorEvent };
       const status = cloudEvent.data ? await react(topic, cloudEvent.data).then(() => "SUCCESS" as const, retry) : "SUCCESS";
       return { entryId: entry.entryId, status };
     }),
   );
-  return { statuses };
+  return [200, { statuses }];
 }
 
 function retry(err: unknown): "RETRY" {
@@ -205,7 +215,7 @@ async function route(req: IncomingMessage, body: string): Promise<[number, unkno
   const path = (req.url ?? "/").split("?")[0]!;
   if (req.method === "POST" && path.startsWith("/events/")) {
     const topic = path.slice("/events/".length);
-    return [200, await deliver(topic, JSON.parse(body) as { entries?: { entryId: string; event: unknown }[] })];
+    return deliver(topic, JSON.parse(body) as Parameters<typeof deliver>[1]);
   }
   const orderPath = /^\/orders\/([^/]+)$/.exec(path);
   if (app === "gateway" && req.method === "POST" && path === "/orders") {
