@@ -8,9 +8,17 @@ import { Histogram, Registry, collectDefaultMetrics } from "prom-client";
 export function createRegistry(service: string, region: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service, region });
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: eventLoopSampleMs });
   return registry;
 }
+
+/**
+ * How often the event-loop lag histogram samples. prom-client's default, 10 ms, is a timer firing
+ * a hundred times a second in every service: measured, about 0.6% of a core each while idle, most
+ * of what an idle service costs (twelve of them: 7% of this machine). Lag that matters here lasts
+ * tens of milliseconds or more, which a 50 ms sample still sees.
+ */
+const eventLoopSampleMs = 50;
 
 /** RED metrics for the HTTP server. `route` is the matched Express pattern, never the raw path. */
 export function httpMetrics(registry: Registry): RequestHandler {
