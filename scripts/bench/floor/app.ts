@@ -147,10 +147,14 @@ async function project(event: FloorEvent, status: string, customerId?: string): 
       { key: indexKey, value: { orderIds: [...(index?.value.orderIds ?? []).slice(-50), event.subject] }, overwrite: true },
     ]);
   }
-  const view: View = { orderId: event.subject, status, projectedAt: new Date().toISOString(), updatedAt: event.occurredAt };
   // A confirmation that overtook its placement stays (the system folds by version instead).
-  if (!(status === "pending" && prior?.value.status === "confirmed"))
-    await sidecar.write(components.viewStore, [{ key, value: view, etag: prior?.etag }]);
+  if (status === "pending" && prior?.value.status === "confirmed") return;
+  const view: View = { orderId: event.subject, status, projectedAt: new Date().toISOString(), updatedAt: event.occurredAt };
+  // As the system's views: a new view is created (a write that fails if the key appeared since
+  // the read), so a placement and its confirmation delivered at once cannot both take the view
+  // for absent and leave it pending; the loser is retried and reads the winner's view.
+  if (!prior) await sidecar.create(components.viewStore, key, view);
+  else await sidecar.write(components.viewStore, [{ key, value: view, etag: prior.etag }]);
 }
 
 /** This app's reaction to a delivered event (plan.ts); every other event is acknowledged and ignored. */
