@@ -44,6 +44,20 @@ export const pubsubComponentTypes: Readonly<Record<PubsubProfileName, string>> =
 };
 
 /**
+ * Whether a profile's component hands a subscription several messages at once. Dapr's bulk
+ * subscriber (for every component but Kafka's) holds each message's delivery until its batch is
+ * flushed, so a component that delivers one message at a time (JetStream here: `concurrency:
+ * single`, see jetstreamPubsub) gets batches of one, each held for the whole pace: a gathered
+ * subscription would move two messages a second (subscriptions.ts delivers them promptly).
+ */
+export const deliversManyAtOnce: Readonly<Record<PubsubProfileName, boolean>> = {
+  redis: true,
+  jetstream: false,
+  rabbitmq: true,
+  kafka: true,
+};
+
+/**
  * How long a message may be in hand before the broker hands it out again; above the whole delivery
  * retry budget (see deliveryRetry and pubsubTuning in platform/topology.ts) on every profile.
  */

@@ -3,7 +3,7 @@
  * sidecars' operations by kind, and each region's Redis commands, read at the start and the end
  * of a window and divided by the orders confirmed in it.
  */
-import type { SystemHandle } from "../local/system.js";
+import { type SystemHandle, appReplicas } from "../local/system.js";
 import { type ProcReading, type Watched, snapshot, usageBetween } from "./proc.js";
 import { type CommandStat, type CommandStats, commandStatsDelta, readCommandStats } from "./redis-stats.js";
 import { type OpCounts, type SidecarOpsRow, scrapeOps, subtractOps } from "./sidecar-ops.js";
@@ -44,12 +44,10 @@ export interface PerOrderCost {
 }
 
 /** Each app's instances in a region: the services' replicas, and the workflow app where it runs. */
-function appsOf(r: SystemHandle["regions"][number]) {
-  return [...Object.values(r.replicas), ...Object.values(r.workflowApps).map((a) => [a])];
-}
-
 function sidecarsOf(sys: SystemHandle): Sidecar[] {
-  return sys.regions.flatMap((r) => appsOf(r).flatMap((rs) => rs.map((a) => ({ region: r.name, app: a.app, metricsPort: a.metricsPort }))));
+  return sys.regions.flatMap((r) =>
+    appReplicas(r).flatMap((rs) => rs.map((a) => ({ region: r.name, app: a.app, metricsPort: a.metricsPort }))),
+  );
 }
 
 export async function costSnapshot(sys: SystemHandle, watched: readonly Watched[]): Promise<CostSnapshot> {
@@ -108,7 +106,7 @@ export function watchedProcesses(sys: SystemHandle): Watched[] {
           pid: part.child.pid,
         });
     // The workflow app too (orchestrated): its service and sidecar are the style's cost.
-    for (const replicas of appsOf(r))
+    for (const replicas of appReplicas(r))
       replicas.forEach((a, i) => {
         const name = `${r.name}/${a.app}${replicas.length > 1 ? `#${i}` : ""}`;
         if (a.service.child.pid) watched.push({ name, kind: "service", region: r.name, pid: a.service.child.pid });

@@ -151,8 +151,13 @@ export interface SystemHandle {
 const stopRank = (m: Spawned): number => (/-(redis|nats|sentry|placement|scheduler)$/.test(m.name) ? 1 : 0);
 
 /** Every app process of a region: each replica, and the workflow apps. */
+/** A region's apps, each as its replicas (a workflow app has one). */
+export function appReplicas(r: RegionHandle): (readonly AppProcess[])[] {
+  return [...Object.values(r.replicas), ...Object.values(r.workflowApps).map((a) => [a])];
+}
+
 function everyApp(r: RegionHandle): AppProcess[] {
-  return [...Object.values(r.replicas).flat(), ...Object.values(r.workflowApps)];
+  return appReplicas(r).flat();
 }
 
 /** What a region runs besides its apps: its redis-server, broker and stores. */
