@@ -193,7 +193,7 @@ export interface SubscriptionSpec {
  * event, so the pace is also how often an idle subscription wakes its sidecar. At 5 ms, each one
  * cost its sidecar about 3% of a core doing nothing (eight of them, a quarter of this 2-core
  * machine), while at the saga's rates nearly every batch held one event anyway (README,
- * "Benchmark": the three cuts).
+ * "Benchmark": what was cut).
  */
 export type DeliveryPace = "prompt" | "gathered";
 
