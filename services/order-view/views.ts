@@ -1,15 +1,11 @@
-import { PagedLog } from "../shared/application/paged-log.js";
 import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar, Versioned } from "../shared/dapr/sidecar.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import type { OrderState } from "../shared/orders/order-state.js";
 
-/**
- * Order ids per page of a customer's index. Placing an order rewrites the index's head, so this
- * bounds what it costs however many orders the customer has placed (one key holding every id made
- * each order of a busy customer cost more than the last).
- */
-const indexPageSize = 256;
+interface CustomerIndex {
+  readonly orderIds: string[];
+}
 
 /**
  * An order as this region's read model shows it, with when the view last changed here
@@ -33,22 +29,15 @@ export interface RebuildStatus {
 export const rebuildHeartbeatMs = 5_000;
 const rebuildKey = "rebuild-status";
 const viewKey = (orderId: string) => `order-${orderId}`;
+const indexKey = (customerId: string) => `customer-${customerId}`;
 
-/**
- * A customer's index: the ids of the customer's orders as a paged log, its head `customer-<id>`
- * (`{ pages, orderIds }`; one written before it was paged is `{ orderIds }`, all open page) and
- * its sealed pages `customerpage-<n>-<id>`.
- */
-const customerIndex = new PagedLog<string>("customer", indexPageSize, "orderIds");
-const indexKey = (customerId: string) => customerIndex.headKey(customerId);
-
-/** A customer's index head as read along with a view: `found` is undefined when it does not exist yet. */
+/** A customer's index as read along with a view: `found` is undefined when it does not exist yet. */
 export interface IndexRead {
   readonly customerId: string;
-  readonly found: Versioned<unknown> | undefined;
+  readonly found: Versioned<CustomerIndex> | undefined;
 }
 
-/** The read model in the Dapr state store: one view per order, one paged index per customer. */
+/** The read model in the Dapr state store: one view per order, one index per customer. */
 export class Views {
   private readonly lock = new KeyedLock();
 
@@ -71,7 +60,7 @@ export class Views {
     const found = await this.sidecar.getMany<unknown>(this.store, [viewKey(orderId), indexKey(customerId)]);
     return {
       view: found.get(viewKey(orderId)) as Versioned<OrderView> | undefined,
-      index: { customerId, found: found.get(indexKey(customerId)) },
+      index: { customerId, found: found.get(indexKey(customerId)) as Versioned<CustomerIndex> | undefined },
     };
   }
 
@@ -85,26 +74,20 @@ export class Views {
   }
 
   /**
-   * Adds an order to its customer's index; adding it again while it is in the open page is a
-   * no-op, and one sealed since is listed twice, which `byCustomer` takes once, so redelivery is
-   * safe. `read` is the head as read with the view (getWithIndex), used for the first attempt;
-   * another writer's change since then is a conflict, and the retry reads the head again.
+   * Adds an order to its customer's index; adding twice is a no-op, so redelivery is safe. `read`
+   * is the index as read with the view (getWithIndex), used for the first attempt; another
+   * writer's change since then is a conflict, and the retry reads the index again.
    */
   index(customerId: string, orderId: string, read?: IndexRead): Promise<void> {
     const key = indexKey(customerId);
     let prefetched = read?.customerId === customerId ? read : undefined;
-    // Orders of one customer are applied in parallel; they queue for the one head.
+    // Orders of one customer are applied in parallel; they queue for the one index key.
     return this.lock.run(key, () =>
       retryOnConflict(async () => {
-        const found = prefetched ? prefetched.found : await this.sidecar.get<unknown>(this.store, key);
+        const found = prefetched ? prefetched.found : await this.sidecar.get<CustomerIndex>(this.store, key);
         prefetched = undefined;
-        if (customerIndex.openPage(found).includes(orderId)) return;
-        // A head is created when absent and otherwise written with the ETag read: atomic on every
-        // store, so two replicas indexing a customer's first orders conflict (and retry) instead
-        // of one overwriting the other. Never written outright: on Redis a created key takes
-        // only ETag writes.
-        if (!found) return this.sidecar.create(this.store, key, customerIndex.initialHead([orderId]));
-        await this.sidecar.write(this.store, customerIndex.append(customerId, found, [orderId]));
+        if (found?.value.orderIds.includes(orderId)) return;
+        await this.save(key, { orderIds: [...(found?.value.orderIds ?? []), orderId] }, found);
       }),
     );
   }
@@ -112,17 +95,19 @@ export class Views {
   /** Replaces a customer's index (a rebuild knows the whole list). */
   setIndex(customerId: string, orderIds: readonly string[]): Promise<void> {
     const key = indexKey(customerId);
-    const { pages, head } = customerIndex.rewrite(customerId, orderIds);
     return this.lock.run(key, () =>
-      retryOnConflict(async () => {
-        const found = await this.sidecar.get<unknown>(this.store, key);
-        if (found) return this.sidecar.write(this.store, [...pages, { key, value: head, etag: found.etag }]);
-        // A new head is created (as in `index`), after the pages it counts: a head never counts
-        // a page that is not there.
-        if (pages.length > 0) await this.sidecar.write(this.store, pages);
-        await this.sidecar.create(this.store, key, head);
-      }),
+      retryOnConflict(async () => this.save(key, { orderIds: [...orderIds] }, await this.sidecar.get<CustomerIndex>(this.store, key))),
     );
+  }
+
+  /**
+   * An index is created when absent and otherwise written with the ETag read: atomic on every
+   * store, so two replicas indexing a customer's first orders conflict (and retry) instead of one
+   * overwriting the other. Never written outright: on Redis a created key takes only ETag writes.
+   */
+  private async save(key: string, index: CustomerIndex, found: Versioned<CustomerIndex> | undefined): Promise<void> {
+    if (!found) return this.sidecar.create(this.store, key, index);
+    await this.sidecar.write(this.store, [{ key, value: index, etag: found.etag }]);
   }
 
   async rebuildStatus(): Promise<RebuildStatus & { etag?: string }> {
@@ -141,9 +126,9 @@ export class Views {
   }
 
   async byCustomer(customerId: string): Promise<OrderView[]> {
-    const orderIds = [...new Set(await customerIndex.read(this.sidecar, this.store, [customerId]))];
-    if (orderIds.length === 0) return [];
-    const views = await this.sidecar.getMany<OrderView>(this.store, orderIds.map(viewKey));
+    const index = await this.sidecar.get<CustomerIndex>(this.store, indexKey(customerId));
+    if (!index || index.value.orderIds.length === 0) return [];
+    const views = await this.sidecar.getMany<OrderView>(this.store, index.value.orderIds.map(viewKey));
     return [...views.values()].map((v) => v.value).sort((a, b) => b.placedAt.localeCompare(a.placedAt));
   }
 }

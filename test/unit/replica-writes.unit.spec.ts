@@ -83,6 +83,6 @@ describe("an order's first view", () => {
     const store = new RedisLikeStore();
     await replica(store, 0).app.apply(placed);
     expect([store.reads, store.writes]).toEqual([1, 2]);
-    expect(store.data.get("customer-c1")?.value).toEqual({ pages: 0, orderIds: [orderId] });
+    expect(store.data.get("customer-c1")?.value).toEqual({ orderIds: [orderId] });
   });
 });

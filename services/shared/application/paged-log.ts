@@ -67,17 +67,6 @@ export class PagedLog<T> {
     return writes;
   }
 
-  /**
-   * What makes the log `id` hold exactly `entries`, whatever it held: its sealed pages (to write in
-   * one transaction with the head) and the head's value. The caller writes the head with the ETag
-   * it read, or creates it. The pages are written over (they may hold an earlier version of the
-   * log); pages beyond the new count may remain, and nothing reads past the count.
-   */
-  rewrite(id: string, entries: readonly T[]): { readonly pages: Write[]; readonly head: unknown } {
-    const writes = this.append(id, undefined, entries);
-    return { pages: writes.slice(0, -1).map((w) => ({ ...w, overwrite: true })), head: writes.at(-1)!.value };
-  }
-
   /** A new log's head holding its first entries (at most a page of them). */
   initialHead(entries: readonly T[]): unknown {
     if (entries.length > this.pageSize) throw new Error(`a new head holds at most ${this.pageSize} entries, not ${entries.length}`);
