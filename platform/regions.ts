@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { customerAuth } from "./auth.js";
 import { parse } from "yaml";
 import { z } from "zod";
 import { defaultRegions, defaultSagaStyle, sagaStyles } from "./topology.js";
@@ -176,6 +177,19 @@ export const regionSchema = z
       .strict(),
     deploymentEnvironment: z.string().min(1),
     /**
+     * Who signs customers in: the OpenID Connect issuer whose access tokens the gateway accepts
+     * (`iss`, exactly as its tokens name it), the audience they must be issued for (the same API
+     * in every region, so a token works wherever the global entry sends it), and how the
+     * gateway's pods reach the issuer for its discovery document and keys (a NetworkPolicy peer).
+     */
+    auth: z
+      .object({
+        issuer: z.url({ protocol: /^https$/, message: "must be the issuer's https URL" }),
+        audience: z.string().min(1),
+        reach,
+      })
+      .strict(),
+    /**
      * Where pods reach the Kubernetes API server, as a NetworkPolicy sees it (the endpoints behind
      * the `kubernetes` Service): the collector's k8sattributes processor watches pods there. The
      * default allows any address on the usual ports; narrow it to the cluster's control plane.
@@ -263,6 +277,7 @@ export function defaultRegionConfigs(names: readonly string[] = defaultRegions):
       tracing: { samplingRate: "0.1", exporter: { kind: "debug" } },
       monitoring: { namespace: "monitoring", selectorLabels: { release: "kube-prometheus-stack" } },
       deploymentEnvironment: "production",
+      auth: { issuer: "https://id.meridian.internal", audience: customerAuth.localAudience, reach: { cidr: "0.0.0.0/0" } },
     })),
   );
 }

@@ -349,14 +349,16 @@ export const invocations: readonly {
   readonly routes: readonly string[];
 }[] = [
   // readyz: the gateway is ready only while it can reach the apps every order needs.
-  { from: apps.gateway, to: apps.orders, routes: ["orders", "digest", "catalog", "restore", "readyz"] },
+  // prices: the price list orders keeps (read on the public API, set on the admin port).
+  { from: apps.gateway, to: apps.orders, routes: ["orders", "prices", "digest", "catalog", "restore", "readyz"] },
   { from: apps.gateway, to: apps.orderView, routes: ["orders", "dead-letters", "rebuild", "readyz"] },
   { from: apps.gateway, to: apps.inventory, routes: ["inventory"] },
   { from: apps.orderView, to: apps.orders, routes: ["orders", "catalog", "streams", "events"] },
   // Redrive of dead letters hands the event back to the subscriber that failed it.
   { from: apps.orderView, to: apps.inventory, routes: ["events"] },
   { from: apps.orderView, to: apps.payments, routes: ["events"] },
-  { from: apps.orderView, to: apps.replicator, routes: ["events"] },
+  // lake: before a redrive, the event lake must vouch for the event (services/order-view/redrive-policy.ts).
+  { from: apps.orderView, to: apps.replicator, routes: ["events", "lake"] },
   // Its own dead letters too, through its sidecar like any redrive (the same path, the same policy).
   { from: apps.orderView, to: apps.orderView, routes: ["events"] },
   // Replicated events become replicas through the region's single writer of orders.

@@ -12,7 +12,7 @@ const tcp = (port: number): INetworkPolicyPort => ({ protocol: "TCP", port });
 const namespace = (name: string): INetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 const pods = (app: string): INetworkPolicyPeer => ({ podSelector: { matchLabels: appLabels(app) } });
 
-function peerOf(e: Endpoint): INetworkPolicyPeer {
+function peerOf(e: Pick<Endpoint, "reach">): INetworkPolicyPeer {
   return "cidr" in e.reach ? { ipBlock: { cidr: e.reach.cidr } } : namespace(e.reach.namespace);
 }
 
@@ -90,6 +90,8 @@ function appPolicy(region: RegionConfig, app: DeployedAppId, peers: readonly Reg
         ...external.map((e) => ({ to: [peerOf(e)], ports: [tcp(e.port)] })),
         { to: [pods(collector.name)], ports: [tcp(collector.grpcPort), tcp(collector.httpPort)] },
         { to: [namespace(daprControlPlane.namespace)], ports: daprControlPlane.ports.map(tcp) },
+        // The public entry fetches the issuer's discovery document and signing keys.
+        ...(spec.public ? [{ to: [peerOf(region.auth)], ports: [tcp(Number(new URL(region.auth.issuer).port || 443))] }] : []),
       ],
     },
   });

@@ -96,6 +96,13 @@ export class DaprApp extends Construct {
             secretEnv("ADMIN_TOKEN", secrets.adminToken),
           ]
         : []),
+      // The public entry checks customers' access tokens against the region's issuer.
+      ...(spec.public
+        ? [
+            { name: "OIDC_ISSUER", value: region.auth.issuer },
+            { name: "OIDC_AUDIENCE", value: region.auth.audience },
+          ]
+        : []),
       { name: "SERVICE_VERSION", value: version },
       // Replicas of a writer take turns on the keys they decide about (services/shared/application/lease.ts).
       { name: "WRITE_LEASE", value: region.replicas.max > 1 ? "distributed" : "process" },

@@ -80,7 +80,15 @@ function workflowStore(store: StoreConnection): ComponentDoc {
 export function peerLink(region: string, peer: string, broker: BrokerConnection): ComponentDoc {
   const doc = withMetadata(
     pubsubComponent(peerLinkName(peer), broker, { role: "events", consumerGroup: peerConsumerGroup(region), peerLink: true }),
-    [{ name: "allowedTopics", value: [...replicatedTopics, topics.replicationAcks].join(",") }],
+    [
+      { name: "allowedTopics", value: [...replicatedTopics, topics.replicationAcks].join(",") },
+      // Through the link the replicator only reads the peer's order events and only writes its
+      // acknowledgements: a compromised region cannot publish order events into its peer this
+      // way (the peer's inventory and payments would act on them). In the clusters the broker
+      // user the link holds is limited the same way (k8s/README.md, peer link).
+      { name: "publishingScopes", value: `${peerLinkApp}=${topics.replicationAcks}` },
+      { name: "subscriptionScopes", value: `${peerLinkApp}=${replicatedTopics.join(",")}` },
+    ],
   );
   return {
     ...doc,

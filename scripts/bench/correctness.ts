@@ -74,7 +74,9 @@ export async function checkCorrectness(
     const step = Math.max(1, Math.floor(mine.length / historySample));
     const sample = mine.filter((_, i) => i % step === 0).slice(0, historySample);
     const histories = await mapLimited(sample, 16, (o) =>
-      getJson<{ events: { type: string }[] }>(`${region.gatewayUrl}/orders/${o.orderId}/events`),
+      getJson<{ events: { type: string }[] }>(`${region.adminUrl}/admin/orders/${o.orderId}/events`, {
+        authorization: `Bearer ${region.adminToken}`,
+      }),
     );
     historiesChecked += histories.length;
     duplicatedHistories += histories.filter((h) => new Set(h.events.map((e) => e.type)).size !== h.events.length).length;

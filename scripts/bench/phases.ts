@@ -53,6 +53,7 @@ export async function loadRegions(
       placeOrders({
         region: name,
         gatewayUrl: ctx.system.region(name).gatewayUrl,
+        token: ctx.system.issuer.token,
         ratePerSecond: rates[name]!,
         count: Math.max(1, Math.round(rates[name]! * seconds)),
         skus: ctx.skus[name]!,
@@ -70,7 +71,7 @@ export async function loadRegions(
     const run = placedPerRegion[i]!;
     ctx.placed.push(...run.placed);
     const home = await awaitViews({
-      gatewayUrl: ctx.system.region(name).gatewayUrl,
+      reader: ctx.system.region(name),
       orders: run.placed,
       status: "confirmed",
       timeoutMs: ctx.drainTimeoutMs,

@@ -27,6 +27,8 @@ import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
 import { profilesFromEnv } from "../local/profiles.js";
 import { replicasFromEnv } from "../local/replicas.js";
+import { asOperator } from "../drills/probes.js";
+import { stockSku } from "../local/operator.js";
 import { type SystemHandle, startSystem } from "../local/system.js";
 import { renderChart } from "./chart.js";
 import { checkCorrectness } from "./correctness.js";
@@ -39,7 +41,7 @@ import { costSince, costSnapshot, watchedProcesses } from "./per-order.js";
 import { ProfileSession } from "./profile/session.js";
 import { Progress } from "./progress.js";
 import { type BenchReport, checkTargets, renderMarkdown } from "./report.js";
-import { type BenchOrder, type Seen, awaitViews, newRunTag } from "./saga-load.js";
+import { type BenchOrder, type Seen, awaitViews, benchUnitPrice, newRunTag } from "./saga-load.js";
 import { summarize } from "./stats.js";
 
 const scales = {
@@ -166,12 +168,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   const skus = Object.fromEntries(regions.map((r) => [r, Array.from({ length: scale.skus }, (_, k) => `bench-${runTag}-${k}`)]));
   for (const r of sys.regions)
     for (const sku of skus[r.name]!) {
-      const res = await fetch(`${r.gatewayUrl}/inventory/${sku}`, {
-        method: "PUT",
-        headers: { "content-type": "application/json", authorization: `Bearer ${r.adminToken}` },
-        body: JSON.stringify({ available: 100_000_000 }),
-      });
-      if (res.status !== 200) throw new Error(`seeding stock of ${sku} in ${r.name} answered ${res.status}`);
+      await stockSku(r, sku, 100_000_000, benchUnitPrice);
     }
   const placed: BenchOrder[] = [];
   const home = new Map<string, Seen>();
@@ -186,7 +183,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
       seen.set(
         r,
         await awaitViews({
-          gatewayUrl: sys.region(r).gatewayUrl,
+          reader: sys.region(r),
           orders: placed.filter((o) => o.region !== r),
           status: "confirmed",
           timeoutMs: drainTimeoutMs,
@@ -238,7 +235,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   for (const load of latencyLoads) {
     for (const peer of regions.filter((r) => r !== load.region)) {
       const seenThere = await awaitViews({
-        gatewayUrl: sys.region(peer).gatewayUrl,
+        reader: sys.region(peer),
         orders: load.placed,
         status: "confirmed",
         timeoutMs: drainTimeoutMs,
@@ -260,10 +257,17 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   // Such orders count like any other: they must confirm once, and their effects must happen once.
   for (const region of regions) {
     const maybe = unacknowledged.filter((o) => o.region === region);
-    const found = await awaitViews({ gatewayUrl: sys.region(region).gatewayUrl, orders: maybe, status: "confirmed", timeoutMs: 5_000 });
+    const found = await awaitViews({
+      reader: sys.region(region),
+      orders: maybe,
+      status: "confirmed",
+      timeoutMs: 5_000,
+    });
     const exists = await Promise.all(
       maybe.map(
-        async (o) => found.has(o.orderId) || (await fetch(`${sys.region(region).gatewayUrl}/orders/${o.orderId}/events`)).status === 200,
+        async (o) =>
+          found.has(o.orderId) ||
+          (await fetch(`${sys.region(region).adminUrl}/admin/orders/${o.orderId}/events`, asOperator(sys.region(region)))).status === 200,
       ),
     );
     for (const [i, o] of maybe.entries()) if (exists[i]) placed.push(o);
@@ -273,7 +277,7 @@ async function measure(sys: SystemHandle): Promise<BenchReport> {
   // Orders that exist but were never confirmed within the drain stay counted as lost.
   for (const o of unacknowledged.filter((u) => placed.includes(u) && !home.has(u.orderId))) {
     const late = await awaitViews({
-      gatewayUrl: sys.region(o.region).gatewayUrl,
+      reader: sys.region(o.region),
       orders: [o],
       status: "confirmed",
       timeoutMs: drainTimeoutMs / 4,

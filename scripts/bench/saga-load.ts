@@ -7,6 +7,8 @@ import { randomUUID } from "node:crypto";
 import { orderIdForKey } from "../../services/gateway/idempotency.js";
 import { type LoadProgress, runOpenModel } from "./open-model.js";
 
+/** What every benchmark SKU is listed at (and what each order line states it expects to pay). */
+export const benchUnitPrice = 10;
 export interface BenchOrder {
   readonly orderId: string;
   readonly region: string;
@@ -31,6 +33,8 @@ export interface PlaceResult {
 export interface PlaceOptions {
   readonly region: string;
   readonly gatewayUrl: string;
+  /** A customer's access token from the system's issuer (the benchmark's customers sign in like any). */
+  readonly token: (customerId: string) => Promise<string>;
   readonly ratePerSecond: number;
   readonly count: number;
   readonly skus: readonly string[];
@@ -51,10 +55,10 @@ function linesFor(index: number, skus: readonly string[]): { sku: string; quanti
 }
 
 /** The order id, or why the POST failed. */
-async function postOrder(gatewayUrl: string, key: string, body: string): Promise<string> {
+async function postOrder(gatewayUrl: string, key: string, body: string, token: string): Promise<string> {
   const res = await fetch(`${gatewayUrl}/orders`, {
     method: "POST",
-    headers: { "content-type": "application/json", "idempotency-key": key },
+    headers: { "content-type": "application/json", "idempotency-key": key, authorization: `Bearer ${token}` },
     body,
     signal: AbortSignal.timeout(10_000),
   });
@@ -64,7 +68,16 @@ async function postOrder(gatewayUrl: string, key: string, body: string): Promise
   return answer.orderId;
 }
 
+/** The customers of a load: orders spread over this many, like a shop's returning customers. */
+const customersPerLoad = 5000;
+const customerOf = (runTag: string, index: number): string => `bench-${runTag}-${index % customersPerLoad}`;
+
 export async function placeOrders(opts: PlaceOptions): Promise<PlaceResult> {
+  // Signed in before the clock starts: a sign-in is the issuer's work, not the system's.
+  const customers = Array.from({ length: Math.min(opts.count, customersPerLoad) }, (_, i) => customerOf(opts.runTag, i));
+  const tokens = new Map<string, string>();
+  for (let i = 0; i < customers.length; i += 16)
+    await Promise.all(customers.slice(i, i + 16).map(async (c) => tokens.set(c, await opts.token(c))));
   let retries = 0;
   const unacknowledged: BenchOrder[] = [];
   const load = await runOpenModel<BenchOrder>({
@@ -75,16 +88,14 @@ export async function placeOrders(opts: PlaceOptions): Promise<PlaceResult> {
     ...(opts.onTick ? { onTick: opts.onTick } : {}),
     send: async ({ index, dueAt }) => {
       const lines = linesFor(index, opts.skus);
-      const body = JSON.stringify({
-        customerId: `bench-${opts.runTag}-${index % 5000}`,
-        items: lines.map((l) => ({ ...l, unitPrice: 10 })),
-      });
+      const customerId = customerOf(opts.runTag, index);
+      const body = JSON.stringify({ items: lines.map((l) => ({ ...l, unitPrice: benchUnitPrice })) });
       const key = `${opts.runTag}-${opts.region}-${index}`;
       // Like any client, retry a failed or timed-out POST with the same Idempotency-Key: the order
       // may exist already, and the key makes the retry return it instead of placing another.
       let lastError = "";
       for (let attempt = 1; attempt <= 5; attempt++) {
-        const answer = await postOrder(opts.gatewayUrl, key, body).then(
+        const answer = await postOrder(opts.gatewayUrl, key, body, tokens.get(customerId)!).then(
           (orderId) => ({ orderId }),
           (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
         );
@@ -95,7 +106,7 @@ export async function placeOrders(opts: PlaceOptions): Promise<PlaceResult> {
       }
       // Unacknowledged, not necessarily absent: the order may exist (a POST that timed out after
       // the order was written). Its id follows from the key, so the correctness check can look.
-      unacknowledged.push({ orderId: orderIdForKey(opts.region, key), region: opts.region, dueAt, lines });
+      unacknowledged.push({ orderId: orderIdForKey(opts.region, customerId, key), region: opts.region, dueAt, lines });
       throw new Error(lastError);
     },
   });
@@ -120,7 +131,8 @@ export interface Seen {
 }
 
 export interface AwaitOptions {
-  readonly gatewayUrl: string;
+  /** Whose admin port serves the reads: the benchmark judges every customer's orders as an operator. */
+  readonly reader: { readonly adminUrl: string; readonly adminToken: string };
   readonly orders: readonly BenchOrder[];
   readonly status: string;
   readonly timeoutMs: number;
@@ -144,7 +156,7 @@ export async function awaitViews(opts: AwaitOptions): Promise<Map<string, Seen>>
   let idleRounds = 0;
   while (pending.length > 0 && Date.now() < deadline) {
     const window = pending.slice(0, 16);
-    const answers = await Promise.all(window.map((o) => readView(opts.gatewayUrl, o.orderId)));
+    const answers = await Promise.all(window.map((o) => readView(opts.reader, o.orderId)));
     let finished = 0;
     answers.forEach((view, i) => {
       if (!view || !(view.status === opts.status || view.status === "rejected" || view.status === "cancelled")) return;
@@ -162,8 +174,11 @@ export async function awaitViews(opts: AwaitOptions): Promise<Map<string, Seen>>
   return seen;
 }
 
-async function readView(gatewayUrl: string, orderId: string): Promise<Seen | undefined> {
-  const res = await fetch(`${gatewayUrl}/orders/${orderId}`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+async function readView(reader: AwaitOptions["reader"], orderId: string): Promise<Seen | undefined> {
+  const res = await fetch(`${reader.adminUrl}/admin/orders/${orderId}`, {
+    headers: { authorization: `Bearer ${reader.adminToken}` },
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => undefined);
   if (!res || res.status !== 200) {
     await res?.body?.cancel();
     return undefined;

@@ -163,11 +163,13 @@ export async function sendBadRequests(
   let serverErrors = 0;
   let notProblem = 0;
   let next = 0;
+  // Signed in as the customer the orders name: the junk must reach the checks behind the sign-in.
+  const customer = { authorization: `Bearer ${await region.issuer.token(validOrder.customerId)}` };
   const worker = async (): Promise<void> => {
     while (next < requests.length) {
       const r = requests[next++]!;
       const base = r.port === "public" ? region.gatewayUrl : region.adminUrl;
-      const auth: Record<string, string> = r.port === "admin" ? { authorization: `Bearer ${region.adminToken}` } : {};
+      const auth: Record<string, string> = r.port === "admin" ? { authorization: `Bearer ${region.adminToken}` } : customer;
       const res = await fetch(`${base}${r.path}`, {
         method: r.method,
         headers: { ...r.headers, ...auth },

@@ -4,6 +4,7 @@
  * were accepted, and which answers said "maybe" (a 5xx naming the order id).
  */
 import type { RegionHandle } from "../local/system.js";
+import { drillUnitPrice } from "../drills/probes.js";
 
 export interface Placed {
   readonly orderId: string;
@@ -31,10 +32,11 @@ async function placeOne(
   let retried = 0;
   let named: string | undefined;
   for (;;) {
+    const token = await region.issuer.token(`chaos-${region.name}`).catch(() => undefined);
     const res = await fetch(`${region.gatewayUrl}/orders`, {
       method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": key },
-      body: JSON.stringify({ customerId: `chaos-${region.name}`, items: [{ sku, quantity: 1, unitPrice: 10 }] }),
+      headers: { "content-type": "application/json", "idempotency-key": key, authorization: `Bearer ${token ?? "none"}` },
+      body: JSON.stringify({ items: [{ sku, quantity: 1, unitPrice: drillUnitPrice }] }),
       signal: AbortSignal.timeout(10_000),
     }).catch(() => undefined);
     const body = res ? ((await res.json().catch(() => ({}))) as { orderId?: string }) : {};

@@ -227,14 +227,19 @@ export async function regionAttempts(region: RegionHandle): Promise<Attempt[]> {
       );
     }
   }
-  // Setting stock is an operator's act on the public port too.
-  const stockWrite = await status(`${region.gatewayUrl}/inventory/sku-forged`, { ...post({ available: 1_000_000 }), method: "PUT" });
-  record(
-    "admin-without-credential",
-    "PUT /inventory/sku-forged on the public port without the credential",
-    stockWrite,
-    refusedStatus(stockWrite, ["401"]),
-  );
+  // Stock and prices change only on the admin port: the public port has no such route, so even
+  // the operator's own credential changes nothing there (404, not 401: it is not a login wall).
+  for (const [path, body] of [
+    ["/inventory/sku-forged", { available: 1_000_000 }],
+    ["/prices/sku-forged", { unitPrice: 0.01 }],
+  ] as const) {
+    const write = await status(`${region.gatewayUrl}${path}`, {
+      ...post(body),
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${region.adminToken}` },
+    });
+    record("admin-without-credential", `PUT ${path} on the public port with the operator's credential`, write, write === "404");
+  }
   return attempts;
 }
 

@@ -2,7 +2,7 @@
  * What a fault left behind, judged from outside: every accepted order final at home and the same
  * in every other region, no effect twice, the catalogue listing every stream, equal digests.
  */
-import { type Digest, digest, effects, finalStatuses, orderStatus, patientGet } from "../drills/probes.js";
+import { type Digest, asOperator, digest, effects, finalStatuses, orderStatus, patientGet } from "../drills/probes.js";
 import { deadLetterRedrive } from "../../platform/topology.js";
 import type { RegionHandle, SystemHandle } from "../local/system.js";
 import type { Placed } from "./load.js";
@@ -34,7 +34,10 @@ async function adminJson<T>(region: RegionHandle, path: string): Promise<T | und
 }
 
 async function streamOf(region: RegionHandle, orderId: string): Promise<{ type: string }[] | undefined> {
-  const res = await patientGet<{ events: { type: string }[] }>(`${region.gatewayUrl}/orders/${orderId}/events`).catch(() => undefined);
+  const res = await patientGet<{ events: { type: string }[] }>(
+    `${region.adminUrl}/admin/orders/${orderId}/events`,
+    asOperator(region),
+  ).catch(() => undefined);
   return res?.status === 200 ? res.body.events : undefined;
 }
 

@@ -2,6 +2,7 @@
  * What the drills observe, through the public API and the apps' own endpoints only.
  */
 import type { RegionHandle, SystemHandle } from "../local/system.js";
+import { stockSku } from "../local/operator.js";
 
 export interface Digest {
   region: string;
@@ -49,27 +50,37 @@ export async function digest(region: RegionHandle): Promise<Digest | undefined> 
   return res?.status === 200 ? res.body : undefined;
 }
 
+/** The operator's credential for a judge's reads: judges look at every customer's orders. */
+export const asOperator = (region: RegionHandle): RequestInit => ({ headers: { authorization: `Bearer ${region.adminToken}` } });
+
+/** An order as the region's read model shows it, read on the admin port (any customer's). */
 export async function orderStatus(region: RegionHandle, orderId: string): Promise<{ status: string; version: number } | undefined> {
-  const res = await patientGet<{ status: string; version: number }>(`${region.gatewayUrl}/orders/${orderId}`).catch(() => undefined);
+  const res = await patientGet<{ status: string; version: number }>(`${region.adminUrl}/admin/orders/${orderId}`, asOperator(region)).catch(
+    () => undefined,
+  );
   return res?.status === 200 ? res.body : undefined;
 }
 
+/** The customer every drill order of a region is placed for. */
+export const drillCustomer = (region: RegionHandle): string => `drill-${region.name}`;
+
 export async function place(region: RegionHandle, key: string, sku: string): Promise<string | undefined> {
+  const token = await region.issuer.token(drillCustomer(region)).catch(() => undefined);
+  if (!token) return undefined;
   const res = await json<{ orderId: string }>(`${region.gatewayUrl}/orders`, {
     method: "POST",
-    headers: { "content-type": "application/json", "idempotency-key": key },
-    body: JSON.stringify({ customerId: `drill-${region.name}`, items: [{ sku, quantity: 1, unitPrice: 10 }] }),
+    headers: { "content-type": "application/json", "idempotency-key": key, authorization: `Bearer ${token}` },
+    body: JSON.stringify({ items: [{ sku, quantity: 1, unitPrice: drillUnitPrice }] }),
   }).catch(() => undefined);
   return res?.status === 202 ? res.body.orderId : undefined;
 }
 
-export async function setStock(region: RegionHandle, sku: string, available: number): Promise<void> {
-  const res = await json(`${region.gatewayUrl}/inventory/${sku}`, {
-    method: "PUT",
-    headers: { "content-type": "application/json", authorization: `Bearer ${region.adminToken}` },
-    body: JSON.stringify({ available }),
-  });
-  if (res.status !== 200) throw new Error(`cannot set stock in ${region.name}: ${res.status}`);
+/** The price every drill order is placed at. */
+export const drillUnitPrice = 10;
+
+/** Lists the drill SKU at the drill price and sets its stock (see scripts/local/operator.ts). */
+export function setStock(region: RegionHandle, sku: string, available: number): Promise<void> {
+  return stockSku(region, sku, available, drillUnitPrice);
 }
 
 export async function stock(region: RegionHandle, sku: string): Promise<{ available: number; reserved: number }> {

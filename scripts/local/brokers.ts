@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { BrokerConnection } from "../../platform/dapr/pubsub.js";
 import { brokerTopics } from "../../platform/topology.js";
-import { ensureRabbitmq, hostServices, rabbitmqctl } from "./host-services.js";
+import { type Command, ensureRabbitmq, hostServices, rabbitmqctl, rabbitmqctlCommand, run } from "./host-services.js";
 import { LinkProxy } from "./link-proxy.js";
 import { type NatsHandle, ensureStreams, newNatsToken, startNats } from "./nats.js";
 import { ProcessGroup, type Spawned } from "./processes.js";
@@ -115,6 +115,18 @@ async function jetstreamBroker(ctx: BrokerContext): Promise<LocalBroker> {
 }
 
 /**
+ * A region's virtual host, and its user allowed only there. The password goes on stdin, where
+ * rabbitmqctl reads it when the argument is left out: not on its command line.
+ */
+export function rabbitmqRegionCommands(vhost: string, user: string, password: string): Command[] {
+  return [
+    rabbitmqctlCommand(["add_vhost", vhost]),
+    rabbitmqctlCommand(["add_user", user], `${password}\n`),
+    rabbitmqctlCommand(["set_permissions", "-p", vhost, user, ".*", ".*", ".*"]),
+  ];
+}
+
+/**
  * RabbitMQ runs once per machine: the region's isolation is its virtual host, and a user of its
  * own allowed only there. Its sidecars reach the server through a relay of the region's own, so a
  * crash or a stopped region is every connection cut and refused, as when a broker dies.
@@ -124,9 +136,7 @@ async function rabbitmqBroker(ctx: BrokerContext): Promise<LocalBroker> {
   const vhost = `meridian-${ctx.runId}-${ctx.region}`;
   const user = vhost;
   const password = randomBytes(24).toString("hex");
-  rabbitmqctl("add_vhost", vhost);
-  rabbitmqctl("add_user", user, password);
-  rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*");
+  for (const command of rabbitmqRegionCommands(vhost, user, password)) run(command);
   const relay = await LinkProxy.start(hostServices.rabbitmq.port);
   return {
     profile: "rabbitmq",

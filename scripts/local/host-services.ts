@@ -65,10 +65,36 @@ export async function ensureRabbitmq(): Promise<void> {
   await ensureAnswering("RabbitMQ", hostServices.rabbitmq.port, () => startService("rabbitmq-server"), 120_000);
 }
 
-/** Runs SQL as MariaDB's root (local socket auth, as Debian installs it). */
+/**
+ * A command to run once. Anyone on the machine can read a process's argv (`ps`,
+ * /proc/<pid>/cmdline), so a secret it needs goes in `stdin`, never in `args`.
+ */
+export interface Command {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly stdin?: string;
+}
+
+/** Runs a command to its end; its output, or an error with what it said on failure. */
+export function run(c: Command): string {
+  const res = spawnSync(c.command, c.args, { encoding: "utf8", ...(c.stdin === undefined ? {} : { input: c.stdin }) });
+  if (res.status !== 0)
+    throw new Error(`${[c.command, ...c.args].join(" ")}: ${res.stderr?.trim() || res.stdout?.trim() || res.error?.message}`);
+  return res.stdout;
+}
+
+/**
+ * SQL as MariaDB's root (local socket auth, as Debian installs it), on stdin: it may create a
+ * user with a password. A failed statement is not echoed, so no password reaches an error message.
+ */
+export const mariadbCommand = (sql: string): Command => ({
+  command: "mariadb",
+  args: ["-uroot", "--skip-print-query-on-error"],
+  stdin: sql,
+});
+
 export function mariadb(sql: string): void {
-  const res = spawnSync("mariadb", ["-uroot", "-e", sql], { encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`mariadb: ${res.stderr.trim()}`);
+  run(mariadbCommand(sql));
 }
 
 /** Runs SQL as PostgreSQL's superuser over loopback (trust authentication). */
@@ -79,8 +105,13 @@ export function psql(sql: string, database = "postgres"): { ok: boolean; out: st
   return { ok: res.status === 0, out: `${res.stdout}${res.stderr}` };
 }
 
+/** `stdin`: what a command reads there, such as add_user's password when the argument is left out. */
+export const rabbitmqctlCommand = (args: readonly string[], stdin?: string): Command => ({
+  command: "rabbitmqctl",
+  args: ["-q", ...args],
+  ...(stdin === undefined ? {} : { stdin }),
+});
+
 export function rabbitmqctl(...args: string[]): string {
-  const res = spawnSync("rabbitmqctl", ["-q", ...args], { encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`rabbitmqctl ${args[0]}: ${res.stderr.trim() || res.stdout.trim()}`);
-  return res.stdout;
+  return run(rabbitmqctlCommand(args));
 }

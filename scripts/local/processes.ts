@@ -10,6 +10,24 @@ export interface Spawned {
   readonly exited: Promise<number | string>;
 }
 
+/** Environment variables that hold a secret: DAPR_API_TOKEN, APP_API_TOKEN, ADMIN_TOKEN, …_PASSWORD. */
+const secretVariable = /(TOKEN|PASSWORD|PASSWD|SECRET)$/i;
+
+/**
+ * Throws when a secret of the child's environment is also on its command line, which anyone on
+ * the machine can read (`ps`, /proc/<pid>/cmdline): daprd, for one, takes its tokens from the
+ * environment, a broker its password from a 0600 file.
+ */
+export function refuseSecretsInArgs(name: string, args: readonly string[], env: NodeJS.ProcessEnv): void {
+  const leaked = Object.entries(env)
+    .filter(([key, value]) => secretVariable.test(key) && value !== undefined && value.length >= 8)
+    .filter(([, value]) => args.some((arg) => arg.includes(value!)))
+    .map(([key]) => key);
+  if (leaked.length > 0) {
+    throw new Error(`${name}: the value of ${leaked.join(", ")} is on its command line, which anyone on the machine can read`);
+  }
+}
+
 /**
  * Every process the runner or a test starts, so that all of them, and only them, are stopped by
  * PID. Output goes to one log file per process.
@@ -26,6 +44,7 @@ export class ProcessGroup {
   }
 
   spawn(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, logFile: string): Spawned {
+    refuseSecretsInArgs(name, args, env);
     mkdirSync(dirname(logFile), { recursive: true });
     const log = createWriteStream(logFile, { flags: "a" });
     // detached: a Ctrl-C in the terminal reaches only us, and we stop children in order.

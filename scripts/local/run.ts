@@ -11,6 +11,7 @@ import { loadConfig, port, regionName } from "../../services/shared/config.js";
 import { ensureControlPlane } from "../daprd/ensure-control-plane.js";
 import { ensureDaprd } from "../daprd/ensure-daprd.js";
 import { ensureSentry } from "../daprd/ensure-sentry.js";
+import { demoSkus, seedDemo } from "./demo.js";
 import { startPrometheus } from "./prometheus.js";
 import { profileSettings } from "./profiles.js";
 import { replicasFromEnv } from "./replicas.js";
@@ -108,6 +109,11 @@ async function main(): Promise<void> {
         })
       : undefined;
 
+  await seedDemo(system.regions).catch(async (err: unknown) => {
+    await system.stop();
+    throw err;
+  });
+
   process.stdout.write(`\nready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   for (const r of system.regions) {
     process.stdout.write(`  ${r.name.padEnd(8)} ${r.gatewayUrl}   (logs: ${r.runDir})\n`);
@@ -119,8 +125,18 @@ async function main(): Promise<void> {
     }
   }
   if (prometheus) process.stdout.write(`  prometheus ${prometheus.url}   (Grafana: observability/README.md)\n`);
+  const demo = demoSkus[0];
+  process.stdout.write(`  issuer   ${system.issuer.url}   (customers sign in here; any customer id is a demo user)\n`);
   process.stdout.write(
-    `\ntry:\n  curl -s -XPOST ${system.regions[0]?.gatewayUrl}/orders -H 'content-type: application/json' \\\n    -d '{"customerId":"c1","items":[{"sku":"sku-1","quantity":1,"unitPrice":9.5}]}'\n`,
+    [
+      "",
+      `listed and stocked in every region: ${demoSkus.map((d) => `${d.sku} at ${d.unitPrice}`).join(", ")}`,
+      "try:",
+      `  TOKEN=$(npm run -s token -- alice --run-dir ${runDir})`,
+      `  curl -s -XPOST ${system.regions[0]?.gatewayUrl}/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+      `    -d '{"items":[{"sku":"${demo.sku}","quantity":1}]}'`,
+      "",
+    ].join("\n"),
   );
   process.stdout.write(`\nCtrl-C stops everything (${system.group.pids.length} processes).\n`);
 

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { StoreConnection } from "../../platform/dapr/state.js";
 import type { Connected } from "./brokers.js";
-import { ensureMariadb, ensurePostgres, hostServices, mariadb, psql } from "./host-services.js";
+import { type Command, ensureMariadb, ensurePostgres, hostServices, mariadb, mariadbCommand, psql, run } from "./host-services.js";
 import type { LocalStateProfile } from "./profiles.js";
 import type { RedisHandle } from "./redis.js";
 
@@ -20,6 +20,21 @@ const secretKey = (region: string): string => `store-${region}`;
 
 /** A SQL identifier for a region and run: region names are DNS labels, whose dashes SQL does not take. */
 const sqlName = (runId: string, region: string): string => `meridian_${runId}_${region.replace(/-/g, "_")}`;
+
+/**
+ * A region's MariaDB database and its user, who may use that database only (Dapr's component
+ * creates the tables). The SQL holds the password, so it goes on stdin (mariadbCommand).
+ */
+export function mysqlRegionCommand(database: string, user: string, password: string): Command {
+  return mariadbCommand(
+    [
+      `CREATE DATABASE ${database};`,
+      `CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}';`,
+      `GRANT ALL ON ${database}.* TO '${user}'@'127.0.0.1';`,
+      "",
+    ].join("\n"),
+  );
+}
 
 export async function startStore(profile: LocalStateProfile, region: string, runId: string, redis: () => RedisHandle): Promise<LocalStore> {
   const key = secretKey(region);
@@ -55,14 +70,7 @@ export async function startStore(profile: LocalStateProfile, region: string, run
       const user = database;
       const password = randomBytes(24).toString("hex");
       const { host, port } = hostServices.mysql;
-      // The region's user may use its own database only; Dapr's component creates the tables.
-      mariadb(
-        [
-          `CREATE DATABASE ${database}`,
-          `CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`,
-          `GRANT ALL ON ${database}.* TO '${user}'@'127.0.0.1'`,
-        ].join(";"),
-      );
+      run(mysqlRegionCommand(database, user, password));
       return {
         profile,
         connect: () => ({

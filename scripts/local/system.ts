@@ -3,6 +3,7 @@
  * of the chosen profiles, then each app with its own daprd. Used by `npm start`, by the tests,
  * the drills and the benchmark, so all of them run the same thing.
  */
+import { type IssuerHandle, startIssuer } from "./issuer-process.js";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -70,6 +71,8 @@ export interface RegionHandle {
   readonly runDir: string;
   /** The gateway's operator port (loopback only): /admin/*, with `adminToken` as bearer. */
   readonly adminUrl: string;
+  /** The system's OpenID Connect issuer, shared by every region: customers' tokens come from it. */
+  readonly issuer: IssuerHandle;
   /** The operator's credential (also in `<runDir>/admin-token`, readable by its owner only). */
   readonly adminToken: string;
   /** The region's certificate authority: every sidecar's mTLS identity comes from it. */
@@ -127,6 +130,8 @@ export interface ProfilingOptions {
 
 export interface SystemHandle {
   readonly regions: readonly RegionHandle[];
+  /** The issuer customers sign in with (one for every region, as in the clusters). */
+  readonly issuer: IssuerHandle;
   readonly profiles: LocalProfiles;
   readonly group: ProcessGroup;
   region(name: string): RegionHandle;
@@ -148,7 +153,7 @@ export interface SystemHandle {
 }
 
 /** Stop order: services and sidecars first, then brokers and the control plane, so nothing in flight loses its broker. */
-const stopRank = (m: Spawned): number => (/-(redis|nats|sentry|placement|scheduler)$/.test(m.name) ? 1 : 0);
+const stopRank = (m: Spawned): number => (/(-(redis|nats|sentry|placement|scheduler)|^issuer)$/.test(m.name) ? 1 : 0);
 
 /** Every app process of a region: each replica, and the workflow apps. */
 /** A region's apps, each as its replicas (a workflow app has one). */
@@ -190,6 +195,7 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
     for (const from of opts.regions) {
       for (const to of opts.regions) if (from !== to) links.set(`${from}->${to}`, await LinkProxy.start(infra.get(to)!.broker.port));
     }
+    const issuer = await startIssuer(group, join(opts.runDir, "issuer"));
     const regions = await Promise.all(
       opts.regions.map((name) =>
         startRegion(
@@ -201,6 +207,7 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
             .filter((p) => p !== name)
             .map((p) => ({ name: p, broker: infra.get(p)!.broker, viaPort: links.get(`${name}->${p}`)!.port })),
           balancers,
+          issuer,
         ),
       ),
     );
@@ -239,6 +246,7 @@ export async function startSystem(opts: SystemOptions): Promise<SystemHandle> {
     };
     return {
       regions,
+      issuer,
       profiles,
       group,
       region,
@@ -321,6 +329,7 @@ async function startRegion(
   infra: RegionInfra,
   peers: { name: string; broker: LocalBroker; viaPort: number }[],
   balancers: LinkProxy[],
+  issuer: IssuerHandle,
 ): Promise<RegionHandle> {
   const runDir = join(opts.runDir, name);
   mkdirSync(runDir, { recursive: true });
@@ -441,7 +450,9 @@ async function startRegion(
       ...(isWorkflowApp(app) ? { DAPR_GRPC_PORT: String(ports.daprGrpcPort) } : {}),
       // The gateway is the public entry: callers are users, not daprd, so it takes no app token;
       // its operator endpoints are on a port of their own, behind the operator's credential.
-      ...(app === apps.gateway ? { ADMIN_PORT: String(replicaAdminPort), ADMIN_TOKEN: adminToken } : { APP_API_TOKEN: appApiToken }),
+      ...(app === apps.gateway
+        ? { ADMIN_PORT: String(replicaAdminPort), ADMIN_TOKEN: adminToken, OIDC_ISSUER: issuer.url, OIDC_AUDIENCE: issuer.audience }
+        : { APP_API_TOKEN: appApiToken }),
       ...(opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${opts.otlpEndpoint}` } : {}),
     };
     const launchService = () =>
@@ -559,6 +570,7 @@ async function startRegion(
     gatewayUrl: `http://127.0.0.1:${publicPort}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
     adminToken,
+    issuer,
     get redis() {
       return infra.redis;
     },

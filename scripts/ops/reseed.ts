@@ -42,11 +42,15 @@ async function main(): Promise<void> {
       // Type names as today's code reads them: events stored before the prefix keep their old names.
       const stream = events.filter((e) => orderTypes.has(currentTypeName(e.type)));
       if (stream.length === 0) continue;
-      const { outcome } = await to.json<{ outcome: string }>("/admin/restore", {
+      const res = await to.fetch("/admin/restore", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ orderId, events: stream }),
       });
+      // Restore fills only an empty stream: a stream this region already holds (a replica that
+      // arrived after the loss) is answered 409 and kept as it is; anything else stops the re-seed.
+      if (!res.ok && res.status !== 409) throw new Error(`POST ${to.url}/admin/restore for ${orderId}: ${res.status} ${await res.text()}`);
+      const outcome = res.status === 409 ? "held" : ((await res.json()) as { outcome: string }).outcome;
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
   }

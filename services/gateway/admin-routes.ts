@@ -11,7 +11,7 @@ import type { GatewayDeps } from "./routes.js";
  * operator's credential (see runService): dead letters, convergence digest, event lake, re-seeding
  * and rebuilds. Paths keep their `/admin` prefix so an operator reads them as such in any log.
  */
-export function gatewayAdminRoutes(deps: Omit<GatewayDeps, "adminToken">): Router {
+export function gatewayAdminRoutes(deps: GatewayDeps): Router {
   const router = Router();
   const sidecar: Sidecar = deps.sidecar;
 
@@ -22,6 +22,17 @@ export function gatewayAdminRoutes(deps: Omit<GatewayDeps, "adminToken">): Route
   router.post("/admin/dead-letters/:faultId/redrive", async (req, res) => {
     const faultId = String(req.params["faultId"]);
     res.json(await sidecar.invoke(deps.viewApp, `dead-letters/${encodeURIComponent(faultId)}/redrive`, HttpMethod.POST));
+  });
+
+  /** Any customer's order and its history, for operators (and the drills' and benchmark's judges). */
+  router.get("/admin/orders/:orderId", async (req, res) => {
+    const orderId = orderIdParam(req.params["orderId"]);
+    res.json(await sidecar.invoke(deps.viewApp, `orders/${orderId}`, HttpMethod.GET));
+  });
+
+  router.get("/admin/orders/:orderId/events", async (req, res) => {
+    const orderId = orderIdParam(req.params["orderId"]);
+    res.json(await sidecar.invoke(deps.ordersApp, `orders/${orderId}/events`, HttpMethod.GET));
   });
 
   /** Convergence check: a digest of every order this region holds (see orders /digest). */
@@ -60,10 +71,16 @@ export function gatewayAdminRoutes(deps: Omit<GatewayDeps, "adminToken">): Route
     res.json(await sidecar.invoke(deps.viewApp, "rebuild", HttpMethod.GET));
   });
 
-  /** Stock, for operators (the same as the public PUT, which also needs this credential). */
+  /** Stock: an operator's act, so only here (the public port has no way to change it). */
   router.put("/admin/inventory/:sku", async (req, res) => {
     const sku = skuParam(req.params["sku"]);
     res.json(await sidecar.invoke(deps.inventoryApp, `inventory/${encodeURIComponent(sku)}`, HttpMethod.PUT, req.body));
+  });
+
+  /** The price list every order is charged from; `{ "unitPrice": n }`, n > 0. */
+  router.put("/admin/prices/:sku", async (req, res) => {
+    const sku = skuParam(req.params["sku"]);
+    res.json(await sidecar.invoke(deps.ordersApp, `prices/${encodeURIComponent(sku)}`, HttpMethod.PUT, req.body));
   });
 
   return router;

@@ -36,9 +36,11 @@ export function parseIdempotencyKey(raw: string | undefined): string | undefined
 }
 
 /**
- * The order id for a keyed request is derived from region and key, so a retry reaches the same
- * order in the same single writer without the stateless gateway remembering anything.
+ * The order id for a keyed request is derived from region, customer and key, so a retry reaches
+ * the same order in the same single writer without the stateless gateway remembering anything.
+ * Keys are each customer's own: another customer's same key is another order, so a guessed key
+ * gives away nothing, and claiming it first cannot make anyone else's order fail.
  */
-export function orderIdForKey(region: string, key: string): string {
-  return uuidFromHash(sha256Hex(`${region}\n${key}`));
+export function orderIdForKey(region: string, customerId: string, key: string): string {
+  return uuidFromHash(sha256Hex(`${region}\n${customerId}\n${key}`));
 }

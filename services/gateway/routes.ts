@@ -3,10 +3,10 @@ import { Router } from "express";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { describeIssues, placeOrderSchema } from "../shared/events/order-input.js";
-import { requireBearer } from "../shared/http/app.js";
 import { customerIdQuery, orderIdParam, skuParam } from "../shared/http/params.js";
 import { InvocationError } from "../shared/errors.js";
-import { HttpProblem, badRequest, fromInvocationError } from "../shared/http/problem.js";
+import { HttpProblem, badRequest, fromInvocationError, notFound, problem } from "../shared/http/problem.js";
+import { type CustomerAuthConfig, authenticateCustomer, customerOf } from "./customer-auth.js";
 import { canonicalJson, orderIdForKey, parseIdempotencyKey, sha256Hex } from "./idempotency.js";
 
 export interface GatewayDeps {
@@ -16,29 +16,50 @@ export interface GatewayDeps {
   readonly viewApp: string;
   readonly inventoryApp: string;
   readonly replicatorApp: string;
-  /** The operator's credential: setting stock is an operator's act even on the public API. */
-  readonly adminToken: string;
 }
 
-/** The public API of a region. It validates, then delegates through Dapr service invocation. */
-export function gatewayRoutes(deps: GatewayDeps): Router {
-  const router = Router();
+/** The public API also checks who the customer is. */
+export interface PublicDeps extends GatewayDeps {
+  readonly auth: CustomerAuthConfig;
+}
 
-  router.post("/orders", async (req, res) => {
+interface CustomerOwned {
+  readonly customerId?: string;
+}
+
+/** Another customer's order is answered as no order at all: its existence is not theirs to learn. */
+function ownedBy<T extends CustomerOwned>(customerId: string, orderId: string, found: T): T {
+  if (found.customerId !== customerId) throw notFound(`order ${orderId} does not exist`);
+  return found;
+}
+
+/**
+ * The public API of a region. It authenticates the customer, validates, then delegates through
+ * Dapr service invocation. A customer reads, lists and cancels only their own orders.
+ */
+export function gatewayRoutes(deps: PublicDeps): Router {
+  const router = Router();
+  const customer = authenticateCustomer(deps.auth);
+
+  router.post("/orders", customer, async (req, res) => {
+    const customerId = customerOf(res);
     if (req.body === undefined) throw badRequest("request body is required");
     const parsed = placeOrderSchema.safeParse(req.body);
     if (!parsed.success) throw badRequest(describeIssues(parsed.error));
+    if (parsed.data.customerId !== undefined && parsed.data.customerId !== customerId)
+      throw problem("forbidden", "customerId: must be the signed-in customer (the access token's subject), or left out");
+    const request = { ...parsed.data, customerId };
     // Without a client key the gateway makes one: every order id comes from a key, so an answer
     // lost on the way (a 503 after the order was written) can be retried without a second order.
     const given = parseIdempotencyKey(req.header("idempotency-key"));
     const key = given ?? randomUUID();
-    const orderId = orderIdForKey(deps.region, key);
+    const orderId = orderIdForKey(deps.region, customerId, key);
     const answer = await deps.sidecar
       .invoke<{ orderId: string; status: string; region: string }>(
         deps.ordersApp,
         "orders",
         HttpMethod.POST,
-        { ...parsed.data, orderId, requestHash: sha256Hex(canonicalJson(parsed.data)) },
+        { ...request, orderId, requestHash: sha256Hex(canonicalJson(request)) },
         { "x-correlation-id": orderId },
       )
       .catch((err: unknown) => {
@@ -47,30 +68,39 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     res.status(202).location(`/orders/${answer.orderId}`).set("Idempotency-Key", key).json(answer);
   });
 
-  router.get("/orders/:orderId", async (req, res) => {
+  router.get("/orders/:orderId", customer, async (req, res) => {
     const orderId = orderIdParam(req.params["orderId"]);
-    res.json(await deps.sidecar.invoke(deps.viewApp, `orders/${orderId}`, HttpMethod.GET));
+    res.json(
+      ownedBy(customerOf(res), orderId, await deps.sidecar.invoke<CustomerOwned>(deps.viewApp, `orders/${orderId}`, HttpMethod.GET)),
+    );
   });
 
-  router.get("/orders", async (req, res) => {
-    const customerId = customerIdQuery(req.query["customerId"]);
+  router.get("/orders", customer, async (req, res) => {
+    const customerId = customerOf(res);
+    if (req.query["customerId"] !== undefined && customerIdQuery(req.query["customerId"]) !== customerId)
+      throw problem("forbidden", "customerId: a customer lists only their own orders (leave it out)");
     res.json(await deps.sidecar.invoke(deps.viewApp, `orders?customerId=${encodeURIComponent(customerId)}`, HttpMethod.GET));
   });
 
-  router.post("/orders/:orderId/cancel", async (req, res) => {
+  router.post("/orders/:orderId/cancel", customer, async (req, res) => {
     const orderId = orderIdParam(req.params["orderId"]);
-    res.status(202).json(await deps.sidecar.invoke(deps.ordersApp, `orders/${orderId}/cancel`, HttpMethod.POST));
+    // orders checks the owner itself, against the stream: the read model may not show the order yet.
+    res
+      .status(202)
+      .json(await deps.sidecar.invoke(deps.ordersApp, `orders/${orderId}/cancel`, HttpMethod.POST, { customerId: customerOf(res) }));
   });
 
-  router.get("/orders/:orderId/events", async (req, res) => {
+  router.get("/orders/:orderId/events", customer, async (req, res) => {
     const orderId = orderIdParam(req.params["orderId"]);
-    const at = typeof req.query["at"] === "string" ? `?at=${encodeURIComponent(req.query["at"])}` : "";
-    res.json(await deps.sidecar.invoke(deps.ordersApp, `orders/${orderId}/events${at}`, HttpMethod.GET));
+    const query = new URLSearchParams({ customerId: customerOf(res) });
+    if (typeof req.query["at"] === "string") query.set("at", req.query["at"]);
+    res.json(await deps.sidecar.invoke(deps.ordersApp, `orders/${orderId}/events?${query.toString()}`, HttpMethod.GET));
   });
 
-  router.put("/inventory/:sku", requireBearer(deps.adminToken), async (req, res) => {
+  /** What a SKU costs here: the price every order is charged at (`unitPrice` in a POST may only repeat it). */
+  router.get("/prices/:sku", async (req, res) => {
     const sku = skuParam(req.params["sku"]);
-    res.json(await deps.sidecar.invoke(deps.inventoryApp, `inventory/${encodeURIComponent(sku)}`, HttpMethod.PUT, req.body));
+    res.json(await deps.sidecar.invoke(deps.ordersApp, `prices/${encodeURIComponent(sku)}`, HttpMethod.GET));
   });
 
   router.get("/inventory/:sku", async (req, res) => {

@@ -2,24 +2,54 @@ import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { Gauge, type Registry } from "prom-client";
 import { z } from "zod";
-import { type SubscriberAppId, deadLetterRedrive, deadLetterTopicOf, deadLetteringApps } from "../../platform/topology.js";
+import { deadLetterRedrive, deadLetterTopicOf, deadLetteringApps, subscriberOfDeadLetterTopic } from "../../platform/topology.js";
 import { retryOnConflict } from "../shared/application/retry.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { redriveHeader } from "../shared/dapr/subscriber.js";
-import { type Fault, faultSchema } from "../shared/events/fault.js";
-import { conflict, notFound } from "../shared/http/problem.js";
+import { ConcurrencyError } from "../shared/errors.js";
+import { type ReceivedFault, faultSchema } from "../shared/events/fault.js";
+import { HttpProblem, conflict, notFound } from "../shared/http/problem.js";
+import { problemTypes } from "../shared/http/problem-types.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import { type Logger, errorFields } from "../shared/log.js";
+import { type EventLake, invokedEventLake } from "./event-lake.js";
+import {
+  type Refusal,
+  type RefusalCode,
+  type RedriveTarget,
+  checkAgainstLake,
+  redriveTarget,
+  subscriberMismatch,
+} from "./redrive-policy.js";
 
 /** Values of the gauge's auto_redrive label (the alerts in observability/ name them too). */
 const autoRedriveStates = { scheduled: "scheduled", manual: "manual" } as const;
 
-export interface StoredFault extends Fault {
+/** Faults recorded before faults were bound to their dead-letter topic lack `deadLetterTopic` (see redriveTarget). */
+export interface StoredFault extends Omit<ReceivedFault, "deadLetterTopic"> {
+  readonly deadLetterTopic?: string;
   readonly status: "open" | "redriven";
   readonly redrivenAt?: string;
   /** Automatic redrive: when next, how often tried; absent when it is not redriven automatically. */
   readonly autoRedrive?: { readonly attempts: number; readonly nextAt: string; readonly lastError?: string; readonly gaveUp?: boolean };
+  /** Why it may never be redriven (redrive-policy.ts), once that was found: at intake, or by a redrive. */
+  readonly refusal?: { readonly code: RefusalCode; readonly reason: string };
+}
+
+/**
+ * A redrive the policy refused (redrive-policy.ts): nothing was invoked. Answered 409 with the
+ * refusal's code and whether it is final; the redriver gives up at once on a final one.
+ */
+export class RedriveRefused extends HttpProblem {
+  override name = "RedriveRefused";
+  constructor(
+    readonly refusal: Refusal,
+    faultId: string,
+  ) {
+    const t = problemTypes.conflict;
+    super(t.status, t.title, refusal.reason, { faultId, refusal: refusal.code, final: refusal.final }, {}, t.type);
+  }
 }
 
 interface FaultIndex {
@@ -36,6 +66,8 @@ export interface DeadLetterDeps {
   readonly store: string;
   readonly region: string;
   readonly log: Logger;
+  /** Vouches for the events handed back; the region's lake through the replicator when not given. */
+  readonly lake?: EventLake;
 }
 
 /**
@@ -47,22 +79,57 @@ export interface DeadLetterDeps {
  */
 export class DeadLetters {
   private readonly lock = new KeyedLock();
+  private readonly lake: EventLake;
 
-  constructor(private readonly deps: DeadLetterDeps) {}
+  constructor(private readonly deps: DeadLetterDeps) {
+    this.lake = deps.lake ?? invokedEventLake(deps.sidecar);
+  }
 
-  /** Stores a fault once, and adds it to the indexes (one key each, so writers queue for them). */
-  async record(fault: Fault, now = new Date()): Promise<void> {
-    const scheduled = fault.kind === "handler";
+  /**
+   * Stores a fault once, and adds it to the indexes (one key each, so writers queue for them). A
+   * fault delivered again leaves what is recorded as it is (it may have been redriven since). A
+   * fault that reuses the id of another subscriber's fault is recorded under an id of its own:
+   * one app's dead-letter topic must not overwrite, and so hide, another app's fault.
+   */
+  async record(fault: ReceivedFault, now = new Date()): Promise<StoredFault> {
+    // Contract faults are not redriven automatically: the same bytes would fail the same way (and
+    // a fault refused at intake is never redriven at all).
+    const scheduled = fault.kind === "handler" && fault.declaredSubscriber === undefined;
+    const mismatch =
+      fault.declaredSubscriber === undefined ? undefined : subscriberMismatch(fault.declaredSubscriber, fault.deadLetterTopic);
     const stored: StoredFault = {
       ...fault,
       status: "open",
       ...(scheduled
         ? { autoRedrive: { attempts: 0, nextAt: new Date(now.getTime() + deadLetterRedrive.firstDelayMs).toISOString() } }
         : {}),
+      ...(mismatch ? { refusal: { code: mismatch.code, reason: mismatch.reason } } : {}),
     };
-    await this.deps.sidecar.write(this.deps.store, [{ key: faultKey(fault.faultId), value: stored, overwrite: true }]);
+    try {
+      await this.deps.sidecar.create(this.deps.store, faultKey(fault.faultId), stored);
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError)) throw err;
+      const existing = await this.get(fault.faultId);
+      if (!existing) throw err;
+      if (existing.value.subscriber !== fault.subscriber)
+        return this.record(
+          {
+            ...fault,
+            faultId: randomUUID(),
+            reason: `${fault.reason} (arrived under fault id ${fault.faultId}, which another subscriber's fault has)`,
+          },
+          now,
+        );
+      await this.index(existing.value);
+      return existing.value;
+    }
+    await this.index(stored);
+    return stored;
+  }
+
+  private async index(fault: StoredFault): Promise<void> {
     await this.addTo(allKey, fault.faultId);
-    if (scheduled) await this.addTo(scheduledKey, fault.faultId);
+    if (fault.status === "open" && fault.autoRedrive && !fault.autoRedrive.gaveUp) await this.addTo(scheduledKey, fault.faultId);
   }
 
   async list(): Promise<StoredFault[]> {
@@ -79,15 +146,19 @@ export class DeadLetters {
   }
 
   /**
-   * Hands the event back to its subscriber. Resolves when the subscriber accepted it; throws
-   * (a 4xx or 503 problem) when it did not, leaving the fault open.
+   * Hands the event back to its subscriber, once redrive-policy.ts allows it: to one of the
+   * subscriber's own subscription routes, with an event the lake vouches for. Resolves when the
+   * subscriber accepted it; throws when it did not (a 4xx or 503 problem), leaving the fault open,
+   * or when the policy refused (RedriveRefused, nothing invoked; a final refusal is recorded on the
+   * fault and ends its automatic redrive).
    */
   async redrive(fault: StoredFault, etag: string, now = new Date()): Promise<void> {
+    const target = await this.authorised(fault, etag, now);
     const answer = await this.deps.sidecar.invoke<{ status?: string }>(
-      fault.subscriber,
-      fault.route.replace(/^\//, ""),
+      target.app,
+      target.subscription.route.replace(/^\//, ""),
       HttpMethod.POST,
-      fault.cloudEvent,
+      target.cloudEvent,
       { [redriveHeader]: "1" },
     );
     if (answer?.status !== "SUCCESS")
@@ -96,6 +167,45 @@ export class DeadLetters {
     await this.deps.sidecar.write(this.deps.store, [
       { key: faultKey(fault.faultId), value: { ...rest, status: "redriven", redrivenAt: now.toISOString() }, etag },
     ]);
+    await this.removeFrom(scheduledKey, fault.faultId);
+  }
+
+  /** Where the fault may be redriven to, or RedriveRefused. */
+  private async authorised(fault: StoredFault, etag: string, now: Date): Promise<RedriveTarget> {
+    const decided = redriveTarget(fault);
+    if ("refusal" in decided) return this.refuse(fault, etag, decided.refusal, now);
+    const refusal = await this.vouch(decided.target);
+    return refusal ? this.refuse(fault, etag, refusal, now) : decided.target;
+  }
+
+  private async refuse(fault: StoredFault, etag: string, refusal: Refusal, now: Date): Promise<never> {
+    if (refusal.final) await this.recordRefusal(fault, etag, refusal, now);
+    throw new RedriveRefused(refusal, fault.faultId);
+  }
+
+  /** The lake's word on the event, where the policy asks for it. */
+  private async vouch(target: RedriveTarget): Promise<Refusal | undefined> {
+    if (!target.lake.required) return undefined;
+    return checkAgainstLake(target.event, await this.lake.candidates(target.event), target.lake.topic);
+  }
+
+  /** A final refusal: kept on the fault for the operator, and the redriver stops trying it. */
+  private async recordRefusal(fault: StoredFault, etag: string, refusal: Refusal, now: Date): Promise<void> {
+    const next: StoredFault = {
+      ...fault,
+      refusal: { code: refusal.code, reason: refusal.reason },
+      ...(fault.autoRedrive
+        ? {
+            autoRedrive: {
+              attempts: fault.autoRedrive.attempts + 1,
+              nextAt: now.toISOString(),
+              lastError: `refused: ${refusal.reason}`.slice(0, 500),
+              gaveUp: true,
+            },
+          }
+        : {}),
+    };
+    await this.deps.sidecar.write(this.deps.store, [{ key: faultKey(fault.faultId), value: next, etag }]);
     await this.removeFrom(scheduledKey, fault.faultId);
   }
 
@@ -148,13 +258,29 @@ export class DeadLetters {
 }
 
 /**
- * What a dead-letter topic delivers, as a fault naming its subscriber: our subscribers publish
- * faults with the reason; what Dapr itself dead-lettered after its retries (the app was down or
- * kept failing) arrives as the original CloudEvent, whose `topic` says where it came from.
+ * What a dead-letter topic delivers, as a fault of the app whose dead-letter topic it is (never
+ * the app its body names: see ReceivedFault): our subscribers publish faults with the reason; what
+ * Dapr itself dead-lettered after its retries (the app was down or kept failing) arrives as the
+ * original CloudEvent, whose `topic` says where it came from. A fault naming another subscriber is
+ * recorded as a contract fault with the mismatch as its reason, and is never redriven.
  */
-export function faultFrom(body: Record<string, unknown>, subscriber: SubscriberAppId, region: string, now = new Date()): Fault {
+export function faultFrom(body: Record<string, unknown>, deadLetterTopic: string, region: string, now = new Date()): ReceivedFault {
+  const subscriber = subscriberOfDeadLetterTopic(deadLetterTopic);
+  if (subscriber === undefined) throw new Error(`${deadLetterTopic} is no app's dead-letter topic`);
   const parsed = faultSchema.safeParse(body["data"]);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const declared = parsed.data;
+    const mismatch = subscriberMismatch(declared.subscriber, deadLetterTopic);
+    if (!mismatch) return { ...declared, subscriber, deadLetterTopic };
+    return {
+      ...declared,
+      kind: "contract",
+      reason: `${mismatch.reason} (the fault's own reason: ${declared.reason})`.slice(0, 2000),
+      subscriber,
+      deadLetterTopic,
+      declaredSubscriber: declared.subscriber,
+    };
+  }
   const topic = typeof body["topic"] === "string" ? body["topic"] : "";
   return {
     faultId: randomUUID(),
@@ -167,6 +293,7 @@ export function faultFrom(body: Record<string, unknown>, subscriber: SubscriberA
     failedAt: now.toISOString(),
     region,
     cloudEvent: body,
+    deadLetterTopic,
   };
 }
 
@@ -174,10 +301,12 @@ export function deadLetterRoutes(deps: { readonly region: string; readonly log: 
   const router = Router();
 
   for (const app of deadLetteringApps) {
-    router.post(`/events/${deadLetterTopicOf(app)}`, async (req, res) => {
-      const fault = faultFrom((req.body ?? {}) as Record<string, unknown>, app, deps.region);
-      await deps.deadLetters.record(fault);
-      deps.log.warn("fault recorded", { faultId: fault.faultId, kind: fault.kind, reason: fault.reason, subscriber: fault.subscriber });
+    const deadLetterTopic = deadLetterTopicOf(app);
+    router.post(`/events/${deadLetterTopic}`, async (req, res) => {
+      const fault = await deps.deadLetters.record(faultFrom((req.body ?? {}) as Record<string, unknown>, deadLetterTopic, deps.region));
+      const fields = { faultId: fault.faultId, kind: fault.kind, reason: fault.reason, subscriber: fault.subscriber, deadLetterTopic };
+      if (fault.refusal) deps.log.error("fault refused: it names another subscriber than its dead-letter topic's", fields);
+      else deps.log.warn("fault recorded", fields);
       res.json({ status: "SUCCESS" });
     });
   }
@@ -240,6 +369,16 @@ export function startRedriver(
               attempts: fault.autoRedrive.attempts + 1,
             });
           } catch (err) {
+            if (err instanceof RedriveRefused && err.refusal.final) {
+              // Recorded on the fault by redrive: never invoked, and never tried again.
+              log.error("dead letter redrive refused; an operator must look", {
+                faultId: fault.faultId,
+                subscriber: fault.subscriber,
+                refusal: err.refusal.code,
+                reason: err.refusal.reason,
+              });
+              continue;
+            }
             const next = await deadLetters.reschedule(current.value, current.etag, errorFields(err)["error"] as string, now);
             if (next.autoRedrive?.gaveUp) log.error("dead letter redrive gave up; an operator must look", { faultId: fault.faultId });
           }

@@ -11,16 +11,19 @@ import type { EventMetrics } from "../shared/events/metrics.js";
 import type { Lease } from "../shared/application/lease.js";
 import { type OrderState, fold } from "../shared/orders/order-state.js";
 import type { Catalog } from "./catalog.js";
+import type { PriceList } from "./price-list.js";
 import { DomainError } from "../shared/domain/errors.js";
 import { orderEventTypes } from "../shared/events/order-events.js";
 import type { OrderAnswer } from "../shared/saga/messages.js";
-import { type PlaceOrder, acceptReplica, cancel, place, react, reactsTo, restoreStream, timeOut } from "./domain.js";
+import { type PlaceOrder, cancel, place, react, reactsTo, timeOut } from "./domain.js";
+import { acceptReplicaFrom, restoreInto } from "./replica-domain.js";
 
 export interface OrdersAppDeps {
   readonly region: string;
   readonly clock: () => Date;
   readonly events: EventStore;
   readonly catalog: Catalog;
+  readonly prices: PriceList;
   readonly lease: Lease;
   readonly metrics: EventMetrics;
 }
@@ -48,18 +51,21 @@ export function ordersApplication(deps: OrdersAppDeps) {
      * Idempotent per order id; answers the state at acceptance, also to a retried request. The
      * saga, either style, starts from the committed order.placed: nothing else is on this path.
      */
-    place: (cmd: PlaceOrder, correlationId: string): Promise<OrderState> =>
-      streams.run(cmd.orderId, { command: correlationId }, ({ state }, ctx) => {
-        const decision = place(state, cmd, ctx);
+    place: async (cmd: PlaceOrder, correlationId: string): Promise<OrderState> => {
+      // Read before the stream's turn: a price is the list's at the time of the request.
+      const prices = await deps.prices.of(cmd.items.map((l) => l.sku));
+      return streams.run(cmd.orderId, { command: correlationId }, ({ state }, ctx) => {
+        const decision = place(state, cmd, prices, ctx);
         return decision.kind === "replayed"
           ? { kind: "none", result: decision.state }
           : { kind: "append", event: decision.event, result: fold([decision.event])! };
-      }),
+      });
+    },
 
     /** A user cancel; the saga (either style) hears of it from the committed order.cancelled. */
-    cancel: (orderId: string): Promise<OrderState> =>
+    cancel: (orderId: string, customerId: string): Promise<OrderState> =>
       streams.run(orderId, { command: orderId }, ({ events, state }, ctx) => {
-        const event = cancel(orderId, state, ctx);
+        const event = cancel(orderId, customerId, state, ctx);
         return { kind: "append", event, result: fold([...events, event])! };
       }),
 
@@ -99,18 +105,26 @@ export function ordersApplication(deps: OrdersAppDeps) {
       });
     },
 
-    /** An event replicated from the order's home region, written through the outbox like any change. */
+    /**
+     * An event replicated from the order's home region, written through the outbox like any
+     * change. Its `originRegion` is the peer whose link delivered it (stamped by the replicator);
+     * an event that breaks a rule is refused for good (EventRefused, see acceptReplicaFrom).
+     */
     replicate: (event: EventRecord): Promise<"applied" | "duplicate"> =>
       streams.run(event.subject, { cause: event }, ({ events, state }) =>
-        acceptReplica(events, state, event, deps.region).kind === "write"
+        acceptReplicaFrom(events, state, event, deps.region).kind === "write"
           ? { kind: "replicate", event, result: "applied" }
           : { kind: "none", result: "duplicate" },
       ),
 
-    /** `raw` as received (history is put back, never rewritten); `checked` the same events read. */
+    /**
+     * `raw` as received (history is put back, never rewritten); `checked` the same events read,
+     * in version order. Only into an empty stream (see restoreInto): "kept" when the very same
+     * stream is already here, refused when another one is (conflict) or an event breaks a rule (EventRefused).
+     */
     restore: (orderId: string, raw: readonly EventRecord[], checked: readonly EventRecord[]): Promise<"restored" | "kept"> =>
       streams.run(orderId, { command: `restore-${orderId}` }, ({ events }) =>
-        restoreStream(orderId, events, checked).kind === "write"
+        restoreInto(orderId, events, checked).kind === "write"
           ? { kind: "restore", events: raw, result: "restored" }
           : { kind: "none", result: "kept" },
       ),

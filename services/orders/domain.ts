@@ -7,7 +7,7 @@ import { createEvent } from "../shared/events/contracts.js";
 import type { EventContext, EventRecord } from "../shared/events/envelope.js";
 import { inventoryEventTypes, type Reservation } from "../shared/events/inventory-events.js";
 import { type OrderCancelled, type OrderPlaced, type OrderRejected, orderEventTypes } from "../shared/events/order-events.js";
-import type { OrderLine } from "../shared/events/order-input.js";
+import type { OrderLine, RequestedLine } from "../shared/events/order-input.js";
 import { orderTotal } from "../shared/events/order-input.js";
 import { paymentEventTypes } from "../shared/events/payment-events.js";
 import { type Decided, duplicate, noop } from "../shared/domain/decision.js";
@@ -17,9 +17,34 @@ import { type OrderState, finalStatuses } from "../shared/orders/order-state.js"
 export interface PlaceOrder {
   readonly orderId: string;
   readonly customerId: string;
-  readonly items: readonly OrderLine[];
+  readonly items: readonly RequestedLine[];
   readonly requestHash: string;
   readonly currency: string;
+}
+
+/** The region's listed unit price of each SKU asked for; a SKU not listed is absent. */
+export type PriceList = ReadonlyMap<string, number>;
+
+/**
+ * Prices every line from the price list: the total a customer pays is the server's, never the
+ * client's. A SKU without a listed price cannot be sold; a client's `unitPrice` that differs
+ * from the listed one is refused (not silently replaced), so nobody is charged a price they did
+ * not see. Every bad line is named at once.
+ */
+export function pricedLines(items: readonly RequestedLine[], prices: PriceList): OrderLine[] {
+  const problems: string[] = [];
+  const lines = items.map((line, i) => {
+    const listed = prices.get(line.sku);
+    if (listed === undefined) problems.push(`items[${i}].sku: ${line.sku} has no listed price`);
+    else if (line.unitPrice !== undefined && Math.round(line.unitPrice * 100) !== Math.round(listed * 100))
+      problems.push(`items[${i}].unitPrice: ${line.unitPrice} is not the listed price of ${line.sku} (${listed})`);
+    return { sku: line.sku, quantity: line.quantity, unitPrice: listed ?? 0 };
+  });
+  if (problems.length > 0) {
+    const listed = Object.fromEntries(items.flatMap((l) => (prices.has(l.sku) ? [[l.sku, prices.get(l.sku)!]] : [])));
+    throw new DomainError("unpriced", problems.join("; "), { prices: listed });
+  }
+  return lines;
 }
 
 export type PlaceDecision = { kind: "created"; event: EventRecord<OrderPlaced> } | { kind: "replayed"; state: OrderState };
@@ -28,18 +53,20 @@ export type PlaceDecision = { kind: "created"; event: EventRecord<OrderPlaced> }
  * Placing is idempotent: the same order id with the same request is the same order (a client
  * retry with its Idempotency-Key); with a different request it is an error.
  */
-export function place(existing: OrderState | undefined, cmd: PlaceOrder, ctx: EventContext): PlaceDecision {
+export function place(existing: OrderState | undefined, cmd: PlaceOrder, prices: PriceList, ctx: EventContext): PlaceDecision {
   if (existing) {
     if (existing.requestHash !== cmd.requestHash) {
       throw new DomainError("idempotency-conflict", "this Idempotency-Key was already used with a different request body");
     }
+    // A retry answers what was accepted, at the price it was accepted at, even if the list changed since.
     return { kind: "replayed", state: existing };
   }
+  const items = pricedLines(cmd.items, prices);
   const data: OrderPlaced = {
     orderId: cmd.orderId,
     customerId: cmd.customerId,
-    items: [...cmd.items],
-    total: orderTotal(cmd.items),
+    items,
+    total: orderTotal(items),
     currency: cmd.currency,
     homeRegion: ctx.region,
     requestHash: cmd.requestHash,
@@ -62,9 +89,13 @@ function notHome(homeRegion: string): DomainError {
   });
 }
 
-/** A user cancel, in the order's home region: allowed while pending or confirmed (stock is released, payment refunded). */
-export function cancel(orderId: string, state: OrderState | undefined, ctx: EventContext): EventRecord<OrderCancelled> {
-  if (!state) throw new DomainError("not-found", `order ${orderId} does not exist`);
+/**
+ * A user cancel, in the order's home region: allowed while pending or confirmed (stock is
+ * released, payment refunded), and only by the customer who placed it; to anyone else the order
+ * does not exist.
+ */
+export function cancel(orderId: string, customerId: string, state: OrderState | undefined, ctx: EventContext): EventRecord<OrderCancelled> {
+  if (!state || state.customerId !== customerId) throw new DomainError("not-found", `order ${orderId} does not exist`);
   if (state.homeRegion !== ctx.region) throw notHome(state.homeRegion);
   if (finalStatuses.includes(state.status)) throw new DomainError("conflict", `order ${state.orderId} is already ${state.status}`);
   return createEvent(orderEventTypes.cancelled, state.orderId, state.version + 1, { orderId: state.orderId, reason: "user" }, ctx);
@@ -125,45 +156,4 @@ function consequence(state: OrderState, event: EventRecord, ctx: EventContext): 
     default:
       return undefined;
   }
-}
-
-/**
- * A change event replicated from the order's home region. Replicas are read-only copies kept
- * in version order: an event already held is a duplicate, one that skips a version waits for
- * the one before it.
- */
-export function acceptReplica(
-  held: readonly EventRecord[],
-  state: OrderState | undefined,
-  event: EventRecord,
-  region: string,
-): Decided<object> {
-  const orderId = event.subject;
-  if (event.originRegion === region)
-    throw new DomainError("conflict", `event ${event.id} originated here; a region never replicates to itself`);
-  const home = state ? state.homeRegion : event.originRegion;
-  if (home === region) throw new DomainError("conflict", `order ${orderId} is homed here; only its home region writes it`);
-  if (event.aggregateVersion <= held.length) return duplicate;
-  if (event.aggregateVersion > held.length + 1) {
-    throw new DomainError(
-      "replica-waiting",
-      `replica of ${orderId} holds version ${held.length}; version ${event.aggregateVersion} must wait`,
-      {
-        heldVersion: held.length,
-      },
-    );
-  }
-  return { kind: "write" };
-}
-
-/**
- * Re-seeding a region that lost its data with a whole stream from a peer's event lake: kept
- * only when it is longer than what is here (the region may have rebuilt part of it since).
- * The events must be one order's stream, versions 1 to n without gaps.
- */
-export function restoreStream(orderId: string, held: readonly EventRecord[], events: readonly EventRecord[]): Decided<object> {
-  if (events.some((e, i) => e.subject !== orderId || e.aggregateVersion !== i + 1)) {
-    throw new DomainError("validation", "events must be one order's stream, versions 1 to n without gaps");
-  }
-  return held.length >= events.length ? noop : { kind: "write" };
 }

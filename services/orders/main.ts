@@ -12,6 +12,8 @@ import { ordersPeerRoutes } from "./peer-routes.js";
 import { ordersPublicRoutes } from "./public-routes.js";
 import { ordersSubscriptions } from "./subscriptions.js";
 import { ordersCommandRoutes } from "./command-routes.js";
+import { PriceList } from "./price-list.js";
+import { priceRoutes } from "./price-routes.js";
 
 await runService({
   name: apps.orders,
@@ -34,11 +36,14 @@ await runService({
       metrics,
     });
     const catalog = new Catalog(sidecar, components.ordersCatalog);
+    const prices = new PriceList(sidecar, components.ordersCatalog, config.CURRENCY);
+    const clock = () => new Date();
     const app = ordersApplication({
       region,
-      clock: () => new Date(),
+      clock,
       events: new EventStore(sidecar, components.ordersStore, `${apps.orders}/${region}`, "order-", publisher),
       catalog,
+      prices,
       lease: writeLease(config.WRITE_LEASE, sidecar, apps.orders),
       metrics,
     });
@@ -48,6 +53,7 @@ await runService({
         ordersPeerRoutes(app, catalog, region),
         ordersSubscriptions(app, { region, sidecar, log, metrics, saga: config.SAGA }),
         ordersCommandRoutes(app),
+        priceRoutes(prices, clock),
         relayRoutes,
       ],
     };

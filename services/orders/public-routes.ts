@@ -1,12 +1,19 @@
 import { Router } from "express";
 import { z } from "zod";
-import { describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
+import { customerIdSchema, describeIssues, orderIdSchema, placeOrderSchema } from "../shared/events/order-input.js";
 import { orderIdParam } from "../shared/http/params.js";
 import { badRequest, notFound } from "../shared/http/problem.js";
 import { fold, publicOrder } from "../shared/orders/order-state.js";
 import type { OrdersApp } from "./application.js";
 
-const placeCommandSchema = placeOrderSchema.extend({ orderId: orderIdSchema, requestHash: z.string().regex(/^[0-9a-f]{64}$/) });
+/** What the gateway sends: the body as the client sent it, with the signed-in customer, the order id and the request's hash. */
+const placeCommandSchema = placeOrderSchema.extend({
+  customerId: customerIdSchema,
+  orderId: orderIdSchema,
+  requestHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+/** The customer a cancel or a history read is for: the signed-in one, from the gateway. */
+const customerSchema = z.object({ customerId: customerIdSchema });
 const atSchema = z.iso.datetime({ offset: true });
 
 /** The public order API, reached through the gateway: place, cancel, read, history. */
@@ -24,7 +31,9 @@ export function ordersPublicRoutes(app: OrdersApp, currency: string): Router {
 
   router.post("/orders/:orderId/cancel", async (req, res) => {
     const orderId = orderIdParam(req.params["orderId"]);
-    const state = await app.cancel(orderId);
+    const body = customerSchema.safeParse(req.body);
+    if (!body.success) throw badRequest(describeIssues(body.error));
+    const state = await app.cancel(orderId, body.data.customerId);
     res.status(202).json({ orderId, status: state.status, region: state.homeRegion });
   });
 
@@ -38,8 +47,14 @@ export function ordersPublicRoutes(app: OrdersApp, currency: string): Router {
   /** The order's history; with `?at=` only what had happened by then, and the state it gave. */
   router.get("/orders/:orderId/events", async (req, res) => {
     const orderId = orderIdParam(req.params["orderId"]);
+    // The public API always names the signed-in customer; the operator's read (admin port) names none.
+    const customer = customerSchema.partial().safeParse(req.query);
+    if (!customer.success) throw badRequest(describeIssues(customer.error));
     const stream = await app.read(orderId);
-    if (!stream.found) throw notFound(`order ${orderId} does not exist`);
+    const owner = customer.data.customerId;
+    // Another customer's order is no order at all to this one (its existence is not theirs to learn).
+    if (!stream.found || (owner !== undefined && fold(stream.events)?.customerId !== owner))
+      throw notFound(`order ${orderId} does not exist`);
     let events = stream.events;
     const atRaw = req.query["at"];
     if (atRaw !== undefined) {

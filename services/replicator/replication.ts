@@ -4,13 +4,15 @@
  * region measures what its peers still have to apply (backlog).
  */
 import { randomUUID } from "node:crypto";
-import { apps, peerLinkName, topics } from "../../platform/topology.js";
+import { apps, components, deadLetterTopicOf, peerLinkName, topics } from "../../platform/topology.js";
 import type { Outcome } from "../shared/application/outcome.js";
 import type { Sidecar } from "../shared/dapr/sidecar.js";
 import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { InvocationError } from "../shared/errors.js";
 import { createEvent } from "../shared/events/contracts.js";
 import type { EventRecord } from "../shared/events/envelope.js";
+import type { Fault } from "../shared/events/fault.js";
+import { isEventRefusal } from "../shared/http/event-refused.js";
 import { type ReplicationAcknowledged, replicationEventTypes } from "../shared/events/replication-events.js";
 import { type Logger, errorFields } from "../shared/log.js";
 import type { Worker } from "../shared/service.js";
@@ -38,13 +40,35 @@ export class Replication {
   constructor(private readonly deps: ReplicationDeps) {}
 
   /**
-   * An order event from `peer`'s broker. Origin tags latch: only events that originated in that
-   * peer are applied, so replicas the peer holds of other regions' orders never come back.
+   * An order event from `peer`'s broker. It counts as `peer`'s, whatever origin it declares: the
+   * link it came over is what this region knows, the declaration only what the sender says. So
+   * the replica is stamped with the link's peer, and orders checks that against the order's home
+   * region (only `peer`'s own orders may come from `peer`). Trusting the declaration would let a
+   * peer pass off a third region's orders, or this region's own (stored with this region as their
+   * origin, they would be published on its own topic, for its inventory and payments to act on).
+   * The peer's topic carries only what its own orders decided (its replicas of other regions'
+   * orders go to its replica topic), so a declaration that differs is a forgery or a fault: it is
+   * logged, and orders refuses what does not hold.
    */
   async fromPeer(peer: string, event: EventRecord): Promise<Outcome> {
-    if (event.originRegion !== peer) return "ignored";
-    const { outcome } = await this.applyInOrder(event);
-    const { replication, clock } = this.deps;
+    const { replication, clock, log } = this.deps;
+    if (event.originRegion !== peer) {
+      log.warn("event declares another origin than the peer it came from; counted as the peer's", {
+        peer,
+        declared: event.originRegion,
+        eventId: event.id,
+        orderId: event.subject,
+      });
+    }
+    let outcome: "applied" | "duplicate";
+    try {
+      ({ outcome } = await this.applyInOrder({ ...event, originRegion: peer }));
+    } catch (err) {
+      if (!isEventRefusal(err)) throw err;
+      await this.deadLetter(peer, event, err.problem?.detail ?? err.message);
+      replication.events.inc({ peer, outcome: "refused" });
+      return "ignored";
+    }
     replication.events.inc({ peer, outcome });
     if (outcome === "applied") {
       replication.lag.observe({ peer }, Math.max(0, (clock().getTime() - Date.parse(event.occurredAt)) / 1000));
@@ -69,6 +93,37 @@ export class Replication {
         await new Promise((r) => setTimeout(r, inOrderWaitMs));
       }
     }
+  }
+
+  /**
+   * An event orders refused for good (422 event-refused: not an order event, not from the
+   * order's home region, ...). Why not the link's usual "retry for as long as it takes": that is
+   * for an event that cannot be applied yet (an earlier version missing, orders or its store
+   * down), while the same bytes would be refused on every retry, and a poison event redelivered
+   * forever is load and noise for good. Why not dropped: it is a peer sending what it must not, so
+   * an operator should see it. So it goes to the replicator's dead-letter topic as a contract
+   * fault (order-view keeps it and leaves it for an operator; it is never redriven by itself) and
+   * the delivery succeeds. Other 4xx answers (a 400 from an orders that does not know a newer
+   * contract version yet, a 403 or 404 of a policy or route being rolled out) keep being retried:
+   * they clear once the region is consistent again.
+   */
+  private async deadLetter(peer: string, event: EventRecord, reason: string): Promise<void> {
+    const route = `/replicate/${peer}`;
+    const fault: Fault = {
+      faultId: randomUUID(),
+      kind: "contract",
+      reason,
+      subscriber: apps.replicator,
+      route,
+      topic: topics.orders,
+      attempts: 1,
+      failedAt: this.deps.clock().toISOString(),
+      region: this.deps.region,
+      // As the peer sent it (with the origin it declared); the delivery's own CloudEvent is not at hand here.
+      cloudEvent: { specversion: "1.0", id: event.id, type: event.type, source: peerLinkName(peer), subject: event.subject, data: event },
+    };
+    await this.deps.sidecar.publish(components.pubsub, deadLetterTopicOf(apps.replicator), fault);
+    this.deps.log.warn("replica refused, dead-lettered", { faultId: fault.faultId, peer, eventId: event.id, reason });
   }
 
   /** A peer's acknowledgement: how many of this region's order events it holds. */

@@ -20,7 +20,9 @@ export function replicatorSubscriptions(
   const common = { ...deps, app: apps.replicator };
   for (const peer of deps.peers) {
     const route = `/replicate/${peer}`;
-    // A replica must not skip an event: failures are retried for as long as it takes.
+    // A replica must not skip an event: failures are retried for as long as it takes. The one
+    // exception is an event orders refuses for good (422 event-refused), which fromPeer
+    // dead-letters as a contract fault itself: retrying the same bytes could never succeed.
     const handle = (event: EventRecord) => replication.fromPeer(peer, event);
     router.post(route, subscriber({ ...common, topic: topics.orders, route, handle, retryForever: true }));
   }

@@ -54,6 +54,14 @@ export const adminEnvSchema = z.object({
 });
 export type AdminConfig = z.infer<typeof adminEnvSchema>;
 
+/** Who signs customers in: the public API accepts only access tokens this issuer signed for this audience. */
+export const customerAuthEnvSchema = z.object({
+  /** The OpenID Connect issuer URL, exactly as tokens name it in `iss` (its discovery document is read from it). */
+  OIDC_ISSUER: z.url({ protocol: /^https?$/, message: "must be the issuer's URL" }),
+  /** The audience (`aud`) tokens must be issued for: this API. */
+  OIDC_AUDIENCE: z.string().min(1),
+});
+
 /** Parses the environment once at start-up; the error message names each offending variable. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);

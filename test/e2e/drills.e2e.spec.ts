@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { projectRoot } from "../../platform/paths.js";
 import { converge, digest, place, setStock } from "../../scripts/drills/probes.js";
 import { convergeBoundMs, drillSuite } from "../support/drill-suite.js";
+import { adminCall } from "../support/http.js";
 import { useFreshSystemEach } from "../support/system.js";
 
 // Failover and partition on the default profiles with every app at two replicas, as the clusters
@@ -58,6 +59,6 @@ describe("re-seeding a region (its state on the region's own redis-server)", () 
     const after = await converge(ctx.system, 10, convergeBoundMs);
     expect(after.digests[0]?.digest).toBe(before.digests[0]?.digest);
     // The read model is back too: east serves its orders again.
-    for (const id of ids) expect((await fetch(`${east.gatewayUrl}/orders/${id}`)).status).toBe(200);
+    for (const id of ids) expect((await adminCall(east, `/admin/orders/${id}`)).status).toBe(200);
   });
 });

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { demoSkus } from "../../scripts/local/demo.js";
+import { runTokens } from "../../scripts/local/issuer-process.js";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
@@ -51,21 +53,24 @@ describe("npm start (the local runner)", () => {
     expect(output).toContain(`east     http://127.0.0.1:${ports.east}`);
     const started = childrenOf(runner.pid!);
     // Per region: a redis-server, a Sentry and, per app, a service and its daprd.
-    expect(started.length).toBe(2 * (2 + 2 * allApps.length));
+    // ... and the one issuer customers sign in with.
+    expect(started.length).toBe(2 * (2 + 2 * allApps.length) + 1);
     const commands = started.map((p) => readFileSync(`/proc/${p}/cmdline`, "utf8"));
     expect(commands.filter((c) => c.split("\0")[0]!.endsWith("daprd"))).toHaveLength(2 * allApps.length);
     expect(commands.filter((c) => c.split("\0")[0]!.endsWith("sentry"))).toHaveLength(2);
 
+    // The token command it prints names its run: a customer signs in there, as a newcomer would.
+    const runDir = /--run-dir (\S+)\)/.exec(output)?.[1];
+    expect(runDir, output).toBeDefined();
+    const headers = { authorization: `Bearer ${await runTokens(join(runDir!, "issuer"))("runner")}` };
     for (const port of Object.values(ports)) {
-      const placed = await postJson(`http://127.0.0.1:${port}/orders`, {
-        customerId: "runner",
-        items: [{ sku: "s", quantity: 1, unitPrice: 1 }],
-      });
+      const placed = await postJson(`http://127.0.0.1:${port}/orders`, { items: [{ sku: demoSkus[0].sku, quantity: 1 }] }, headers);
       expect(placed.status).toBe(202);
       const { orderId } = placed.body as { orderId: string };
+      // The demo SKU is listed and stocked: the first order a newcomer places confirms.
       await eventually(
-        () => call(`http://127.0.0.1:${port}/orders/${orderId}`),
-        (a) => a.status === 200,
+        () => call(`http://127.0.0.1:${port}/orders/${orderId}`, { headers }),
+        (a) => (a.body as { status?: string }).status === "confirmed",
       );
     }
 

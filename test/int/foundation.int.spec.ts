@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { relayTopicOf } from "../../platform/topology.js";
 import { daprVersion } from "../../platform/versions.js";
+import { SignJWT, generateKeyPair } from "jose";
+import { setPrice, stockSku } from "../../scripts/local/operator.js";
 import { type Answer, adminCall, call, postJson } from "../support/http.js";
 import { eventually, useTestSystem } from "../support/system.js";
 
@@ -11,24 +13,79 @@ const order = { customerId: "cust-1", items: [{ sku: "sku-1", quantity: 2, unitP
 
 const ctx = useTestSystem(["east", "west"]);
 
+/** The `Authorization` header of a customer signed in at the system's issuer. */
+const as = async (customerId: string): Promise<Record<string, string>> => ({
+  authorization: `Bearer ${await ctx.system.issuer.token(customerId)}`,
+});
+
+// sku-1 is listed at the price `order` states, and has no stock (these tests are about the API, not the saga).
+beforeAll(async () => {
+  for (const region of ctx.system.regions) await setPrice(region, "sku-1", 9.99);
+});
+
+describe("prices come from the server", () => {
+  const place = async (items: unknown) => postJson(`${ctx.system.region("east").gatewayUrl}/orders`, { items }, await as("c-price"));
+  const refusedAs = (answer: Answer, detail: string) => {
+    expect(answer.status, JSON.stringify(answer.body)).toBe(422);
+    expect(answer.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(answer.body).toMatchObject({ type: "urn:meridian:problem:unpriced", detail });
+  };
+
+  it("refuses the tester's attack, 50 units at a price of 0, naming the listed price", async () => {
+    refusedAs(await place([{ sku: "sku-1", quantity: 50, unitPrice: 0 }]), "items[0].unitPrice: 0 is not the listed price of sku-1 (9.99)");
+  });
+
+  it("refuses a price other than the listed one, and a SKU without a price", async () => {
+    refusedAs(
+      await place([{ sku: "sku-1", quantity: 1, unitPrice: 9.98 }]),
+      "items[0].unitPrice: 9.98 is not the listed price of sku-1 (9.99)",
+    );
+    refusedAs(await place([{ sku: "sku-unlisted", quantity: 1 }]), "items[0].sku: sku-unlisted has no listed price");
+  });
+
+  it("charges the listed price when the client states none, and shows it on the public API", async () => {
+    const { gatewayUrl } = ctx.system.region("east");
+    const placed = await place([{ sku: "sku-1", quantity: 3 }]);
+    expect(placed.status, JSON.stringify(placed.body)).toBe(202);
+    const { orderId } = placed.body as { orderId: string };
+    const read = await eventually(
+      async () => call(`${gatewayUrl}/orders/${orderId}`, { headers: await as("c-price") }),
+      (a) => a.status === 200,
+    );
+    expect(read.body).toMatchObject({ items: [{ sku: "sku-1", quantity: 3, unitPrice: 9.99 }], total: 29.97 });
+    expect((await call(`${gatewayUrl}/prices/sku-1`)).body).toMatchObject({ sku: "sku-1", unitPrice: 9.99, currency: "EUR" });
+  });
+
+  it("lists no price of 0: the operator's price must be > 0", async () => {
+    const east = ctx.system.region("east");
+    const zero = await adminCall(east, "/admin/prices/sku-free", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ unitPrice: 0 }),
+    });
+    expect(zero.status).toBe(400);
+    expect(zero.body).toMatchObject({ detail: "unitPrice: must be > 0" });
+  });
+});
+
 describe("foundation: two regions with real daprd", () => {
   it.each(["east", "west"])("places an order in %s and reads it back through order-view", async (region) => {
     const { gatewayUrl } = ctx.system.region(region);
-    const placed = await postJson(`${gatewayUrl}/orders`, order);
+    const placed = await postJson(`${gatewayUrl}/orders`, order, await as("cust-1"));
     expect(placed.status).toBe(202);
     const { orderId } = placed.body as { orderId: string };
     expect(placed.body).toEqual({ orderId, status: "pending", region });
     expect(placed.headers.get("location")).toBe(`/orders/${orderId}`);
 
     const read = await eventually(
-      () => call(`${gatewayUrl}/orders/${orderId}`),
+      async () => call(`${gatewayUrl}/orders/${orderId}`, { headers: await as("cust-1") }),
       (a) => a.status === 200,
     );
     expect(read.body).toMatchObject({ orderId, customerId: "cust-1", homeRegion: region, items: order.items, total: 19.98 });
     // sku-1 has no stock here: the saga may already have rejected it (events are published on commit).
     expect(["pending", "rejected"]).toContain((read.body as { status: string }).status);
     const list = await eventually(
-      () => call(`${gatewayUrl}/orders?customerId=cust-1`),
+      async () => call(`${gatewayUrl}/orders`, { headers: await as("cust-1") }),
       (a) => ((a.body as { orders?: { orderId: string }[] }).orders ?? []).some((o) => o.orderId === orderId),
     );
     expect(list.status).toBe(200);
@@ -36,12 +93,13 @@ describe("foundation: two regions with real daprd", () => {
 
   it("answers a repeated Idempotency-Key with the same answer, and a changed body with 422", async () => {
     const { gatewayUrl } = ctx.system.region("east");
-    const first = await postJson(`${gatewayUrl}/orders`, order, { "Idempotency-Key": "retry-me" });
-    const again = await postJson(`${gatewayUrl}/orders`, order, { "Idempotency-Key": "retry-me" });
+    const headers = { ...(await as("cust-1")), "Idempotency-Key": "retry-me" };
+    const first = await postJson(`${gatewayUrl}/orders`, order, headers);
+    const again = await postJson(`${gatewayUrl}/orders`, order, headers);
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first.body);
-    const changed = await postJson(`${gatewayUrl}/orders`, { ...order, customerId: "someone-else" }, { "Idempotency-Key": "retry-me" });
+    const changed = await postJson(`${gatewayUrl}/orders`, { ...order, items: [{ ...order.items[0]!, quantity: 3 }] }, headers);
     expect(changed.status).toBe(422);
     expect(changed.contentType).toContain("application/problem+json");
   });
@@ -65,14 +123,14 @@ describe("foundation: two regions with real daprd", () => {
   });
 
   it("homes an order where it was placed; another region holds it only as a replica", async () => {
-    const placed = await postJson(`${ctx.system.region("east").gatewayUrl}/orders`, order);
+    const placed = await postJson(`${ctx.system.region("east").gatewayUrl}/orders`, order, await as("cust-1"));
     const { orderId } = placed.body as { orderId: string };
     const home = await eventually(
-      () => call(`${ctx.system.region("east").gatewayUrl}/orders/${orderId}`),
+      async () => call(`${ctx.system.region("east").gatewayUrl}/orders/${orderId}`, { headers: await as("cust-1") }),
       (a) => a.status === 200,
     );
     const replica = await eventually(
-      () => call(`${ctx.system.region("west").gatewayUrl}/orders/${orderId}`),
+      async () => call(`${ctx.system.region("west").gatewayUrl}/orders/${orderId}`, { headers: await as("cust-1") }),
       (a) => a.status === 200,
       20_000,
     );
@@ -91,7 +149,8 @@ describe("bad input gets a problem+json answer, never a 500", () => {
   const cases: [string, string, RequestInit | undefined, number, RegExp][] = [
     ["malformed JSON", "/orders", raw('{"customerId": "c1", "items": ['), 400, /not valid JSON/],
     ["wrong content type", "/orders", raw(JSON.stringify(order), "text/plain"), 415, /application\/json/],
-    ["missing customerId", "/orders", raw(JSON.stringify({ items: order.items })), 400, /customerId/],
+    // The customer is the token's subject (c1 here); the body may only repeat it.
+    ["another customer's customerId", "/orders", raw(JSON.stringify({ customerId: "c2", items: order.items })), 403, /signed-in customer/],
     ["unknown field", "/orders", raw(JSON.stringify({ ...order, coupon: "FREE" })), 400, /coupon/],
     [
       "quantity of the wrong type",
@@ -141,7 +200,7 @@ describe("bad input gets a problem+json answer, never a 500", () => {
     ],
     ["unknown order id", `/orders/${unknownId}`, undefined, 404, /does not exist/],
     ["malformed order id", "/orders/not-a-uuid", undefined, 400, /orderId: must be a UUID/],
-    ["list without customerId", "/orders", { method: "GET" }, 400, /customerId/],
+    ["listing another customer's orders", "/orders?customerId=c2", { method: "GET" }, 403, /only their own orders/],
     ["unknown route", "/nope", undefined, 404, /no route/],
     ["malformed percent-encoding in an id", "/orders/%ff", undefined, 400, /decode|malformed/i],
     ["overlong UTF-8 in an id", "/orders/%c0%ae%c0%ae", undefined, 400, /decode|malformed/i],
@@ -161,17 +220,14 @@ describe("bad input gets a problem+json answer, never a 500", () => {
     ],
     ["JSON nested 5000 deep", "/orders", raw(`${"[".repeat(5000)}${"]".repeat(5000)}`), 400, /nests deeper/],
     ["admin path on the public port", "/admin/restore", raw(JSON.stringify({ orderId: unknownId, events: [{}] })), 404, /no route/],
-    [
-      "stock change without the operator credential",
-      "/inventory/sku-1",
-      { ...raw(JSON.stringify({ available: 5 })), method: "PUT" },
-      401,
-      /operator credential/,
-    ],
+    // Stock changes only on the admin port: the public one has no such route, credential or not.
+    ["stock change on the public port", "/inventory/sku-1", { ...raw(JSON.stringify({ available: 5 })), method: "PUT" }, 404, /no route/],
   ];
 
   it.each(cases)("%s", async (_name, path, init, status, detail) => {
-    const answer: Answer = await call(`${ctx.system.region("east").gatewayUrl}${path}`, init);
+    // Signed in as c1: these are about the input, not the credential (see "customers are authenticated").
+    const signed = { ...init, headers: { ...(init?.headers as Record<string, string>), ...(await as("c1")) } };
+    const answer: Answer = await call(`${ctx.system.region("east").gatewayUrl}${path}`, signed);
     expect(answer.status).toBe(status);
     expect(answer.contentType).toContain("application/problem+json");
     const problem = answer.body as { status: number; title: string; detail: string };
@@ -222,40 +278,124 @@ describe("the operator port", () => {
       expect(answer.status, JSON.stringify(answer.body)).toBe(400);
       expect(answer.contentType).toContain("application/problem+json");
     }
-    expect((await call(`${east.gatewayUrl}/orders/${orderId}/events`)).status).toBe(404);
+    expect((await adminCall(east, `/admin/orders/${orderId}/events`)).status).toBe(404);
+  });
+});
+
+describe("customers are authenticated, and see and change only their own orders", () => {
+  const east = () => ctx.system.region("east");
+  const placeAs = async (customerId: string, key: string = randomUUID()) => {
+    const placed = await postJson(`${east().gatewayUrl}/orders`, order, { ...(await as(customerId)), "Idempotency-Key": key });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(202);
+    return (placed.body as { orderId: string }).orderId;
+  };
+  const refused = (answer: Answer, status: number, type: string, detail: RegExp) => {
+    expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+    expect(answer.contentType).toContain("application/problem+json");
+    expect(answer.body).toMatchObject({ type: `urn:meridian:problem:${type}` });
+    expect((answer.body as { detail: string }).detail).toMatch(detail);
+  };
+
+  it("refuses every customer route without a token, naming what is missing", async () => {
+    const id = randomUUID();
+    for (const [method, path] of [
+      ["POST", "/orders"],
+      ["GET", "/orders"],
+      ["GET", `/orders/${id}`],
+      ["POST", `/orders/${id}/cancel`],
+      ["GET", `/orders/${id}/events`],
+    ] as const) {
+      const answer = await call(`${east().gatewayUrl}${path}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: method === "POST" ? JSON.stringify(order) : null,
+      });
+      refused(answer, 401, "unauthorized", /access token is required/);
+      expect(answer.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_request"/);
+    }
+  });
+
+  it("refuses a token the issuer did not sign, one for another audience, and the operator's credential", async () => {
+    const { privateKey } = await generateKeyPair("ES256");
+    const forge = (audience: string) =>
+      new SignJWT({ scope: "orders" })
+        .setProtectedHeader({ alg: "ES256", kid: "forged" })
+        .setSubject("cust-1")
+        .setIssuer(ctx.system.issuer.url)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(privateKey);
+    const get = async (authorization: string) => call(`${east().gatewayUrl}/orders`, { headers: { authorization } });
+    refused(await get(`Bearer ${await forge(ctx.system.issuer.audience)}`), 401, "unauthorized", /key the issuer does not publish/);
+    // A real token of the issuer, its signature made over another payload (audience changed after signing).
+    const [header, payload, signature] = (await ctx.system.issuer.token("cust-1")).split(".");
+    const claims = JSON.parse(Buffer.from(payload!, "base64url").toString()) as Record<string, unknown>;
+    const altered = Buffer.from(JSON.stringify({ ...claims, sub: "someone-else" })).toString("base64url");
+    refused(await get(`Bearer ${header}.${altered}.${signature}`), 401, "unauthorized", /signature does not verify/);
+    refused(await get(`Bearer ${east().adminToken}`), 401, "unauthorized", /not a valid JWT/);
+    // Positive control: the issuer's own token for this audience is accepted.
+    expect((await call(`${east().gatewayUrl}/orders`, { headers: await as("cust-1") })).status).toBe(200);
+  });
+
+  it("answers another customer's order as no order at all: read, history and cancel", async () => {
+    const mine = await placeAs("owner-1");
+    await eventually(
+      async () => call(`${east().gatewayUrl}/orders/${mine}`, { headers: await as("owner-1") }),
+      (a) => a.status === 200,
+    );
+    const intruder = await as("intruder-1");
+    refused(await call(`${east().gatewayUrl}/orders/${mine}`, { headers: intruder }), 404, "not-found", /does not exist/);
+    refused(await call(`${east().gatewayUrl}/orders/${mine}/events`, { headers: intruder }), 404, "not-found", /does not exist/);
+    refused(
+      await call(`${east().gatewayUrl}/orders/${mine}/cancel`, { method: "POST", headers: intruder }),
+      404,
+      "not-found",
+      /does not exist/,
+    );
+    // The intruder's listing holds nothing of the owner's, and the owner's order is still theirs to cancel.
+    expect(((await call(`${east().gatewayUrl}/orders`, { headers: intruder })).body as { orders: unknown[] }).orders).toEqual([]);
+    expect((await call(`${east().gatewayUrl}/orders/${mine}/cancel`, { method: "POST", headers: await as("owner-1") })).status).toBe(202);
+  });
+
+  it("keeps idempotency keys per customer: the same key is two orders, and claiming it first takes nothing from anyone", async () => {
+    const key = `shared-${randomUUID()}`;
+    const claimed = await placeAs("claimer", key);
+    const victims = await placeAs("victim", key);
+    expect(victims).not.toBe(claimed);
   });
 });
 
 describe("resiliency", () => {
   it("answers 4xx as answers: a run of lookups of unknown orders does not cut the gateway off order-view", async () => {
     const { gatewayUrl } = ctx.system.region("east");
-    const placed = await postJson(`${gatewayUrl}/orders`, order);
+    const headers = await as("cust-1");
+    const placed = await postJson(`${gatewayUrl}/orders`, order, headers);
     const { orderId } = placed.body as { orderId: string };
     await eventually(
-      () => call(`${gatewayUrl}/orders/${orderId}`),
+      () => call(`${gatewayUrl}/orders/${orderId}`, { headers }),
       (a) => a.status === 200,
     );
     // More 404s in a row than any circuit breaker would allow (Dapr counts 4xx as failures).
-    for (let i = 0; i < 15; i++) expect((await call(`${gatewayUrl}/orders/${randomUUID()}`)).status).toBe(404);
-    expect((await call(`${gatewayUrl}/orders/${orderId}`)).status).toBe(200);
+    for (let i = 0; i < 15; i++) expect((await call(`${gatewayUrl}/orders/${randomUUID()}`, { headers })).status).toBe(404);
+    expect((await call(`${gatewayUrl}/orders/${orderId}`, { headers })).status).toBe(200);
   });
 });
 
 describe("publish on commit, with Dapr's outbox as the safety net", () => {
   it("confirms an order far faster than the outbox's second per hop, and subscribers get each event once", async () => {
     const east = ctx.system.region("east");
-    await call(`${east.gatewayUrl}/inventory/sku-fast`, {
-      method: "PUT",
-      headers: { "content-type": "application/json", authorization: `Bearer ${east.adminToken}` },
-      body: JSON.stringify({ available: 5 }),
-    });
-    const placed = await postJson(`${east.gatewayUrl}/orders`, {
-      customerId: "c-fast",
-      items: [{ sku: "sku-fast", quantity: 1, unitPrice: 1 }],
-    });
+    await stockSku(east, "sku-fast", 5, 1);
+    const headers = await as("c-fast");
+    const placed = await postJson(`${east.gatewayUrl}/orders`, { items: [{ sku: "sku-fast", quantity: 1, unitPrice: 1 }] }, headers);
     const { orderId } = placed.body as { orderId: string };
     const view = await eventually(
-      async () => (await call(`${east.gatewayUrl}/orders/${orderId}`)).body as { status?: string; placedAt: string; projectedAt: string },
+      async () =>
+        (await call(`${east.gatewayUrl}/orders/${orderId}`, { headers })).body as {
+          status?: string;
+          placedAt: string;
+          projectedAt: string;
+        },
       (v) => v.status === "confirmed",
     );
     // Three outbox hops (placed, reserved, authorized) cannot take less than 3 s; published on commit they take milliseconds.
@@ -263,7 +403,7 @@ describe("publish on commit, with Dapr's outbox as the safety net", () => {
 
     // The outbox relays each event to the writer's relay topic; the writer had published it
     // already, so the public topic holds each event exactly once.
-    const { events } = (await call(`${east.gatewayUrl}/orders/${orderId}/events`)).body as { events: { id: string }[] };
+    const { events } = (await call(`${east.gatewayUrl}/orders/${orderId}/events`, { headers })).body as { events: { id: string }[] };
     const redis = new Redis({ host: "127.0.0.1", port: east.redis.port, password: east.redis.password, lazyConnect: true });
     await redis.connect();
     try {

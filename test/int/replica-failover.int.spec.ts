@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { setPrice } from "../../scripts/local/operator.js";
 import { describe, expect, it } from "vitest";
 import { everyApp } from "../../scripts/local/replicas.js";
 import { postJson } from "../support/http.js";
-import { ordersApi } from "../support/orders-api.js";
+import { ordersApi, signedIn } from "../support/orders-api.js";
 import { useTestSystem } from "../support/system.js";
 
 const finalStatuses = ["confirmed", "rejected", "cancelled"];
@@ -15,6 +16,7 @@ describe("every app at two replicas: one replica of orders and one of inventory 
     const sku = `failover-${randomUUID().slice(0, 8)}`;
     const stock = 1000;
     await api.setStock(sku, stock);
+    await setPrice(system.region("east"), sku, 5);
 
     // Orders keep arriving for about six seconds; halfway through, the second replica of orders
     // and of inventory are killed (SIGKILL, service and sidecar): whatever they held in flight
@@ -28,10 +30,14 @@ describe("every app at two replicas: one replica of orders and one of inventory 
       for (let attempt = 1; ; attempt++) {
         const res = await postJson(
           `${gateway}/orders`,
-          { customerId, items: [{ sku, quantity, unitPrice: 5 }] },
-          { "Idempotency-Key": key },
+          { items: [{ sku, quantity, unitPrice: 5 }] },
+          { ...(await signedIn(system.region("east"), customerId)), "Idempotency-Key": key },
         );
-        if (res.status === 202) return (res.body as { orderId: string }).orderId;
+        if (res.status === 202) {
+          const { orderId } = res.body as { orderId: string };
+          api.owns(orderId, customerId);
+          return orderId;
+        }
         expect(res.status, JSON.stringify(res.body)).toBe(503);
         expect(attempt).toBeLessThan(30);
         retried++;

@@ -1,6 +1,9 @@
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setPrice } from "../../scripts/local/operator.js";
 import type { SystemHandle } from "../../scripts/local/system.js";
-import { ordersApi } from "../support/orders-api.js";
+import { postJson } from "../support/http.js";
+import { ordersApi, signedIn } from "../support/orders-api.js";
 import { OtlpReceiver } from "../support/otlp-receiver.js";
 import { appsIn, edges, orphans } from "../support/trace-tree.js";
 import { eventually, isAlive, startTestSystem } from "../support/system.js";
@@ -27,7 +30,26 @@ describe("one trace follows an order", () => {
     const west = ordersApi(system.region("west"));
     const sku = `trace-${Date.now()}`;
     await east.setStock(sku, 1);
-    const id = await east.place("tracer", [{ sku, quantity: 1, unitPrice: 1 }]);
+    // Listed as `place` lists what it orders, since this order is posted by hand.
+    await setPrice(system.region("east"), sku, 1);
+    // The client sends a trace context of its own, sampled, with baggage for the services behind.
+    // The public edge trusts none of it: the order's trace is the gateway's, the client's span
+    // only a link of its root (test/unit/edge-trace.unit.spec.ts checks the link and the baggage).
+    const clientTraceId = randomBytes(16).toString("hex");
+    const placed = await postJson(
+      `${system.region("east").gatewayUrl}/orders`,
+      { items: [{ sku, quantity: 1, unitPrice: 1 }] },
+      {
+        ...(await signedIn(system.region("east"), "tracer")),
+        "Idempotency-Key": randomUUID(),
+        traceparent: `00-${clientTraceId}-${randomBytes(8).toString("hex")}-01`,
+        tracestate: "client=opaque",
+        baggage: "tenant=someone-else",
+      },
+    );
+    expect(placed.status, JSON.stringify(placed.body)).toBe(202);
+    const id = (placed.body as { orderId: string }).orderId;
+    east.owns(id, "tracer");
     await east.settled(id, ["confirmed"]);
     await eventually(
       () => west.get(id),
@@ -64,6 +86,9 @@ describe("one trace follows an order", () => {
     });
     // One connected tree: every span's parent is in the trace, and there is one root.
     expect(trace.filter((s) => !s.parentSpanId)).toHaveLength(1);
+    // No service and no sidecar continued the client's trace.
+    expect(trace[0]?.traceId).not.toBe(clientTraceId);
+    expect(receiver.spans.filter((s) => s.traceId === clientTraceId)).toEqual([]);
     expect(orphans(trace)).toEqual([]);
     expect(appsIn(trace)).toEqual(expect.arrayContaining(expected));
     // The hops between services, each through Dapr (invocation, pub/sub, the peer link).

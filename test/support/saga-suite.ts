@@ -347,7 +347,7 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
       ];
       await Promise.all(ids.map((id) => api.settled(id, finalStatuses)));
       const live = await Promise.all(ids.map((id) => api.get(id)));
-      const liveList = (await call(`${region.gatewayUrl}/orders?customerId=${customer}`)).body;
+      const liveList = (await api.list(customer)).body;
 
       // Lose the read model: the views and the customer's index go. The outbox's late copies of
       // the events (a second after the ones published on commit) would bring a view back, so
@@ -385,7 +385,7 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
         return rest;
       };
       expect((await Promise.all(ids.map((id) => api.get(id)))).map(unstamped)).toEqual(live.map(unstamped));
-      const list = (await call(`${region.gatewayUrl}/orders?customerId=${customer}`)).body as { orders: unknown[] };
+      const list = (await api.list(customer)).body as { orders: unknown[] };
       expect({ ...list, orders: list.orders.map(unstamped) }).toEqual({
         ...(liveList as { orders: unknown[] }),
         orders: (liveList as { orders: unknown[] }).orders.map(unstamped),
@@ -438,7 +438,7 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
         const region = system.region("east");
         // A stock.rejected for an order this region does not know (yet): orders fails it on every attempt.
         const key = `ghost-${randomUUID()}`;
-        const orderId = orderIdForKey("east", key);
+        const orderId = orderIdForKey("east", "ghost", key);
         const event = {
           id: randomUUID(),
           type: "io.meridian.stock.rejected",
@@ -519,8 +519,7 @@ async function runSagaAgain(system: SystemHandle, orderId: string): Promise<void
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return res.body as { record: { type: string } | null };
   };
-  const ordersApi = system.region("east").gatewayUrl;
-  const { events } = (await call(`${ordersApi}/orders/${orderId}/events`)).body as { events: unknown[] };
+  const { events } = (await ordersApi(system.region("east")).events(orderId)).body as { events: unknown[] };
   const reservation = (await command("inventory", sagaCommands.reserve, events[0])).record;
   if (reservation?.type === "io.meridian.stock.rejected") {
     await command("orders", sagaCommands.advanceOrder, reservation);

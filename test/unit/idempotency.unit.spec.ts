@@ -4,10 +4,12 @@ import { orderIdSchema } from "../../services/shared/events/order-input.js";
 
 describe("idempotency keys", () => {
   it("derives the same order id for the same region and key, a different one elsewhere", () => {
-    const a = orderIdForKey("east", "key-1");
-    expect(orderIdForKey("east", "key-1")).toBe(a);
-    expect(orderIdForKey("west", "key-1")).not.toBe(a);
-    expect(orderIdForKey("east", "key-2")).not.toBe(a);
+    const a = orderIdForKey("east", "c1", "key-1");
+    expect(orderIdForKey("east", "c1", "key-1")).toBe(a);
+    expect(orderIdForKey("west", "c1", "key-1")).not.toBe(a);
+    expect(orderIdForKey("east", "c1", "key-2")).not.toBe(a);
+    // Another customer's same key is another order: keys are namespaced per customer.
+    expect(orderIdForKey("east", "c2", "key-1")).not.toBe(a);
     expect(orderIdSchema.safeParse(a).success).toBe(true);
   });
 

@@ -19,6 +19,7 @@ const placed = (() => {
   const d = place(
     undefined,
     { orderId, customerId: "c1", items: [{ sku: "a", quantity: 1, unitPrice: 1 }], requestHash: "f".repeat(64), currency: "EUR" },
+    new Map([["a", 1]]),
     ctx,
   );
   if (d.kind !== "created") throw new Error("expected a new order");

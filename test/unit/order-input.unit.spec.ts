@@ -13,8 +13,11 @@ describe("POST /orders body", () => {
     expect(problems(good)).toBe("");
   });
 
+  it("accepts an order without customerId (the access token names the customer) and without prices (the server's)", () => {
+    expect(problems({ items: [{ sku: "sku-1", quantity: 1 }] })).toBe("");
+  });
+
   it.each([
-    [{ items: good.items }, /customerId/],
     [{ ...good, extra: 1 }, /Unrecognized key.*extra/],
     [{ ...good, items: [] }, /items: must hold at least one item/],
     [{ ...good, items: [{ sku: "a", quantity: 0, unitPrice: 1 }] }, /items\[0\]\.quantity: must be > 0/],

@@ -9,6 +9,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import { components, topics } from "../../../platform/topology.js";
 import { orderIdForKey } from "../../../services/gateway/idempotency.js";
 import { HttpMethod, Sidecar, type Versioned } from "../../../services/shared/dapr/sidecar.js";
+import { secretEquals } from "../../../services/shared/http/secret-equal.js";
 import { shardOf } from "../../../services/shared/orders/catalog-shards.js";
 import { floorEventTypes } from "./plan.js";
 
@@ -210,13 +211,20 @@ async function deliver(
   return [200, { statuses }];
 }
 
+/** The `sub` of a bearer JWT, unverified. */
+function subjectOf(authorization: string | undefined): string {
+  const payload = authorization?.replace(/^Bearer /, "").split(".")[1] ?? "";
+  return (JSON.parse(Buffer.from(payload, "base64url").toString("utf8") || "{}") as { sub?: string }).sub ?? "anonymous";
+}
+
 function retry(err: unknown): "RETRY" {
   process.stderr.write(`${app}: ${err instanceof Error ? err.message : String(err)}\n`);
   return "RETRY";
 }
 
 async function route(req: IncomingMessage, body: string): Promise<[number, unknown]> {
-  const path = (req.url ?? "/").split("?")[0]!;
+  // The gateway's admin port serves the judges' reads as its public port does (no operator routes here).
+  const path = (req.url ?? "/").split("?")[0]!.replace(/^\/admin(?=\/orders\/)/, "");
   if (req.method === "POST" && path.startsWith("/events/")) {
     const topic = path.slice("/events/".length);
     return deliver(topic, JSON.parse(body) as Parameters<typeof deliver>[1]);
@@ -224,9 +232,11 @@ async function route(req: IncomingMessage, body: string): Promise<[number, unkno
   const orderPath = /^\/orders\/([^/]+)$/.exec(path);
   if (app === "gateway" && req.method === "POST" && path === "/orders") {
     const key = req.headers["idempotency-key"];
-    const orderId = orderIdForKey(region, typeof key === "string" ? key : randomUUID());
-    const parsed = JSON.parse(body) as { customerId: string; items: unknown[] };
-    await sidecar.invoke("orders", "orders", HttpMethod.POST, { ...parsed, orderId });
+    // The floor does no work of its own: the customer is read from the token, not verified (the system verifies it).
+    const customerId = subjectOf(req.headers.authorization);
+    const orderId = orderIdForKey(region, customerId, typeof key === "string" ? key : randomUUID());
+    const parsed = JSON.parse(body) as { items: unknown[] };
+    await sidecar.invoke("orders", "orders", HttpMethod.POST, { ...parsed, customerId, orderId });
     return [202, { orderId, status: "pending", region }];
   }
   if (app === "gateway" && req.method === "GET" && orderPath)
@@ -243,14 +253,14 @@ async function route(req: IncomingMessage, body: string): Promise<[number, unkno
   return [404, { title: "Not Found", detail: `${req.method} ${path}` }];
 }
 
-const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+function handle(req: IncomingMessage, res: ServerResponse): void {
   const send = (status: number, payload: unknown): void => {
     const text = JSON.stringify(payload ?? null);
     res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
   };
   if (req.url === "/readyz" || req.url === "/healthz") return send(200, { status: "ok" });
   // The sidecar presents the app token, as to the system's services (the gateway's callers are users).
-  if (appToken !== undefined && req.headers["dapr-api-token"] !== appToken) return send(401, { title: "Unauthorized" });
+  if (appToken !== undefined && !secretEquals(req.headers["dapr-api-token"], appToken)) return send(401, { title: "Unauthorized" });
   const chunks: Buffer[] = [];
   req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", () => {
@@ -259,7 +269,14 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       (err: unknown) => send(503, { title: "Service Unavailable", detail: err instanceof Error ? err.message : String(err) }),
     );
   });
+}
+
+const servers = [env("APP_PORT"), ...(app === "gateway" && process.env["ADMIN_PORT"] ? [process.env["ADMIN_PORT"]] : [])].map((port) => {
+  const server = createServer(handle);
+  server.keepAliveTimeout = 65_000;
+  return server.listen(Number(port), "127.0.0.1");
 });
-server.keepAliveTimeout = 65_000;
-server.listen(Number(env("APP_PORT")), "127.0.0.1");
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
+process.on("SIGTERM", () => {
+  let open = servers.length;
+  for (const server of servers) server.close(() => --open === 0 && process.exit(0));
+});

@@ -53,7 +53,13 @@ export const redriveHeader = "x-meridian-redrive";
 export function subscriber(opts: SubscriberOptions): RequestHandler {
   const attempts = new Map<string, number>();
 
-  async function deadLetter(cloudEvent: Record<string, unknown>, kind: Fault["kind"], reason: string, tries: number): Promise<void> {
+  async function deadLetter(
+    cloudEvent: Record<string, unknown>,
+    kind: Fault["kind"],
+    reason: string,
+    tries: number,
+    event?: EventRecord,
+  ): Promise<void> {
     const fault: Fault = {
       faultId: randomUUID(),
       kind,
@@ -68,7 +74,27 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
     };
     await opts.sidecar.publish(components.pubsub, deadLetterTopicOf(opts.app), fault);
     opts.metrics.deadLetters.inc({ topic: opts.topic, kind });
-    opts.log.warn("dead-lettered", { faultId: fault.faultId, kind, reason, ceId: cloudEvent["id"], topic: opts.topic });
+    // The domain id and subject (the order) when known: a fault can then be followed by order id.
+    opts.log.warn("dead-lettered", {
+      faultId: fault.faultId,
+      kind,
+      reason,
+      ceId: cloudEvent["id"],
+      topic: opts.topic,
+      ...(event ? { eventId: event.id, subject: event.subject, type: event.type } : {}),
+    });
+  }
+
+  /**
+   * A redrive closes its fault as soon as this answers SUCCESS, whatever the handler did. One that
+   * changed nothing (the effect was recorded earlier, or the event is not this app's business) is
+   * logged at warn, with the order it is about: if that effect was never announced, this line is
+   * the last trace of the event (the services run at LOG_LEVEL=warn in the chaos suite).
+   */
+  function logRedrive(event: EventRecord, outcome: Outcome): void {
+    const fields = { eventId: event.id, subject: event.subject, type: event.type, topic: opts.topic, outcome };
+    if (outcome === "applied") opts.log.info("redriven delivery applied", fields);
+    else opts.log.warn("redriven delivery changed nothing; its fault closes", fields);
   }
 
   /** The fate of one delivered CloudEvent: SUCCESS (done, or dead-lettered by us) or RETRY (Dapr redelivers). */
@@ -88,12 +114,13 @@ export function subscriber(opts: SubscriberOptions): RequestHandler {
       attempts.delete(event.id);
       opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome });
       if (outcome === "duplicate") opts.metrics.duplicates.inc({ type: event.type });
+      if (redriven) logRedrive(event, outcome);
       return "SUCCESS";
     } catch (err) {
       const tries = (attempts.get(event.id) ?? 0) + 1;
       if (tries >= maxAttempts && !opts.retryForever && !redriven) {
         attempts.delete(event.id);
-        await deadLetter(cloudEvent, "handler", err instanceof Error ? err.message : String(err), tries);
+        await deadLetter(cloudEvent, "handler", err instanceof Error ? err.message : String(err), tries, event);
         opts.metrics.consumed.inc({ topic: opts.topic, type: event.type, outcome: "dead_lettered" });
         return "SUCCESS";
       }

@@ -15,6 +15,8 @@ export const domainErrorKinds = [
   "not-home",
   /** A replica must wait for the version before it. */
   "replica-waiting",
+  /** A line names a SKU the price list does not hold, or a price other than the listed one. */
+  "unpriced",
 ] as const;
 export type DomainErrorKind = (typeof domainErrorKinds)[number];
 

@@ -24,22 +24,38 @@ const price = z
 
 export const skuSchema = id;
 
-export const orderLineSchema = z.strictObject({
-  sku: skuSchema,
-  quantity: z
-    .number()
-    .int("must be an integer")
-    .min(1, "must be > 0")
-    .max(orderLimits.maxQuantity, `must be <= ${orderLimits.maxQuantity}`),
-  unitPrice: price,
-});
+/**
+ * A price an operator lists: never 0, so no order line can be free. (Order events keep `price`,
+ * which admits 0: events written before prices came from the server stay readable.)
+ */
+export const listPriceSchema = price.refine((n) => n > 0, "must be > 0");
+
+const quantity = z
+  .number()
+  .int("must be an integer")
+  .min(1, "must be > 0")
+  .max(orderLimits.maxQuantity, `must be <= ${orderLimits.maxQuantity}`);
+
+/** A line as an order event records it: the price is the server's, taken at placement. */
+export const orderLineSchema = z.strictObject({ sku: skuSchema, quantity, unitPrice: price });
 export type OrderLine = z.infer<typeof orderLineSchema>;
 
-/** The public `POST /orders` body. Strict: an unknown field is an error, not silently dropped. */
+/**
+ * A line as a client asks for it. `unitPrice` is optional: the server prices every line from its
+ * price list; a client that sends one states what it expects to pay, and a line whose price
+ * differs is refused rather than charged at a price the client did not see.
+ */
+export const requestedLineSchema = z.strictObject({ sku: skuSchema, quantity, unitPrice: price.optional() });
+export type RequestedLine = z.infer<typeof requestedLineSchema>;
+
+/**
+ * The public `POST /orders` body. Strict: an unknown field is an error, not silently dropped.
+ * The customer is the access token's subject; a `customerId` here may only repeat it.
+ */
 export const placeOrderSchema = z.strictObject({
-  customerId: id,
+  customerId: id.optional(),
   items: z
-    .array(orderLineSchema)
+    .array(requestedLineSchema)
     .min(1, "must hold at least one item")
     .max(orderLimits.maxItems, `must hold at most ${orderLimits.maxItems} items`),
 });

@@ -1,10 +1,11 @@
-import { timingSafeEqual } from "node:crypto";
 import express, { type Express, type RequestHandler } from "express";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log.js";
 import { httpMetrics } from "../metrics.js";
+import { distrustCallerTraceContext } from "./caller-trace-context.js";
 import { limitJsonDepth } from "./json-depth.js";
 import { HttpProblem, notFoundHandler, problemMiddleware, requireJsonBody } from "./problem.js";
+import { secretEquals } from "./secret-equal.js";
 
 export interface ServiceAppOptions {
   readonly registry: Registry;
@@ -19,6 +20,14 @@ export interface ServiceAppOptions {
   readonly bearerToken?: string | undefined;
   /** The request metrics of another app of the same process (an admin port): a metric registers once. */
   readonly requestMetrics?: RequestHandler;
+  /**
+   * Whether the server continues its callers' traces (`traceparent`, `tracestate`, `baggage`).
+   * Default: when every caller proves who it is (the app token, which only the sidecar has, or
+   * the operator's bearer). A public app's callers are anyone: `app.listen` then serves on a
+   * server that drops their trace context, starts a trace of its own per request and links the
+   * caller's span (caller-trace-context.ts).
+   */
+  readonly trustCallerTraceContext?: boolean;
 }
 
 /** Each check names what it looked at: "ok", or what is wrong. */
@@ -35,6 +44,11 @@ const openPaths = new Set(["/healthz", "/readyz", "/metrics"]);
  */
 export function createServiceApp(opts: ServiceAppOptions): { app: Express; finish: () => void; requestMetrics: RequestHandler } {
   const app = express();
+  if (!(opts.trustCallerTraceContext ?? Boolean(opts.appApiToken || opts.bearerToken))) {
+    const listen = app.listen.bind(app);
+    // No request arrives before the server is handed back: listening starts on a later tick.
+    app.listen = ((...args: Parameters<typeof listen>) => distrustCallerTraceContext(listen(...args))) as typeof app.listen;
+  }
   app.disable("x-powered-by");
   app.set("etag", false);
   const requestMetrics = opts.requestMetrics ?? httpMetrics(opts.registry);
@@ -68,9 +82,10 @@ export function createServiceApp(opts: ServiceAppOptions): { app: Express; finis
   };
 }
 
+/** The sidecar's credential; compared in constant time. */
 function requireAppToken(token: string): RequestHandler {
   return (req, _res, next) => {
-    if (openPaths.has(req.path) || req.headers["dapr-api-token"] === token) {
+    if (openPaths.has(req.path) || secretEquals(req.headers["dapr-api-token"], token)) {
       next();
       return;
     }
@@ -80,10 +95,9 @@ function requireAppToken(token: string): RequestHandler {
 
 /** The operator's credential; compared in constant time. */
 export function requireBearer(token: string): RequestHandler {
-  const expected = Buffer.from(`Bearer ${token}`);
+  const expected = `Bearer ${token}`;
   return (req, _res, next) => {
-    const given = Buffer.from(req.headers.authorization ?? "");
-    if (openPaths.has(req.path) || (given.length === expected.length && timingSafeEqual(given, expected))) {
+    if (openPaths.has(req.path) || secretEquals(req.headers.authorization, expected)) {
       next();
       return;
     }

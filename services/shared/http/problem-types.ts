@@ -33,7 +33,14 @@ export const problemTypes = {
     type: urn("unauthorized"),
     status: 401,
     title: "Unauthorized",
-    means: "A credential is missing or wrong (the operator's bearer token, or an app token).",
+    means:
+      "A credential is missing or wrong: a customer's access token (missing, expired, not from the issuer, not for this API), the operator's bearer token, or an app token. `WWW-Authenticate` says which.",
+  },
+  forbidden: {
+    type: urn("forbidden"),
+    status: 403,
+    title: "Forbidden",
+    means: "The credential is good but does not allow this: a customer acting for another customer.",
   },
   "not-found": { type: urn("not-found"), status: 404, title: "Not Found", means: "No such order, SKU, fault or route." },
   conflict: {
@@ -60,6 +67,20 @@ export const problemTypes = {
     status: 422,
     title: "Unprocessable Content",
     means: "This Idempotency-Key was used with a different request body. Use a new key for a new order.",
+  },
+  "event-refused": {
+    type: urn("event-refused"),
+    status: 422,
+    title: "Unprocessable Content",
+    means:
+      "An event handed in (replication, restore) breaks a rule of its order: `reason` names which (not an order event, subject not the order id, not from the order's home region, a loop, versions not 1 to n). Do not retry it as is.",
+  },
+  unpriced: {
+    type: urn("unpriced"),
+    status: 422,
+    title: "Unprocessable Content",
+    means:
+      "A line names a SKU this region's price list does not hold, or a `unitPrice` other than the listed one (`prices` gives the listed ones). Prices come from the server: omit `unitPrice`, or send the listed price.",
   },
   "not-home": {
     type: urn("not-home"),
@@ -89,6 +110,7 @@ export function kindOfStatus(status: number): ProblemKind {
   const byStatus: Record<number, ProblemKind> = {
     400: "validation",
     401: "unauthorized",
+    403: "forbidden",
     404: "not-found",
     409: "conflict",
     413: "too-large",
@@ -107,4 +129,5 @@ export const domainProblem: Readonly<Record<DomainErrorKind, ProblemKind>> = {
   "idempotency-conflict": "idempotency-conflict",
   "not-home": "not-home",
   "replica-waiting": "replica-waiting",
+  unpriced: "unpriced",
 };
