@@ -51,7 +51,8 @@ const junkSegments = [
   "{}",
 ];
 const junkValues: unknown[] = [null, true, -1, Number.MAX_VALUE, "1", "", [], {}, "x".repeat(5000), -0.5, 2 ** 60, { $gt: 0 }, ["a"]];
-const validOrder = { customerId: "c1", items: [{ sku: "sku-1", quantity: 1, unitPrice: 1 }] };
+// customerId may only repeat the token's subject: a mutated one is a 400 (junk) or a 403 (someone else).
+const validOrder = { customerId: "bad-0", items: [{ sku: "sku-1", quantity: 1, unitPrice: 1 }] };
 
 function nested(depth: number): string {
   return `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
@@ -163,13 +164,18 @@ export async function sendBadRequests(
   let serverErrors = 0;
   let notProblem = 0;
   let next = 0;
-  // Signed in as the customer the orders name: the junk must reach the checks behind the sign-in.
-  const customer = { authorization: `Bearer ${await region.issuer.token(validOrder.customerId)}` };
+  // Signed in, so the junk reaches the checks behind the sign-in; spread over customers so that
+  // it is judged, not rate-limited (a flood from one customer is abuse.ts's).
+  const customers = await Promise.all(
+    Array.from({ length: 64 }, async (_, i) => ({ authorization: `Bearer ${await region.issuer.token(`bad-${i}`)}` })),
+  );
   const worker = async (): Promise<void> => {
     while (next < requests.length) {
-      const r = requests[next++]!;
+      const i = next++;
+      const r = requests[i]!;
       const base = r.port === "public" ? region.gatewayUrl : region.adminUrl;
-      const auth: Record<string, string> = r.port === "admin" ? { authorization: `Bearer ${region.adminToken}` } : customer;
+      const auth: Record<string, string> =
+        r.port === "admin" ? { authorization: `Bearer ${region.adminToken}` } : customers[i % customers.length]!;
       const res = await fetch(`${base}${r.path}`, {
         method: r.method,
         headers: { ...r.headers, ...auth },

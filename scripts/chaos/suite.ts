@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { apps, topics } from "../../platform/topology.js";
 import { setStock } from "../drills/probes.js";
 import type { SystemHandle } from "../local/system.js";
+import { type AbuseReport, abuseSystem } from "./abuse.js";
 import { type BadRequestReport, sendBadRequests } from "./bad-requests.js";
 import { type Placed, runLoad } from "./load.js";
 import { type ProbeReport, probeUnauthorised } from "./unauthorised.js";
@@ -21,6 +22,7 @@ export interface ChaosReport {
   readonly phases: PhaseResult[];
   readonly badRequests: BadRequestReport;
   readonly unauthorised: ProbeReport;
+  readonly abuse: AbuseReport;
   /** Every figure that must be 0 (or true), in one place. */
   readonly ok: boolean;
 }
@@ -138,6 +140,8 @@ export async function runChaos(system: SystemHandle, opts: ChaosOptions): Promis
   const badRequests = await sendBadRequests(system.region("east"), { count: opts.badRequests, seed: 20261201, concurrency: 16 });
   opts.log("unauthorised attempts against both regions");
   const unauthorised = await probeUnauthorised(system);
+  opts.log("abuse: customers going for others' orders, compromised apps going for other apps");
+  const abuse = await abuseSystem(system);
 
   const ok =
     phases.every(
@@ -145,8 +149,10 @@ export async function runChaos(system: SystemHandle, opts: ChaosOptions): Promis
     ) &&
     badRequests.serverErrors === 0 &&
     badRequests.notProblem === 0 &&
-    unauthorised.accepted === 0;
-  return { phases, badRequests, unauthorised, ok };
+    unauthorised.accepted === 0 &&
+    abuse.attempts.every((a) => a.refusedAsExpected) &&
+    abuse.controls.every((c) => c.ok);
+  return { phases, badRequests, unauthorised, abuse, ok };
 }
 
 /** The table `npm run chaos` prints. */
@@ -180,6 +186,13 @@ export function chaosTable(report: ChaosReport): string {
       Object.fromEntries(Object.entries(u.byKind).map(([k, v]) => [k, `${v.refused}/${v.attempted}`])),
     )}`,
     ...u.attempts.filter((a) => !a.refused).map((a) => `  ACCEPTED ${a.region} ${a.kind}: ${a.what} -> ${a.outcome}`),
+    `abuse: ${report.abuse.attempts.filter((a) => a.refusedAsExpected).length}/${report.abuse.attempts.length} refused for the expected reason, ${
+      report.abuse.controls.filter((c) => c.ok).length
+    }/${report.abuse.controls.length} positive controls served`,
+    ...report.abuse.attempts
+      .filter((a) => !a.refusedAsExpected)
+      .map((a) => `  NOT AS EXPECTED ${a.region} ${a.kind}: ${a.what}: expected ${a.expected}, got ${a.outcome}`),
+    ...report.abuse.controls.filter((c) => !c.ok).map((c) => `  CONTROL FAILED ${c.region}: ${c.what} -> ${c.outcome}`),
     "",
     report.ok ? "OK: 0 lost, 0 stuck, 0 doubled, catalogues complete, no dead letter left open, digests equal, 0 5xx, 0 forged" : "FAILED",
   ].join("\n");

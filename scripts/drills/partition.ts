@@ -15,6 +15,27 @@ export interface PartitionReport {
   readonly effects: Awaited<ReturnType<typeof effects>>;
 }
 
+/**
+ * True when every region reports a backlog for each of its peers (every other region) and each
+ * satisfies `holds`. A region that reports no entry for a peer has not measured it yet (a
+ * replicator that has not set the gauge, a scrape that found none): that is not complete, or an
+ * empty report `{}` would pass any check vacuously.
+ */
+export function everyPeerBacklog(
+  backlogs: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  regions: readonly string[],
+  holds: (region: string, backlog: number) => boolean,
+): boolean {
+  return regions.every((region) =>
+    regions
+      .filter((peer) => peer !== region)
+      .every((peer) => {
+        const n = backlogs[region]?.[peer];
+        return n !== undefined && holds(region, n);
+      }),
+  );
+}
+
 export async function partitionDrill(
   system: SystemHandle,
   opts: { ordersPerRegion: number; convergeTimeoutMs: number; log?: (line: string) => void },
@@ -50,8 +71,7 @@ export async function partitionDrill(
     Object.fromEntries(await Promise.all(system.regions.map(async (r) => [r.name, await backlog(r)] as const)));
   let backlogWhileCut = await readBacklogs();
   for (let waited = 0; waited < 15_000; waited += 500) {
-    const complete = system.regions.every((r) => Object.values(backlogWhileCut[r.name] ?? {}).every((n) => n >= 2 * placedHere(r.name)));
-    if (complete) break;
+    if (everyPeerBacklog(backlogWhileCut, names, (region, n) => n >= 2 * placedHere(region))) break;
     await new Promise((r) => setTimeout(r, 500));
     backlogWhileCut = await readBacklogs();
   }
@@ -62,7 +82,7 @@ export async function partitionDrill(
   let backlogAfter: Record<string, Record<string, number>> = {};
   for (let i = 0; i < 20; i++) {
     backlogAfter = Object.fromEntries(await Promise.all(system.regions.map(async (r) => [r.name, await backlog(r)] as const)));
-    if (Object.values(backlogAfter).every((b) => Object.values(b).every((n) => n === 0))) break;
+    if (everyPeerBacklog(backlogAfter, names, (_, n) => n === 0)) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   const placedBy: Record<string, number> = {};

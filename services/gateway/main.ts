@@ -1,5 +1,5 @@
 import { apps } from "../../platform/topology.js";
-import { adminEnvSchema, baseEnvSchema, customerAuthEnvSchema } from "../shared/config.js";
+import { adminEnvSchema, baseEnvSchema, publicEdgeEnvSchema } from "../shared/config.js";
 import { runService } from "../shared/service.js";
 import { gatewayAdminRoutes } from "./admin-routes.js";
 import { gatewayRoutes } from "./routes.js";
@@ -8,10 +8,16 @@ const targets = { ordersApp: apps.orders, viewApp: apps.orderView, inventoryApp:
 
 await runService({
   name: apps.gateway,
-  env: baseEnvSchema.extend(adminEnvSchema.shape).extend(customerAuthEnvSchema.shape),
+  env: baseEnvSchema.extend(adminEnvSchema.shape).extend(publicEdgeEnvSchema.shape),
   compose: ({ config, sidecar }) => ({
     routes: [
-      gatewayRoutes({ region: config.REGION, sidecar, auth: { issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE }, ...targets }),
+      gatewayRoutes({
+        region: config.REGION,
+        sidecar,
+        auth: { issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE },
+        rateLimit: { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST },
+        ...targets,
+      }),
     ],
     adminRoutes: [gatewayAdminRoutes({ region: config.REGION, sidecar, ...targets })],
     // Every order needs orders, every read order-view: without them the gateway could only answer 503.

@@ -86,7 +86,7 @@ export function viewApplication(deps: ViewAppDeps) {
   return {
     apply,
     order: (orderId: string) => deps.views.get(orderId),
-    byCustomer: (customerId: string) => deps.views.byCustomer(customerId),
+    byCustomer: (customerId: string, page: { skip: number; limit: number }) => deps.views.byCustomer(customerId, page),
 
     rebuildStatus: async (): Promise<RebuildStatus> => {
       const { etag: _etag, ...status } = await deps.views.rebuildStatus();

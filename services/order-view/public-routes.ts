@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { customerIdQuery, orderIdParam } from "../shared/http/params.js";
+import { customerIdQuery, orderIdParam, pageQuery } from "../shared/http/params.js";
 import { notFound } from "../shared/http/problem.js";
 import { publicOrder } from "../shared/orders/order-state.js";
 import type { ViewApp } from "./application.js";
@@ -17,8 +17,13 @@ export function viewPublicRoutes(app: ViewApp): Router {
 
   router.get("/orders", async (req, res) => {
     const customerId = customerIdQuery(req.query["customerId"]);
-    const orders = await app.byCustomer(customerId);
-    res.json({ customerId, orders: orders.map(publicOrder) });
+    const { limit, cursor } = pageQuery(req.query);
+    const page = await app.byCustomer(customerId, { skip: cursor, limit });
+    res.json({
+      customerId,
+      orders: page.orders.map(publicOrder),
+      ...(page.more ? { next: `/orders?${new URLSearchParams({ limit: String(limit), cursor: String(cursor + limit) }).toString()}` } : {}),
+    });
   });
 
   return router;

@@ -125,10 +125,22 @@ export class Views {
     await this.sidecar.write(this.store, [{ key: rebuildKey, value: status, ...write }]);
   }
 
-  async byCustomer(customerId: string): Promise<OrderView[]> {
+  /**
+   * One page of a customer's orders, newest listed first: `skip` ids from the newest, then up to
+   * `limit`. The index only grows at its end, so a page's position stays put while orders arrive
+   * (a new order shifts later pages by one: a client paging during a burst may see one twice).
+   * A listing reads at most `limit` views, however many orders the customer has placed.
+   */
+  async byCustomer(customerId: string, page: { skip: number; limit: number }): Promise<{ orders: OrderView[]; more: boolean }> {
     const index = await this.sidecar.get<CustomerIndex>(this.store, indexKey(customerId));
-    if (!index || index.value.orderIds.length === 0) return [];
-    const views = await this.sidecar.getMany<OrderView>(this.store, index.value.orderIds.map(viewKey));
-    return [...views.values()].map((v) => v.value).sort((a, b) => b.placedAt.localeCompare(a.placedAt));
+    const ids = index?.value.orderIds ?? [];
+    const end = Math.max(0, ids.length - page.skip);
+    const pageIds = ids.slice(Math.max(0, end - page.limit), end);
+    if (pageIds.length === 0) return { orders: [], more: false };
+    const views = await this.sidecar.getMany<OrderView>(this.store, pageIds.map(viewKey));
+    return {
+      orders: [...views.values()].map((v) => v.value).sort((a, b) => b.placedAt.localeCompare(a.placedAt)),
+      more: end - page.limit > 0,
+    };
   }
 }

@@ -24,7 +24,7 @@ export function replicationMetrics(registry: Registry) {
     }),
     backlog: new Gauge({
       name: "meridian_replication_backlog_events",
-      help: "Order events that originated here and the peer region has not applied yet, as of its last acknowledgement.",
+      help: "Order events that originated here and the peer region has not applied yet, as of its last acknowledgement (refreshed every second; 0 until first measured).",
       labelNames: ["peer"] as const,
       registers: [registry],
     }),

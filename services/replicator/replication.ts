@@ -27,17 +27,33 @@ export interface ReplicationDeps {
   readonly log: Logger;
   readonly replication: ReplicationMetrics;
   readonly clock: () => Date;
+  /** How long one acknowledgement's publish may stay in flight before it is given up; 15 s unless set. */
+  readonly ackPublishTimeoutMs?: number;
 }
 
 /** How long a replica that overtook its predecessor waits in-process: up to 10 × 20 ms. */
 const inOrderAttempts = 10;
 const inOrderWaitMs = 20;
 
+/**
+ * Longer than a publish to a cut link takes to fail on any broker (RabbitMQ's retries take up to
+ * about 10 s), so a link that is down is tried one publish at a time; only a publish that hangs
+ * beyond that is given up on, and its peer's next tick sends the newer count.
+ */
+const defaultAckPublishTimeoutMs = 15_000;
+
 export class Replication {
   private readonly acknowledged = new Map<string, number>();
   private ackSequence = 0;
+  /** Peers with an acknowledgement on its way (counted, then published): at most one each. */
+  private readonly ackInFlight = new Set<string>();
 
-  constructor(private readonly deps: ReplicationDeps) {}
+  constructor(private readonly deps: ReplicationDeps) {
+    // A series for every peer from the start, 0 until the first refresh knows better: a peer with
+    // no series reads as "nothing to measure" on a dashboard, and a drill reading it while the
+    // links are cut would find no backlog at all.
+    for (const peer of deps.peers) deps.replication.backlog.set({ peer }, 0);
+  }
 
   /**
    * An order event from `peer`'s broker. It counts as `peer`'s, whatever origin it declares: the
@@ -149,11 +165,27 @@ export class Replication {
     }
   }
 
-  /** Tells each peer, through its own broker, how many of its order events this region holds. */
+  /**
+   * Tells each peer, through its own broker, how many of its order events this region holds.
+   * Resolves once each acknowledgement is counted and handed to the sidecar, not when its peer's
+   * broker took it: a publish to a cut link can take seconds to fail (RabbitMQ retries it while
+   * holding the component's lock), and nothing should wait for that. A peer whose previous
+   * acknowledgement is still on its way is skipped this time: acknowledgements carry absolute
+   * counts, so the next one loses nothing, and a cut link never collects a queue of publishes.
+   */
   async acknowledge(): Promise<void> {
-    const { region, peers, lake, sidecar, clock, log } = this.deps;
+    const { region, peers, lake, clock } = this.deps;
     for (const peer of peers) {
-      const applied = await lake.count(topics.orders, peer);
+      if (this.ackInFlight.has(peer)) continue;
+      // Taken before counting, so two acknowledge() calls that overlap never both send.
+      this.ackInFlight.add(peer);
+      let applied: number;
+      try {
+        applied = await lake.count(topics.orders, peer);
+      } catch (err) {
+        this.ackInFlight.delete(peer);
+        throw err;
+      }
       const ctx = { region, now: clock(), newId: randomUUID, correlationId: `ack-${region}`, causationId: null };
       const ack = createEvent(
         replicationEventTypes.acknowledged,
@@ -162,18 +194,38 @@ export class Replication {
         { region, applied: { [peer]: applied } },
         ctx,
       );
-      // A peer that is down or cut off misses acks; the next tick sends the newer count.
-      await sidecar.publish(peerLinkName(peer), topics.replicationAcks, ack).catch((err: unknown) => {
-        log.debug("acknowledgement not delivered; the next one carries the newer count", { peer, ...errorFields(err) });
-      });
+      this.send(peer, ack);
     }
+  }
+
+  /** Publishes one acknowledgement in the background; the peer's slot frees when it settles or is given up. */
+  private send(peer: string, ack: EventRecord): void {
+    const { sidecar, log } = this.deps;
+    const timeoutMs = this.deps.ackPublishTimeoutMs ?? defaultAckPublishTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not published within ${timeoutMs} ms; given up`)), timeoutMs);
+      timer.unref();
+    });
+    const published = (async () => sidecar.publish(peerLinkName(peer), topics.replicationAcks, ack))();
+    // A peer that is down or cut off misses acks; the next tick sends the newer count.
+    void Promise.race([published, givenUp])
+      .catch((err: unknown) => {
+        log.debug("acknowledgement not delivered; the next one carries the newer count", { peer, ...errorFields(err) });
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        this.ackInFlight.delete(peer);
+      });
   }
 }
 
 /**
  * Acknowledges every `intervalMs` until stopped; `turn` lets one replica at a time do it (an
  * acknowledgement carries absolute counts, so a turn passing between replicas loses nothing).
- * Every replica refreshes its own backlog gauge on each tick, whoever's turn it is.
+ * Every replica refreshes its own backlog gauge on each tick, whoever's turn it is, first and on
+ * its own: it reads only this region's lake, so a peer link that is cut or slow (or a turn that
+ * fails) never leaves it stale.
  */
 export function startAcknowledger(
   replication: Replication,
@@ -181,13 +233,10 @@ export function startAcknowledger(
   log: Logger,
   turn: (work: () => Promise<void>) => Promise<void>,
 ): Worker {
-  const timer = setInterval(
-    () =>
-      void turn(() => replication.acknowledge())
-        .then(() => replication.refreshBacklog())
-        .catch((err: unknown) => log.warn("acknowledging failed", errorFields(err))),
-    intervalMs,
-  );
+  const timer = setInterval(() => {
+    void replication.refreshBacklog().catch((err: unknown) => log.warn("refreshing the replication backlog failed", errorFields(err)));
+    void turn(() => replication.acknowledge()).catch((err: unknown) => log.warn("acknowledging failed", errorFields(err)));
+  }, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

@@ -54,12 +54,19 @@ export const adminEnvSchema = z.object({
 });
 export type AdminConfig = z.infer<typeof adminEnvSchema>;
 
-/** Who signs customers in: the public API accepts only access tokens this issuer signed for this audience. */
-export const customerAuthEnvSchema = z.object({
+/**
+ * The public edge (the gateway): who signs customers in (it accepts only access tokens this
+ * issuer signed for this audience) and how many requests one client may make.
+ */
+export const publicEdgeEnvSchema = z.object({
   /** The OpenID Connect issuer URL, exactly as tokens name it in `iss` (its discovery document is read from it). */
   OIDC_ISSUER: z.url({ protocol: /^https?$/, message: "must be the issuer's URL" }),
   /** The audience (`aud`) tokens must be issued for: this API. */
   OIDC_AUDIENCE: z.string().min(1),
+  /** Requests per second one client (a signed-in customer, else an address) may make, sustained. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+  /** Requests one client may make at once after a quiet spell. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
 });
 
 /** Parses the environment once at start-up; the error message names each offending variable. */

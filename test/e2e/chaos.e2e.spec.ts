@@ -36,6 +36,9 @@ describe("faults and attackers (npm run chaos)", () => {
     expect(report.badRequests.notProblem, report.badRequests.examples.join("\n")).toBe(0);
     expect(report.unauthorised.attempted).toBeGreaterThanOrEqual(50);
     expect(report.unauthorised.accepted).toBe(0);
+    // The insider and outsider abuse (scripts/chaos/abuse.ts): each refused for its expected reason.
+    expect(report.abuse.attempts.filter((a) => !a.refusedAsExpected)).toEqual([]);
+    expect(report.abuse.controls.filter((c) => !c.ok)).toEqual([]);
     expect(report.ok).toBe(true);
   }, 1_500_000);
 });

@@ -285,7 +285,11 @@ describe("the operator port", () => {
 describe("customers are authenticated, and see and change only their own orders", () => {
   const east = () => ctx.system.region("east");
   const placeAs = async (customerId: string, key: string = randomUUID()) => {
-    const placed = await postJson(`${east().gatewayUrl}/orders`, order, { ...(await as(customerId)), "Idempotency-Key": key });
+    const placed = await postJson(
+      `${east().gatewayUrl}/orders`,
+      { items: order.items },
+      { ...(await as(customerId)), "Idempotency-Key": key },
+    );
     expect(placed.status, JSON.stringify(placed.body)).toBe(202);
     return (placed.body as { orderId: string }).orderId;
   };
@@ -353,9 +357,53 @@ describe("customers are authenticated, and see and change only their own orders"
       "not-found",
       /does not exist/,
     );
-    // The intruder's listing holds nothing of the owner's, and the owner's order is still theirs to cancel.
+    // The intruder's listing holds nothing of the owner's; the owner still reads all of it
+    // (sku-1 has no stock, so the order is rejected by now: a cancel would be 409, not 404).
     expect(((await call(`${east().gatewayUrl}/orders`, { headers: intruder })).body as { orders: unknown[] }).orders).toEqual([]);
-    expect((await call(`${east().gatewayUrl}/orders/${mine}/cancel`, { method: "POST", headers: await as("owner-1") })).status).toBe(202);
+    const owner = await as("owner-1");
+    expect((await call(`${east().gatewayUrl}/orders/${mine}/events`, { headers: owner })).status).toBe(200);
+    expect((await call(`${east().gatewayUrl}/orders/${mine}/cancel`, { method: "POST", headers: owner })).status).not.toBe(404);
+  });
+
+  it("pages a customer's listing: no request reads more than a page, and `next` leads on", async () => {
+    const customer = `pager-${randomUUID().slice(0, 8)}`;
+    const ids = [await placeAs(customer), await placeAs(customer), await placeAs(customer)];
+    const headers = await as(customer);
+    type Page = { orders: { orderId: string }[]; next?: string };
+    const first = (
+      await eventually(
+        () => call(`${east().gatewayUrl}/orders?limit=2`, { headers }),
+        (a) => (a.body as Page).next !== undefined,
+      )
+    ).body as Page;
+    expect(first.orders).toHaveLength(2);
+    const second = (await call(`${east().gatewayUrl}${first.next}`, { headers })).body as Page;
+    expect(second.next).toBeUndefined();
+    expect([...first.orders, ...second.orders].map((o) => o.orderId).sort()).toEqual([...ids].sort());
+    refused(await call(`${east().gatewayUrl}/orders?limit=500`, { headers }), 400, "validation", /limit: must be <= 100/);
+  });
+
+  it("answers a flood from one customer with 429 and Retry-After, and leaves other customers alone", async () => {
+    const flooder = await as(`flood-${randomUUID().slice(0, 8)}`);
+    const statuses: number[] = [];
+    let lastRefusal: Answer | undefined;
+    // Past the default burst of 200, in waves of 25 at once.
+    for (let wave = 0; wave < 10; wave++) {
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () => call(`${east().gatewayUrl}/orders/${randomUUID()}`, { headers: flooder })),
+      );
+      for (const a of answers) {
+        statuses.push(a.status);
+        if (a.status === 429) lastRefusal = a;
+      }
+    }
+    // Every request either reached the system (404: no such order) or was refused for its rate.
+    expect(new Set(statuses)).toEqual(new Set([404, 429]));
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(250 - 200 - 5);
+    refused(lastRefusal!, 429, "too-many-requests", /requests a second .* from one client/);
+    expect(Number(lastRefusal!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // Positive control: another customer is served meanwhile.
+    expect((await call(`${east().gatewayUrl}/orders`, { headers: await as("bystander") })).status).toBe(200);
   });
 
   it("keeps idempotency keys per customer: the same key is two orders, and claiming it first takes nothing from anyone", async () => {

@@ -6,13 +6,15 @@
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { apps, components, topics } from "../../platform/topology.js";
+import { type AbuseKind, type AbuseReport, abuseSystem } from "../../scripts/chaos/abuse.js";
 import { type Attempt, regionAttempts } from "../../scripts/chaos/unauthorised.js";
 import { redisCommand } from "../../scripts/local/redis.js";
 import { call, postJson } from "../support/http.js";
 import { ordersApi } from "../support/orders-api.js";
 import { useTestSystem } from "../support/system.js";
 
-const ctx = useTestSystem(["east"]);
+// Two regions: the peer link is one of the paths a compromised app tries (abuse.ts).
+const ctx = useTestSystem(["east", "west"]);
 
 /** Listening TCP sockets (address:port) of a process, from /proc/net/tcp{,6} and its fds. */
 function listeningSockets(pid: number): string[] {
@@ -113,14 +115,14 @@ describe("security, locally as in the clusters", () => {
   });
 
   it("binds every port of every process it started to loopback", () => {
-    const east = ctx.system.region("east");
     const running = ctx.system.group.running();
     expect(running.some((m) => m.name.endsWith("-sentry"))).toBe(true);
     for (const m of running) {
       const sockets = listeningSockets(m.child.pid!);
       expect(sockets.length, m.name).toBeGreaterThan(0);
       // The one exception, upstream's: Sentry 1.16.1 ignores --healthz-listen-address.
-      const exempt = m === east.sentry.process ? [`[00000000000000000000000000000000]:${east.sentry.healthzPort}`] : [];
+      const sentry = ctx.system.regions.find((r) => r.sentry.process === m)?.sentry;
+      const exempt = sentry ? [`[00000000000000000000000000000000]:${sentry.healthzPort}`] : [];
       for (const s of sockets.filter((x) => !exempt.includes(x))) expect(s, m.name).toMatch(/^127\.0\.0\.1:\d+$/);
     }
   });
@@ -143,5 +145,33 @@ describe("security, locally as in the clusters", () => {
     expect(all.length).toBeGreaterThanOrEqual(50);
     const accepted = all.filter((a) => !a.refused);
     expect(accepted.map((a) => `${a.kind}: ${a.what} -> ${a.outcome}`)).toEqual([]);
+  });
+});
+
+describe("abuse: a customer going for others' orders, and a compromised app going for other apps", () => {
+  /** Both regions' attempts, made once (about 30 s) and read by each test. */
+  let abused: Promise<AbuseReport> | undefined;
+  const report = (): Promise<AbuseReport> => (abused ??= abuseSystem(ctx.system));
+  const of = async (kind: AbuseKind) => (await report()).attempts.filter((a) => a.kind === kind);
+
+  it.each([
+    ["other-customers-order", 8],
+    ["forged-price", 4],
+    ["operator-credential-on-public-port", 4],
+    ["flood", 2],
+    ["forged-fault", 2],
+    ["forged-replica", 6],
+    ["peer-link-publish", 2],
+    ["restore-over-stream", 2],
+  ] as const)("refuses every %s attempt for its expected reason", async (kind, count) => {
+    const attempts = await of(kind);
+    expect(attempts).toHaveLength(count);
+    for (const a of attempts) expect(a.refusedAsExpected, `${a.region}: ${a.what}: expected ${a.expected}, got ${a.outcome}`).toBe(true);
+  });
+
+  it("still serves every legitimate call beside them (the positive controls)", async () => {
+    const { controls } = await report();
+    expect(controls.length).toBeGreaterThanOrEqual(12);
+    expect(controls.filter((c) => !c.ok).map((c) => `${c.region}: ${c.what} -> ${c.outcome}`)).toEqual([]);
   });
 });

@@ -331,6 +331,7 @@ export function sagaSuite(profiles: LocalProfiles, options: { readonly replicas?
         body: JSON.stringify([{ key: `order-${orderId}`, value: { events: [v1] } }]),
       });
       expect(saved.status).toBe(204);
+      api.owns(orderId, "legacy");
       const read = await api.events(orderId);
       expect(read.body).toMatchObject({ state: { orderId, status: "pending", total: 7, currency: "EUR", version: 1 } });
     });

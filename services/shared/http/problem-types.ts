@@ -82,6 +82,12 @@ export const problemTypes = {
     means:
       "A line names a SKU this region's price list does not hold, or a `unitPrice` other than the listed one (`prices` gives the listed ones). Prices come from the server: omit `unitPrice`, or send the listed price.",
   },
+  "too-many-requests": {
+    type: urn("too-many-requests"),
+    status: 429,
+    title: "Too Many Requests",
+    means: "One client sent more than its rate (per signed-in customer, else per address). Retry after `Retry-After` seconds.",
+  },
   "not-home": {
     type: urn("not-home"),
     status: 503,
@@ -115,6 +121,7 @@ export function kindOfStatus(status: number): ProblemKind {
     409: "conflict",
     413: "too-large",
     415: "unsupported-media-type",
+    429: "too-many-requests",
     422: "idempotency-conflict",
     503: "unavailable",
   };
