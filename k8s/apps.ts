@@ -51,7 +51,8 @@ export type DeployedAppId = AppId | WorkflowAppId;
  * it has a row here: adding inventory, payments or replicator is one line each.
  */
 export const appSpecs: Readonly<Record<DeployedAppId, AppSpec>> = {
-  [apps.gateway]: { port: 8080, public: true, adminPort: 8081, resources: small },
+  [apps.gateway]: { port: 8080, public: true, resources: small },
+  [apps.operator]: { port: 8080, public: false, adminPort: 8081, resources: small },
   [apps.orders]: { port: 8080, public: false, resources: small },
   [apps.inventory]: { port: 8080, public: false, resources: small },
   [apps.payments]: { port: 8080, public: false, resources: small },
@@ -73,7 +74,11 @@ export interface InvocationPair {
 
 /** Pairs between the apps a region deploys (`appsOf`): orders -> order-saga and its commands only where it runs. */
 export function invocationPairsOf(deployed: readonly DeployedAppId[]): InvocationPair[] {
-  return invocations.flatMap((i) => (deployed.includes(i.from) && deployed.includes(i.to) ? [{ caller: i.from, callee: i.to }] : []));
+  // A pair may have several entries (routes with different verbs): it is one pair.
+  const pairs = new Map<string, InvocationPair>();
+  for (const i of invocations)
+    if (deployed.includes(i.from) && deployed.includes(i.to)) pairs.set(`${i.from}->${i.to}`, { caller: i.from, callee: i.to });
+  return [...pairs.values()];
 }
 
 /** Components the app may load (its Dapr component scopes). */

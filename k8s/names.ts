@@ -46,8 +46,8 @@ export const secrets = {
   /** daprd -> its app (`APP_API_TOKEN`); Dapr reads key `token`. */
   appApiToken: (app: string): string => `${app}-dapr-app-token`,
   tokenKey: "token",
-  /** The operator's credential for the gateway's admin port (`ADMIN_TOKEN`), key `token`. */
-  adminToken: "gateway-admin-token",
+  /** The operator's credential for the operator app's admin port (`ADMIN_TOKEN`), key `token`. */
+  adminToken: "operator-admin-token",
 } as const;
 
 /** Pods with this label may reach admin ports (an operator's toolbox pod, a CI job). */

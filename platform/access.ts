@@ -33,11 +33,11 @@ export const allowedApis: readonly { name: string; version: string; protocol: "h
 ];
 
 export function calleesOf(app: AppId | WorkflowAppId): (AppId | WorkflowAppId)[] {
-  return invocations.filter((i) => i.from === app).map((i) => i.to);
+  return [...new Set(invocations.filter((i) => i.from === app).map((i) => i.to))];
 }
 
 export function callersOf(app: AppId | WorkflowAppId): (AppId | WorkflowAppId)[] {
-  return invocations.filter((i) => i.to === app).map((i) => i.from);
+  return [...new Set(invocations.filter((i) => i.to === app).map((i) => i.from))];
 }
 
 /** The trust domain Dapr gives apps' identities (spiffe://public/ns/<namespace>/<app-id>). */
@@ -52,15 +52,22 @@ export function accessControlOf(app: AppId | WorkflowAppId, namespace: string, c
   return {
     defaultAction: "deny",
     trustDomain: appTrustDomain,
-    policies: invocations
+    policies: [...new Set(invocations.filter((i) => i.to === app).map((i) => i.from))]
       // Only callers that run where this is deployed (the workflow app is not everywhere yet).
-      .filter((i) => i.to === app && (!callers || callers.includes(i.from)))
-      .map((i) => ({
-        appId: i.from,
+      .filter((from) => !callers || callers.includes(from))
+      .map((from) => ({
+        appId: from,
         defaultAction: "deny",
         namespace,
         trustDomain: appTrustDomain,
-        operations: i.routes.flatMap((route) => [`/${route}`, `/${route}/**`]).map((name) => ({ name, httpVerb: ["*"], action: "allow" })),
+        // One policy per caller: its entries' routes, each with the verbs its entry allows.
+        operations: invocations
+          .filter((i) => i.to === app && i.from === from)
+          .flatMap((i) =>
+            i.routes
+              .flatMap((route) => [`/${route}`, `/${route}/**`])
+              .map((name) => ({ name, httpVerb: [...(i.verbs ?? ["*"])], action: "allow" })),
+          ),
       })),
   };
 }

@@ -22,6 +22,12 @@ export const apps = {
   orderView: "order-view",
   /** Moves order events between regions and archives every event (the event lake). */
   replicator: "replicator",
+  /**
+   * The operator surface of a region (restore, redrive, rebuild, lake reads, stock, prices): an
+   * app of its own, with its own Dapr identity, so code running in the public gateway cannot
+   * reach any of it.
+   */
+  operator: "operator",
 } as const;
 export type AppId = (typeof apps)[keyof typeof apps];
 export const allApps: readonly AppId[] = Object.values(apps);
@@ -347,12 +353,20 @@ export const invocations: readonly {
   readonly from: AppId | WorkflowAppId;
   readonly to: AppId | WorkflowAppId;
   readonly routes: readonly string[];
+  /** The HTTP verbs allowed on those routes; every verb when absent. */
+  readonly verbs?: readonly ("GET" | "POST" | "PUT")[];
 }[] = [
   // readyz: the gateway is ready only while it can reach the apps every order needs.
-  // prices: the price list orders keeps (read on the public API, set on the admin port).
-  { from: apps.gateway, to: apps.orders, routes: ["orders", "prices", "digest", "catalog", "restore", "readyz"] },
-  { from: apps.gateway, to: apps.orderView, routes: ["orders", "dead-letters", "rebuild", "readyz"] },
-  { from: apps.gateway, to: apps.inventory, routes: ["inventory"] },
+  { from: apps.gateway, to: apps.orders, routes: ["orders", "readyz"] },
+  // The public reads of prices and stock: GET only, so the gateway can set neither.
+  { from: apps.gateway, to: apps.orders, routes: ["prices"], verbs: ["GET"] },
+  { from: apps.gateway, to: apps.orderView, routes: ["orders", "readyz"] },
+  { from: apps.gateway, to: apps.inventory, routes: ["inventory"], verbs: ["GET"] },
+  // The operator app: everything an operator does, and nothing else reaches it.
+  { from: apps.operator, to: apps.orders, routes: ["orders", "prices", "digest", "catalog", "restore"] },
+  { from: apps.operator, to: apps.orderView, routes: ["orders", "dead-letters", "rebuild"] },
+  { from: apps.operator, to: apps.inventory, routes: ["inventory"] },
+  { from: apps.operator, to: apps.replicator, routes: ["lake"] },
   { from: apps.orderView, to: apps.orders, routes: ["orders", "catalog", "streams", "events"] },
   // Redrive of dead letters hands the event back to the subscriber that failed it.
   { from: apps.orderView, to: apps.inventory, routes: ["events"] },
@@ -363,7 +377,6 @@ export const invocations: readonly {
   { from: apps.orderView, to: apps.orderView, routes: ["events"] },
   // Replicated events become replicas through the region's single writer of orders.
   { from: apps.replicator, to: apps.orders, routes: ["replica"] },
-  { from: apps.gateway, to: apps.replicator, routes: ["lake"] },
   // The orchestrated saga (sagaStyles) starts from order events (its subscription); its activities
   // call each service's commands. Only the orchestrator may post to `commands`.
   { from: apps.orderView, to: workflowApps.orderSaga, routes: ["events"] },

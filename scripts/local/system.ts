@@ -69,7 +69,7 @@ export interface RegionHandle {
   /** Every replica of each app: the same app-id, each with its own daprd and ports. */
   readonly replicas: Readonly<Record<AppId, readonly AppProcess[]>>;
   readonly runDir: string;
-  /** The gateway's operator port (loopback only): /admin/*, with `adminToken` as bearer. */
+  /** The operator app's port (loopback only): /admin/*, with `adminToken` as bearer. */
   readonly adminUrl: string;
   /** The system's OpenID Connect issuer, shared by every region: customers' tokens come from it. */
   readonly issuer: IssuerHandle;
@@ -396,22 +396,24 @@ async function startRegion(
     }
     await Promise.all(launched.map((a) => awaitReady(name, a, timeout)));
   }
-  // Replicated gateways sit behind one public and one operator port, as behind a Service.
+  // Replicated gateways sit behind one public port, replicated operator apps behind one operator
+  // port, as behind a Service.
   const gateways = started[apps.gateway];
-  if (gateways.length > 1) {
+  if (gateways.length > 1)
     balancers.push(
       await LinkProxy.start(
         gateways.map((g) => g.appPort),
         publicPort,
       ),
     );
+  const operators = started[apps.operator];
+  if (operators.length > 1)
     balancers.push(
       await LinkProxy.start(
-        gateways.map((g) => g.adminPort!),
+        operators.map((o) => o.adminPort!),
         adminPort,
       ),
     );
-  }
 
   async function launchReplica(app: AppId | WorkflowAppId, replica: number, count: number): Promise<AppProcess> {
     const alone = count === 1;
@@ -429,7 +431,7 @@ async function startRegion(
     const daprApiToken = randomBytes(16).toString("hex");
     const appApiToken = randomBytes(16).toString("hex");
     const sentryTokenFile = sentry.tokenFileFor(app);
-    const replicaAdminPort = app === apps.gateway ? (alone ? adminPort : await freePort()) : undefined;
+    const replicaAdminPort = app === apps.operator ? (alone ? adminPort : await freePort()) : undefined;
     const serviceEnv: NodeJS.ProcessEnv = {
       PATH: process.env["PATH"],
       NODE_ENV: "production",
@@ -448,11 +450,10 @@ async function startRegion(
       ...(app === apps.replicator ? { PEER_REGIONS: peers.map((p) => p.name).join(",") } : {}),
       // The workflow runtime of @dapr/dapr talks to its sidecar over gRPC.
       ...(isWorkflowApp(app) ? { DAPR_GRPC_PORT: String(ports.daprGrpcPort) } : {}),
-      // The gateway is the public entry: callers are users, not daprd, so it takes no app token;
-      // its operator endpoints are on a port of their own, behind the operator's credential.
-      ...(app === apps.gateway
-        ? { ADMIN_PORT: String(replicaAdminPort), ADMIN_TOKEN: adminToken, OIDC_ISSUER: issuer.url, OIDC_AUDIENCE: issuer.audience }
-        : { APP_API_TOKEN: appApiToken }),
+      // The gateway is the public entry: callers are users, not daprd, so it takes no app token.
+      ...(app === apps.gateway ? { OIDC_ISSUER: issuer.url, OIDC_AUDIENCE: issuer.audience } : { APP_API_TOKEN: appApiToken }),
+      // The operator app serves the operator API on a port of its own, behind the operator's credential.
+      ...(app === apps.operator ? { ADMIN_PORT: String(replicaAdminPort), ADMIN_TOKEN: adminToken } : {}),
       ...(opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${opts.otlpEndpoint}` } : {}),
     };
     const launchService = () =>

@@ -1,14 +1,13 @@
 import { apps } from "../../platform/topology.js";
-import { adminEnvSchema, baseEnvSchema, publicEdgeEnvSchema } from "../shared/config.js";
+import { baseEnvSchema, publicEdgeEnvSchema } from "../shared/config.js";
 import { runService } from "../shared/service.js";
-import { gatewayAdminRoutes } from "./admin-routes.js";
 import { gatewayRoutes } from "./routes.js";
 
-const targets = { ordersApp: apps.orders, viewApp: apps.orderView, inventoryApp: apps.inventory, replicatorApp: apps.replicator };
+const targets = { ordersApp: apps.orders, viewApp: apps.orderView, inventoryApp: apps.inventory };
 
 await runService({
   name: apps.gateway,
-  env: baseEnvSchema.extend(adminEnvSchema.shape).extend(publicEdgeEnvSchema.shape),
+  env: baseEnvSchema.extend(publicEdgeEnvSchema.shape),
   compose: ({ config, sidecar }) => ({
     routes: [
       gatewayRoutes({
@@ -19,7 +18,6 @@ await runService({
         ...targets,
       }),
     ],
-    adminRoutes: [gatewayAdminRoutes({ region: config.REGION, sidecar, ...targets })],
     // Every order needs orders, every read order-view: without them the gateway could only answer 503.
     readiness: {
       [apps.orders]: () => sidecar.canReach(apps.orders),

@@ -16,7 +16,6 @@ export interface GatewayDeps {
   readonly ordersApp: string;
   readonly viewApp: string;
   readonly inventoryApp: string;
-  readonly replicatorApp: string;
 }
 
 /** The public API also checks who the customer is. */

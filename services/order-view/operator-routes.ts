@@ -1,7 +1,7 @@
 import { Router } from "express";
 import type { ViewApp } from "./application.js";
 
-/** Rebuilding the read model: reached only through the gateway's admin port (operator credential). */
+/** Rebuilding the read model: reached only through the operator app's admin port (operator credential). */
 export function viewOperatorRoutes(app: ViewApp): Router {
   const router = Router();
   router.post("/rebuild", async (_req, res) => {

@@ -9,7 +9,7 @@ const setPriceSchema = z.strictObject({ unitPrice: listPriceSchema });
 
 /**
  * The price list: read by anyone (through the gateway's public API), set only by an operator
- * (the gateway's admin port with the operator's credential is the one way in; the access
+ * (the operator app's admin port with the operator's credential is the one way in; the access
  * policies in platform/access.ts name the gateway as the only caller).
  */
 export function priceRoutes(prices: PriceList, clock: () => Date): Router {

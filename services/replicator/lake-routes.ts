@@ -5,7 +5,7 @@ import { type Lake, maxReplayMinutes } from "./lake.js";
 
 const rangeSchema = z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) });
 
-/** Replaying the event lake: reached only through the gateway's admin port and the reseed tool. */
+/** Replaying the event lake: reached only through the operator app's admin port and the reseed tool. */
 export function lakeRoutes(lake: Lake, region: string): Router {
   const router = Router();
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { allApps } from "../../platform/topology.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { targets } from "../../scripts/bench/targets.js";
@@ -19,8 +20,8 @@ describe("npm run bench (the benchmark, at smoke scale)", () => {
     expect(report.latency.postToConfirmedMs.count).toBeGreaterThan(0);
     expect(report.latency.replicationLagMs.count).toBe(report.latency.postToConfirmedMs.count);
     // Every sidecar and service of both regions was measured from /proc.
-    expect(report.resources.processes.filter((p) => p.kind === "daprd")).toHaveLength(12);
-    expect(report.resources.processes.filter((p) => p.kind === "service")).toHaveLength(12);
+    expect(report.resources.processes.filter((p) => p.kind === "daprd")).toHaveLength(2 * allApps.length);
+    expect(report.resources.processes.filter((p) => p.kind === "service")).toHaveLength(2 * allApps.length);
     // One check per target in targets.ts (the floor ran, so its ratio is judged too), plus correctness.
     expect(report.targets).toHaveLength(Object.keys(targets).length + 1);
     expect(report.targets.map((t) => t.name)).toContain("system throughput / Dapr floor");

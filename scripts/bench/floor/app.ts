@@ -223,7 +223,7 @@ function retry(err: unknown): "RETRY" {
 }
 
 async function route(req: IncomingMessage, body: string): Promise<[number, unknown]> {
-  // The gateway's admin port serves the judges' reads as its public port does (no operator routes here).
+  // The operator app's admin port serves the judges' reads (`/admin/orders/{id}`) as the gateway's public port does.
   const path = (req.url ?? "/").split("?")[0]!.replace(/^\/admin(?=\/orders\/)/, "");
   if (req.method === "POST" && path.startsWith("/events/")) {
     const topic = path.slice("/events/".length);
@@ -239,7 +239,7 @@ async function route(req: IncomingMessage, body: string): Promise<[number, unkno
     await sidecar.invoke("orders", "orders", HttpMethod.POST, { ...parsed, customerId, orderId });
     return [202, { orderId, status: "pending", region }];
   }
-  if (app === "gateway" && req.method === "GET" && orderPath)
+  if ((app === "gateway" || app === "operator") && req.method === "GET" && orderPath)
     return [200, await sidecar.invoke("order-view", `orders/${orderPath[1]}`, HttpMethod.GET)];
   if (app === "orders" && req.method === "POST" && path === "/orders") {
     const parsed = JSON.parse(body) as { orderId: string; customerId: string; items: unknown[] };
@@ -253,26 +253,37 @@ async function route(req: IncomingMessage, body: string): Promise<[number, unkno
   return [404, { title: "Not Found", detail: `${req.method} ${path}` }];
 }
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
-  const send = (status: number, payload: unknown): void => {
-    const text = JSON.stringify(payload ?? null);
-    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
-  };
-  if (req.url === "/readyz" || req.url === "/healthz") return send(200, { status: "ok" });
-  // The sidecar presents the app token, as to the system's services (the gateway's callers are users).
-  if (appToken !== undefined && !secretEquals(req.headers["dapr-api-token"], appToken)) return send(401, { title: "Unauthorized" });
-  const chunks: Buffer[] = [];
-  req.on("data", (c: Buffer) => chunks.push(c));
-  req.on("end", () => {
-    route(req, Buffer.concat(chunks).toString("utf8")).then(
-      ([status, payload]) => send(status, payload),
-      (err: unknown) => send(503, { title: "Service Unavailable", detail: err instanceof Error ? err.message : String(err) }),
-    );
-  });
-}
+/** Whether a request may pass: the app port takes the sidecar's app token, the operator's admin port its bearer. */
+type Gate = (req: IncomingMessage) => boolean;
+const fromSidecar: Gate = (req) => appToken === undefined || secretEquals(req.headers["dapr-api-token"], appToken);
+const fromOperator: Gate = (req) => secretEquals(req.headers.authorization?.replace(/^Bearer /, ""), process.env["ADMIN_TOKEN"] ?? "");
 
-const servers = [env("APP_PORT"), ...(app === "gateway" && process.env["ADMIN_PORT"] ? [process.env["ADMIN_PORT"]] : [])].map((port) => {
-  const server = createServer(handle);
+const handle =
+  (gate: Gate) =>
+  (req: IncomingMessage, res: ServerResponse): void => {
+    const send = (status: number, payload: unknown): void => {
+      const text = JSON.stringify(payload ?? null);
+      res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+    };
+    if (req.url === "/readyz" || req.url === "/healthz") return send(200, { status: "ok" });
+    // The sidecar presents the app token, as to the system's services (the gateway's callers are users).
+    if (!gate(req)) return send(401, { title: "Unauthorized" });
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      route(req, Buffer.concat(chunks).toString("utf8")).then(
+        ([status, payload]) => send(status, payload),
+        (err: unknown) => send(503, { title: "Service Unavailable", detail: err instanceof Error ? err.message : String(err) }),
+      );
+    });
+  };
+
+const listeners: [string, Gate][] = [
+  [env("APP_PORT"), fromSidecar],
+  ...(app === "operator" && process.env["ADMIN_PORT"] ? [[process.env["ADMIN_PORT"], fromOperator] as [string, Gate]] : []),
+];
+const servers = listeners.map(([port, gate]) => {
+  const server = createServer(handle(gate));
   server.keepAliveTimeout = 65_000;
   return server.listen(Number(port), "127.0.0.1");
 });

@@ -4,14 +4,22 @@ import { HttpMethod } from "../shared/dapr/sidecar.js";
 import { orderIdParam, skuParam } from "../shared/http/params.js";
 import { badRequest } from "../shared/http/problem.js";
 import { catalogShards } from "../shared/orders/catalog-shards.js";
-import type { GatewayDeps } from "./routes.js";
+
+export interface OperatorDeps {
+  readonly sidecar: Sidecar;
+  readonly ordersApp: string;
+  readonly viewApp: string;
+  readonly inventoryApp: string;
+  readonly replicatorApp: string;
+}
 
 /**
- * Operator endpoints of a region, served only on the gateway's admin port and only with the
- * operator's credential (see runService): dead letters, convergence digest, event lake, re-seeding
- * and rebuilds. Paths keep their `/admin` prefix so an operator reads them as such in any log.
+ * Operator endpoints of a region, served only on the operator app's admin port and only with the
+ * operator's credential (see runService): dead letters, convergence digest, event lake, re-seeding,
+ * rebuilds, stock and prices. Paths keep their `/admin` prefix so an operator reads them as such in
+ * any log. The app has a Dapr identity of its own: the public gateway's cannot reach any of this.
  */
-export function gatewayAdminRoutes(deps: GatewayDeps): Router {
+export function operatorRoutes(deps: OperatorDeps): Router {
   const router = Router();
   const sidecar: Sidecar = deps.sidecar;
 
