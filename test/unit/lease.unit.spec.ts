@@ -40,7 +40,8 @@ class LockStore {
   sidecar(state: Sidecar = {} as Sidecar): Sidecar {
     return {
       ...(state as unknown as Record<string, unknown>),
-      tryLock: (_store: string, resource: string, owner: string, expirySeconds: number) => Promise.resolve(this.take(resource, owner, expirySeconds)),
+      tryLock: (_store: string, resource: string, owner: string, expirySeconds: number) =>
+        Promise.resolve(this.take(resource, owner, expirySeconds)),
       unlock: (_store: string, resource: string, owner: string) => {
         if (this.locks.get(resource)?.owner === owner) this.locks.delete(resource);
         return Promise.resolve();
@@ -49,8 +50,11 @@ class LockStore {
   }
 }
 
-const lease = (locks: LockStore, ownerPrefix: string, opts: { waitMs?: number; expirySeconds?: number; state?: Sidecar } = {}): Lease =>
-  distributedLease({ sidecar: locks.sidecar(opts.state), store: "lock", ownerPrefix, local: new KeyedLock(), ...opts });
+/** A replica's distributed lease over `locks`; `state` is the rest of its sidecar. */
+function lease(locks: LockStore, ownerPrefix: string, opts: { waitMs?: number; expirySeconds?: number; state?: Sidecar } = {}): Lease {
+  const { state, ...timing } = opts;
+  return distributedLease({ sidecar: locks.sidecar(state), store: "lock", ownerPrefix, local: new KeyedLock(), ...timing });
+}
 
 /** Holders of `resources` now, by owner prefix (owners are `<prefix>-<uuid>`). */
 const holders = (locks: LockStore, ...resources: string[]) => resources.map((r) => locks.holder(r)?.replace(/-[0-9a-f-]{36}$/, ""));
@@ -79,13 +83,15 @@ function recordWriter(store: RedisLikeStore, leaseOf: (sidecar: Sidecar) => Leas
 }
 
 /** "Set sku-a to `available`", noting when it decides. */
-const setA =
-  (available: number, trace: string[], who: string) =>
-  (): RecordDecision<number> => {
-    trace.push(`${who} decides`);
-    const level: StockLevel = { sku: "a", available, reserved: 0 };
-    return { kind: "write", changes: [{ key: "sku-a", type: inventoryEventTypes.levelChanged, subject: "a", data: level }], result: available };
+const setA = (available: number, trace: string[], who: string) => (): RecordDecision<number> => {
+  trace.push(`${who} decides`);
+  const level: StockLevel = { sku: "a", available, reserved: 0 };
+  return {
+    kind: "write",
+    changes: [{ key: "sku-a", type: inventoryEventTypes.levelChanged, subject: "a", data: level }],
+    result: available,
   };
+};
 
 afterEach(() => {
   vi.useRealTimers();
@@ -97,7 +103,7 @@ describe("distributedLease", () => {
     const locks = new LockStore();
     let heldDuringWork: (string | undefined)[] = [];
     // `||` is Dapr's separator of app-id and key: a key carries it as `|`.
-    const result = await lease(locks, "replica-a").run(["b", "a||x", "b"], () => {
+    const result = await lease(locks, "replica-a", { waitMs: 100 }).run(["b", "a||x", "b"], () => {
       heldDuringWork = holders(locks, "a|x", "b");
       return Promise.resolve("done");
     });
@@ -232,7 +238,8 @@ describe("leaderOnly", () => {
     const tick = async (seconds: number, first: "a" | "b" = "a") => {
       vi.setSystemTime(new Date(Date.UTC(2026, 0, 1) + seconds * 1000));
       ran.length = 0;
-      for (const who of first === "a" ? (["a", "b"] as const) : (["b", "a"] as const)) await turns[who](() => Promise.resolve(void ran.push(who)));
+      for (const who of first === "a" ? (["a", "b"] as const) : (["b", "a"] as const))
+        await turns[who](() => Promise.resolve(void ran.push(who)));
       return [...ran];
     };
 

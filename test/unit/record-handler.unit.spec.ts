@@ -20,7 +20,13 @@ import { fixtureOrderId, placedFixture } from "../support/order-fixtures.js";
 import { RedisLikeStore } from "../support/redis-like-store.js";
 
 const clock = () => new Date("2026-01-01T00:00:01.000Z");
-const ctxOf = (id: string, correlationId = "seed"): EventContext => ({ region: "east", now: clock(), newId: () => id, correlationId, causationId: null });
+const ctxOf = (id: string, correlationId = "seed"): EventContext => ({
+  region: "east",
+  now: clock(),
+  newId: () => id,
+  correlationId,
+  causationId: null,
+});
 
 const levelOf = (record: EventRecord | undefined) => (record?.data as StockLevel | undefined)?.available;
 const levelEvent = (sku: string, available: number, version: number, ctx: EventContext) =>
@@ -45,6 +51,11 @@ type Region = ReturnType<typeof region>;
  * own sidecar, its own process lease (every key it is asked to lease is noted in `leased`). Each
  * function queued in `interpose` runs right before one of its store writes, after its read: that
  * is where another replica's write gets in between.
+ *
+ * Two replicas with process leases overlap, which is what the ETag check is for on a store whose
+ * transactions roll back (the double checks every ETag before it writes anything, as PostgreSQL
+ * does). On Redis, which does not roll back, the distributed lease keeps them from overlapping at
+ * all (README, "Redis has no rollback"); that is lease.unit.spec.ts's part.
  */
 function replica(r: Region) {
   const base = r.store.sidecar(0);
@@ -55,14 +66,21 @@ function replica(r: Region) {
       await interpose.shift()?.();
       await base.write(...args);
     },
-    publish: (_pubsub: string, _topic: string, cloudEvent: { data: EventRecord }) => Promise.resolve(void r.published.push(cloudEvent.data)),
+    publish: (_pubsub: string, _topic: string, cloudEvent: { data: EventRecord }) =>
+      Promise.resolve(void r.published.push(cloudEvent.data)),
   } as unknown as Sidecar;
   const publisher = new CommitPublisher(sidecar, components.inventoryStore, "east", "inventory/east", true);
   const leased: string[][] = [];
   const lock = processLease(new KeyedLock());
   const lease: Lease = { run: (keys, work) => (leased.push([...keys]), lock.run(keys, work)) };
   const metrics = eventMetrics(new Registry());
-  const deps = { region: "east", clock, records: new RecordStore(sidecar, components.inventoryStore, "inventory/east", publisher), lease, metrics };
+  const deps = {
+    region: "east",
+    clock,
+    records: new RecordStore(sidecar, components.inventoryStore, "inventory/east", publisher),
+    lease,
+    metrics,
+  };
   return { interpose, leased, metrics, deps, handler: new RecordHandler(deps) };
 }
 
@@ -190,7 +208,12 @@ describe("RecordHandler: what a decision may ask", () => {
     const a = replica(r);
     const decide = (): RecordDecision<number> => ({
       kind: "write",
-      changes: ["sku-a", "sku-b"].map((key) => ({ key, type: inventoryEventTypes.levelChanged, subject: key, data: { sku: key, available: 9, reserved: 0 } })),
+      changes: ["sku-a", "sku-b"].map((key) => ({
+        key,
+        type: inventoryEventTypes.levelChanged,
+        subject: key,
+        data: { sku: key, available: 9, reserved: 0 },
+      })),
       result: 2,
     });
     await expect(a.handler.run(["sku-a"], { command: "a" }, decide)).rejects.toThrow("decision wrote sku-b, which it did not read");
@@ -248,7 +271,13 @@ describe("RecordHandler: the same cause handled twice (through the payments appl
       ctxOf("00000000-0000-4000-8000-0000000000c2", "saga-1"),
     );
     r.store.data.set(paymentKey, { value: authorized, version: 1 });
-    const cancelled = createEvent(orderEventTypes.cancelled, fixtureOrderId, 2, { orderId: fixtureOrderId, reason: "user" }, ctxOf("00000000-0000-4000-8000-0000000000c3", "saga-1"));
+    const cancelled = createEvent(
+      orderEventTypes.cancelled,
+      fixtureOrderId,
+      2,
+      { orderId: fixtureOrderId, reason: "user" },
+      ctxOf("00000000-0000-4000-8000-0000000000c3", "saga-1"),
+    );
     const [writer, other] = [replica(r), replica(r)];
     // The other replica applies the same delivery between this one's read and write.
     writer.interpose.push(() => payments(other).onOrderEvent(cancelled));
@@ -256,7 +285,11 @@ describe("RecordHandler: the same cause handled twice (through the payments appl
     expect(await payments(writer).onOrderEvent(cancelled)).toBe("duplicate");
 
     const record = r.record(paymentKey)!;
-    expect([record.type, record.aggregateVersion, (record.data as Payment).processed]).toEqual([paymentEventTypes.refunded, 2, [reserved.id, cancelled.id]]);
+    expect([record.type, record.aggregateVersion, (record.data as Payment).processed]).toEqual([
+      paymentEventTypes.refunded,
+      2,
+      [reserved.id, cancelled.id],
+    ]);
     // This replica's refused transaction and the other's: nothing of this one's landed.
     expect(r.store.writes).toBe(2);
     expect(await published(writer.metrics)).toEqual({});

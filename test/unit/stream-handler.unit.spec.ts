@@ -32,7 +32,13 @@ const keyOf = (id: string) => `order-${id}`;
 const tally = (events: readonly EventRecord[]): number | undefined => (events.at(-1)?.data as StockLevel | undefined)?.available;
 const totalOf = (e: EventRecord) => (e.data as StockLevel).available;
 const tallyEvent = (total: number, version: number, ctx: EventContext): EventRecord =>
-  createEvent(inventoryEventTypes.levelChanged, streamId, version, { sku: streamId, available: total, reserved: 0 } satisfies StockLevel, ctx);
+  createEvent(
+    inventoryEventTypes.levelChanged,
+    streamId,
+    version,
+    { sku: streamId, available: total, reserved: 0 } satisfies StockLevel,
+    ctx,
+  );
 
 /** The decision "add `n` to the tally", remembering every total it was asked to decide on. */
 function add(n: number) {
@@ -60,6 +66,11 @@ type Region = ReturnType<typeof region>;
  * One replica writing to the region's store: the real event store and commit publisher over its
  * own sidecar, its own process lease. Each function queued in `interpose` runs right before one
  * of its store writes, after its read: that is where another replica's write gets in between.
+ *
+ * Two replicas with process leases overlap, which is what the ETag check is for on a store whose
+ * transactions roll back (the double checks every ETag before it writes anything, as PostgreSQL
+ * does). On Redis, which does not roll back, the distributed lease keeps them from overlapping at
+ * all (README, "Redis has no rollback"); that is lease.unit.spec.ts's part.
  */
 function replica(r: Region) {
   const base = r.store.sidecar(0);
@@ -74,7 +85,8 @@ function replica(r: Region) {
         writes.filter((w) => w.metadata?.["outbox.projection"] !== "true"),
       );
     },
-    publish: (_pubsub: string, _topic: string, cloudEvent: { data: EventRecord }) => Promise.resolve(void r.published.push(cloudEvent.data)),
+    publish: (_pubsub: string, _topic: string, cloudEvent: { data: EventRecord }) =>
+      Promise.resolve(void r.published.push(cloudEvent.data)),
   } as unknown as Sidecar;
   const publisher = new CommitPublisher(sidecar, components.ordersStore, "east", "orders/east", true);
   const metrics = eventMetrics(new Registry());
@@ -104,7 +116,13 @@ async function published(metrics: EventMetrics): Promise<Record<string, number>>
   return Object.fromEntries((await metrics.published.get()).values.map((v) => [v.labels["type"], v.value]));
 }
 
-const seedCtx: EventContext = { region: "east", now: clock(), newId: () => "00000000-0000-4000-8000-0000000000a0", correlationId: "seed", causationId: null };
+const seedCtx: EventContext = {
+  region: "east",
+  now: clock(),
+  newId: () => "00000000-0000-4000-8000-0000000000a0",
+  correlationId: "seed",
+  causationId: null,
+};
 
 describe("StreamHandler: a conflict between read and write", () => {
   it("decides again on the stream as the other writer left it, and writes its event once, after the other's", async () => {
