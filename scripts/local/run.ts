@@ -54,7 +54,7 @@ const env = profileSettings.extend({
 });
 
 /** Settings of the services themselves (see each service's main.ts) that `npm start` passes on. */
-const serviceSettings = ["PAYMENT_LIMIT", "CURRENCY", "PUBLISH_ON_COMMIT"] as const;
+const serviceSettings = ["PAYMENT_LIMIT", "CURRENCY", "PUBLISH_ON_COMMIT", "RATE_LIMIT_PER_SECOND", "RATE_LIMIT_BURST"] as const;
 
 async function main(): Promise<void> {
   const config = loadConfig(env);
