@@ -159,6 +159,22 @@ export async function abuseAttempts(region: RegionHandle, peers: readonly string
   const priced = await send(`${gateway}/orders`, json({ items: [{ sku, quantity: 1, unitPrice: drillUnitPrice }] }, intruder));
   control("an order stating the listed price", priced, priced.status === 202);
 
+  // Claiming a victim's idempotency key first: keys are each customer's own, so the claim takes
+  // nothing (the victim's order is placed as its own order) and gives nothing away.
+  const key = `guessable-${tag}`;
+  const claim = await send(`${gateway}/orders`, json({ items: [{ sku, quantity: 1 }] }, { ...intruder, "Idempotency-Key": key }));
+  const victims = await send(
+    `${gateway}/orders`,
+    json({ items: [{ sku, quantity: 1 }] }, { ...(await as(victim)), "Idempotency-Key": key }),
+  );
+  attempt(
+    "other-customers-order",
+    "claim a victim's idempotency key first",
+    victims,
+    "the victim's order placed anyway (202), as another order than the claimer's",
+    claim.status === 202 && victims.status === 202 && victims.body["orderId"] !== claim.body["orderId"],
+  );
+
   const operator = { authorization: `Bearer ${region.adminToken}` };
   const stock = await send(`${gateway}/inventory/${sku}`, json({ available: 1_000_000 }, operator, "PUT"));
   attempt(

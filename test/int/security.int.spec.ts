@@ -155,7 +155,7 @@ describe("abuse: a customer going for others' orders, and a compromised app goin
   const of = async (kind: AbuseKind) => (await report()).attempts.filter((a) => a.kind === kind);
 
   it.each([
-    ["other-customers-order", 8],
+    ["other-customers-order", 10],
     ["forged-price", 4],
     ["operator-credential-on-public-port", 4],
     ["flood", 2],
