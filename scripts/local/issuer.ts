@@ -25,6 +25,14 @@ export async function issuerProvider(issuerUrl: string, secret: string): Promise
   // An ES256 key made now: a restarted issuer invalidates every earlier token, as a key rotation would.
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), alg: "ES256", use: "sig", kid: randomUUID() };
+  // The one API tokens are for: JWT access tokens (RFC 9068) the gateways verify with the JWKS.
+  const resourceServer = {
+    scope: customerAuth.scope,
+    audience: customerAuth.localAudience,
+    accessTokenTTL: customerAuth.tokenTtlSeconds,
+    accessTokenFormat: "jwt",
+    jwt: { sign: { alg: "ES256" } },
+  } as const;
   const provider = new Provider(issuerUrl, {
     clients: [
       {
@@ -44,13 +52,7 @@ export async function issuerProvider(issuerUrl: string, secret: string): Promise
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => {
           if (resource !== customerAuth.localAudience) throw new errors.InvalidTarget(`unknown resource ${resource}`);
-          return {
-            scope: customerAuth.scope,
-            audience: customerAuth.localAudience,
-            accessTokenTTL: customerAuth.tokenTtlSeconds,
-            accessTokenFormat: "jwt",
-            jwt: { sign: { alg: "ES256" } },
-          };
+          return resourceServer;
         },
       },
     },
@@ -77,13 +79,7 @@ export async function issuerProvider(issuerUrl: string, secret: string): Promise
         gty: customerAuth.passwordGrant,
         scope: customerAuth.scope,
       });
-      token.resourceServer = new ctx.oidc.provider.ResourceServer(customerAuth.localAudience, {
-        scope: customerAuth.scope,
-        audience: customerAuth.localAudience,
-        accessTokenTTL: customerAuth.tokenTtlSeconds,
-        accessTokenFormat: "jwt",
-        jwt: { sign: { alg: "ES256" } },
-      });
+      token.resourceServer = new ctx.oidc.provider.ResourceServer(customerAuth.localAudience, resourceServer);
       ctx.body = {
         access_token: await token.save(),
         token_type: "Bearer",

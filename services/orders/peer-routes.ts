@@ -4,7 +4,6 @@ import { z } from "zod";
 import { describeIssues, orderIdSchema } from "../shared/events/order-input.js";
 import { badRequest } from "../shared/http/problem.js";
 import { eventFromCaller } from "../shared/http/event-input.js";
-import { answeringRefusals } from "../shared/http/event-refused.js";
 import { DependencyError } from "../shared/errors.js";
 import type { EventRecord } from "../shared/events/envelope.js";
 import { bulkReadSize, catalogShards, chunks } from "../shared/orders/catalog-shards.js";
@@ -33,7 +32,7 @@ export function ordersPeerRoutes(app: OrdersApp, catalog: Catalog, region: strin
    */
   router.post("/replica/events", async (req, res) => {
     const event = eventFromCaller(req.body, "event");
-    res.json({ outcome: await answeringRefusals(() => app.replicate(event)) });
+    res.json({ outcome: await app.replicate(event) });
   });
 
   /**
@@ -73,12 +72,10 @@ export function ordersPeerRoutes(app: OrdersApp, catalog: Catalog, region: strin
     const pairs = body.data.events
       .map((raw, i) => ({ raw: raw as EventRecord, checked: eventFromCaller(raw, `events[${i}]`) }))
       .sort((a, b) => a.checked.aggregateVersion - b.checked.aggregateVersion);
-    const outcome = await answeringRefusals(() =>
-      app.restore(
-        body.data.orderId,
-        pairs.map((p) => p.raw),
-        pairs.map((p) => p.checked),
-      ),
+    const outcome = await app.restore(
+      body.data.orderId,
+      pairs.map((p) => p.raw),
+      pairs.map((p) => p.checked),
     );
     res.json({ orderId: body.data.orderId, outcome });
   });

@@ -7,16 +7,15 @@ import { daprVersion } from "../../platform/versions.js";
 import { SignJWT, generateKeyPair } from "jose";
 import { setPrice, stockSku } from "../../scripts/local/operator.js";
 import { type Answer, adminCall, call, postJson } from "../support/http.js";
+import { signedIn } from "../support/orders-api.js";
 import { eventually, useTestSystem } from "../support/system.js";
 
 const order = { customerId: "cust-1", items: [{ sku: "sku-1", quantity: 2, unitPrice: 9.99 }] };
 
 const ctx = useTestSystem(["east", "west"]);
 
-/** The `Authorization` header of a customer signed in at the system's issuer. */
-const as = async (customerId: string): Promise<Record<string, string>> => ({
-  authorization: `Bearer ${await ctx.system.issuer.token(customerId)}`,
-});
+/** The `Authorization` header of a customer signed in at the system's issuer (one issuer for every region). */
+const as = (customerId: string): Promise<Record<string, string>> => signedIn(ctx.system.region("east"), customerId);
 
 // sku-1 is listed at the price `order` states, and has no stock (these tests are about the API, not the saga).
 beforeAll(async () => {

@@ -15,6 +15,8 @@ export const domainErrorKinds = [
   "not-home",
   /** A replica must wait for the version before it. */
   "replica-waiting",
+  /** An event handed in (replication, restore) breaks a rule of its order: refused for good. */
+  "event-refused",
   /** A line names a SKU the price list does not hold, or a price other than the listed one. */
   "unpriced",
 ] as const;

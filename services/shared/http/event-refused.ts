@@ -1,38 +1,15 @@
 /**
- * An event refused for good (services/shared/orders/event-checks.ts), as its receiver answers
- * it and as its sender recognises the answer. 422, not 400: the event satisfies its contract
+ * An event refused for good (services/shared/orders/event-checks.ts), as its sender recognises
+ * the answer (the receiver answers it as any domain error, see problem-types.ts). 422, not 400: the event satisfies its contract
  * (that is checked first, and a contract violation stays a 400) but not the rules that relate
  * it to its order and to where it came from. The sender must not retry it: the same bytes
  * would be refused again.
  */
 import { InvocationError } from "../errors.js";
-import { EventRefused } from "../orders/event-checks.js";
-import { HttpProblem } from "./problem.js";
 import { problemTypes } from "./problem-types.js";
 
 /** The problem type (services/shared/http/problem-types.ts): `reason` names the rule broken, the other extensions what was found. */
 export const eventRefusedProblem = problemTypes["event-refused"];
-
-export function eventRefusedAnswer(err: EventRefused): HttpProblem {
-  return new HttpProblem(
-    eventRefusedProblem.status,
-    eventRefusedProblem.title,
-    err.message,
-    { ...err.facts },
-    {},
-    eventRefusedProblem.type,
-  );
-}
-
-/** Runs a route's work, answering a refused event as the event-refused problem. */
-export async function answeringRefusals<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof EventRefused) throw eventRefusedAnswer(err);
-    throw err;
-  }
-}
 
 /** Whether an invoked app refused an event for good (as opposed to "not yet", or an outage). */
 export function isEventRefusal(err: unknown): err is InvocationError {

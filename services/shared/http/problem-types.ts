@@ -136,5 +136,6 @@ export const domainProblem: Readonly<Record<DomainErrorKind, ProblemKind>> = {
   "idempotency-conflict": "idempotency-conflict",
   "not-home": "not-home",
   "replica-waiting": "replica-waiting",
+  "event-refused": "event-refused",
   unpriced: "unpriced",
 };

@@ -51,14 +51,13 @@ export interface Refusal {
 
 /**
  * An event refused for good: the same bytes will be refused again, so it must not be retried.
- * Its kind is `validation` so that wherever it is not answered as the 422 `event-refused`
- * problem (services/shared/http/event-refused.ts) it still is the caller's error, never a 500.
+ * Answered, like every domain error, by the shared error handler: the 422 `event-refused` problem.
  */
 export class EventRefused extends DomainError {
   override name = "EventRefused";
   readonly reason: RefusalReason;
   constructor(refusal: Refusal) {
-    super("validation", refusal.detail, { reason: refusal.reason, ...refusal.facts });
+    super("event-refused", refusal.detail, { reason: refusal.reason, ...refusal.facts });
     this.reason = refusal.reason;
   }
 }
