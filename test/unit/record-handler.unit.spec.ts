@@ -6,7 +6,6 @@ import { type Lease, processLease } from "../../services/shared/application/leas
 import { type RecordDecision, RecordHandler, type Records } from "../../services/shared/application/record-handler.js";
 import { CommitPublisher } from "../../services/shared/dapr/commit-publisher.js";
 import { RecordStore } from "../../services/shared/dapr/record-store.js";
-import type { Sidecar } from "../../services/shared/dapr/sidecar.js";
 import { DomainError } from "../../services/shared/domain/errors.js";
 import { ConcurrencyError } from "../../services/shared/errors.js";
 import { createEvent } from "../../services/shared/events/contracts.js";
@@ -17,6 +16,7 @@ import { orderEventTypes } from "../../services/shared/events/order-events.js";
 import { type Payment, paymentEventTypes } from "../../services/shared/events/payment-events.js";
 import { KeyedLock } from "../../services/shared/keyed-lock.js";
 import { fixtureOrderId, placedFixture } from "../support/order-fixtures.js";
+import { interposedSidecar } from "../support/interposed-sidecar.js";
 import { RedisLikeStore } from "../support/redis-like-store.js";
 
 const clock = () => new Date("2026-01-01T00:00:01.000Z");
@@ -58,17 +58,7 @@ type Region = ReturnType<typeof region>;
  * all (README, "Redis has no rollback"); that is lease.unit.spec.ts's part.
  */
 function replica(r: Region) {
-  const base = r.store.sidecar(0);
-  const interpose: (() => Promise<unknown>)[] = [];
-  const sidecar = {
-    ...(base as unknown as Record<string, unknown>),
-    write: async (...args: Parameters<Sidecar["write"]>) => {
-      await interpose.shift()?.();
-      await base.write(...args);
-    },
-    publish: (_pubsub: string, _topic: string, cloudEvent: { data: EventRecord }) =>
-      Promise.resolve(void r.published.push(cloudEvent.data)),
-  } as unknown as Sidecar;
+  const { sidecar, interpose } = interposedSidecar(r.store, r.published);
   const publisher = new CommitPublisher(sidecar, components.inventoryStore, "east", "inventory/east", true);
   const leased: string[][] = [];
   const lock = processLease(new KeyedLock());

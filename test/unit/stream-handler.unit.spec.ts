@@ -7,7 +7,6 @@ import { processLease } from "../../services/shared/application/lease.js";
 import { type StreamDecision, StreamHandler, type StreamView } from "../../services/shared/application/stream-handler.js";
 import { CommitPublisher } from "../../services/shared/dapr/commit-publisher.js";
 import { EventStore } from "../../services/shared/dapr/event-store.js";
-import type { Sidecar, Write } from "../../services/shared/dapr/sidecar.js";
 import { DomainError } from "../../services/shared/domain/errors.js";
 import { ConcurrencyError } from "../../services/shared/errors.js";
 import { createEvent } from "../../services/shared/events/contracts.js";
@@ -18,6 +17,7 @@ import { orderEventTypes } from "../../services/shared/events/order-events.js";
 import { paymentEventTypes, type Payment } from "../../services/shared/events/payment-events.js";
 import { KeyedLock } from "../../services/shared/keyed-lock.js";
 import { fixtureOrderId, placedFixture } from "../support/order-fixtures.js";
+import { interposedSidecar } from "../support/interposed-sidecar.js";
 import { RedisLikeStore } from "../support/redis-like-store.js";
 
 const clock = () => new Date("2026-01-01T00:00:01.000Z");
@@ -73,21 +73,7 @@ type Region = ReturnType<typeof region>;
  * all (README, "Redis has no rollback"); that is lease.unit.spec.ts's part.
  */
 function replica(r: Region) {
-  const base = r.store.sidecar(0);
-  const interpose: (() => Promise<unknown>)[] = [];
-  const sidecar = {
-    ...(base as unknown as Record<string, unknown>),
-    write: async (name: string, writes: readonly Write[]) => {
-      await interpose.shift()?.();
-      // The outbox's projection is what Dapr publishes, not a second value of the key.
-      await base.write(
-        name,
-        writes.filter((w) => w.metadata?.["outbox.projection"] !== "true"),
-      );
-    },
-    publish: (_pubsub: string, _topic: string, cloudEvent: { data: EventRecord }) =>
-      Promise.resolve(void r.published.push(cloudEvent.data)),
-  } as unknown as Sidecar;
+  const { sidecar, interpose } = interposedSidecar(r.store, r.published);
   const publisher = new CommitPublisher(sidecar, components.ordersStore, "east", "orders/east", true);
   const metrics = eventMetrics(new Registry());
   return {
